@@ -1,0 +1,105 @@
+# medcap - build, test and install.
+#
+#   make            build every program into bin/
+#   make check      C unit tests, then the bats suite
+#   make check SANITIZE=1   the same, built with AddressSanitizer and UBSan into bin-san/
+#   make demo       caption the example images with the shipped model
+#   make install PREFIX=/usr/local
+#   make deps       install the Debian packages the build needs (when missing)
+#
+# Programs: filters/NAME.c (plus filters/NAME/*.c if that folder exists)
+# becomes $(BIN)/medcap-NAME; filters/medcap.c is the dispatcher $(BIN)/medcap.
+# model/*.c is the shared library.  tests/unit/test_*.c are the unit tests.
+
+PREFIX ?= /usr/local
+DESTDIR ?=
+CC ?= cc
+PKGS = vips libcjson zlib openblas
+
+ifeq ($(SANITIZE),1)
+BIN ?= bin-san
+SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT = -O1
+else
+BIN ?= bin
+SANFLAGS =
+OPT = -O2
+endif
+
+CFLAGS_ALL = -std=c11 $(OPT) -g -Wall -Wextra -Werror -pthread $(SANFLAGS) \
+	-DMEDCAP_SHARE='"$(PREFIX)/share/medcap"' \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null) -Imodel $(CFLAGS)
+LDLIBS_ALL = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread $(SANFLAGS) $(LDLIBS)
+
+LIB_SRC := $(sort $(wildcard model/*.c))
+LIB_OBJ := $(patsubst %.c,$(BIN)/obj/%.o,$(LIB_SRC))
+LIB := $(BIN)/obj/libmedcap.a
+
+PROG_NAMES := $(filter-out medcap,$(patsubst filters/%.c,%,$(wildcard filters/*.c)))
+PROGS := $(BIN)/medcap $(addprefix $(BIN)/medcap-,$(PROG_NAMES))
+UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
+UNITS := $(patsubst tests/unit/%.c,$(BIN)/test/%,$(UNIT_SRC))
+DEBS = libvips-dev libopenblas-dev libcjson-dev zlib1g-dev pkg-config bats bats-assert bats-support
+DEPS_STAMP := .deps-ok
+
+.PHONY: all check unit bats install deps demo clean bench
+.SECONDEXPANSION:
+.DELETE_ON_ERROR:
+
+all: $(DEPS_STAMP) $(PROGS) $(UNITS)
+
+# Install missing Debian packages once; the stamp records success.
+$(DEPS_STAMP):
+	@missing=""; for p in $(DEBS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "make deps: installing$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	fi; touch $@
+
+deps:
+	@rm -f $(DEPS_STAMP); $(MAKE) --no-print-directory $(DEPS_STAMP)
+
+$(BIN)/obj/%.o: %.c $$(wildcard model/*.h) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN)/medcap: $(BIN)/obj/filters/medcap.o $(LIB)
+	$(CC) -o $@ $^ $(LDLIBS_ALL)
+
+$(BIN)/medcap-%: $(BIN)/obj/filters/%.o $$(patsubst %.c,$(BIN)/obj/%.o,$$(wildcard filters/$$*/*.c)) $(LIB)
+	$(CC) -o $@ $^ $(LDLIBS_ALL)
+
+$(BIN)/test/%: $(BIN)/obj/tests/unit/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) -o $@ $^ $(LDLIBS_ALL)
+
+check: unit bats
+
+unit: all
+	@set -e; for t in $(UNITS); do echo "== $$t"; OPENBLAS_NUM_THREADS=1 ./$$t; done
+
+bats: all
+	MEDCAP_BIN=$(CURDIR)/$(BIN) bats tests/
+
+bench: all
+	@for b in bench/*.sh; do echo "== $$b"; bash $$b || exit 1; done
+
+demo: all
+	@MEDCAP_BIN=$(CURDIR)/$(BIN) bash examples/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
+	  $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/share/medcap
+	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
+	install -m 644 $(wildcard man/*.5) $(DESTDIR)$(PREFIX)/share/man/man5/
+	install -m 644 $(wildcard man/*.7) $(DESTDIR)$(PREFIX)/share/man/man7/
+	cp -R share/medcap/. $(DESTDIR)$(PREFIX)/share/medcap/
+
+clean:
+	rm -rf bin bin-san

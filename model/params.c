@@ -36,6 +36,13 @@ int mc_params_add(mc_params *p, const char *name, int ndim, const int64_t *shape
     return p->n++;
 }
 
+int mc_params_add_buffer(mc_params *p, const char *name, int ndim, const int64_t *shape)
+{
+    int i = mc_params_add(p, name, ndim, shape);
+    p->t[i].buffer = 1;
+    return i;
+}
+
 int mc_params_addv(mc_params *p, const char *name, int ndim, int64_t d0, int64_t d1,
                    int64_t d2, int64_t d3)
 {

@@ -20,6 +20,8 @@ typedef struct {
     int64_t shape[4];
     size_t offset; /* in floats, from the start of the buffer */
     size_t count;  /* product of shape */
+    int buffer;    /* 1: state such as batch-norm running statistics: saved
+                      with the weights, never trained (optimizers skip it) */
 } mc_tensor_spec;
 
 typedef struct {
@@ -36,6 +38,8 @@ void mc_params_init(mc_params *p);
 /* Append tensor NAME of the given shape (ndim 1..4) before mc_params_alloc;
  * returns its index.  Dies on a duplicate name (a programming error). */
 int mc_params_add(mc_params *p, const char *name, int ndim, const int64_t *shape);
+/* Like mc_params_add, for a non-trained buffer (sets .buffer = 1). */
+int mc_params_add_buffer(mc_params *p, const char *name, int ndim, const int64_t *shape);
 /* Shorthand: shape given as up to 4 ints, trailing ones ignored past ndim. */
 int mc_params_addv(mc_params *p, const char *name, int ndim, int64_t d0, int64_t d1,
                    int64_t d2, int64_t d3);

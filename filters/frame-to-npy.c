@@ -1,0 +1,171 @@
+/* medcap-frame-to-npy - write the tensor of a binary frame as a NumPy .npy
+ * file, so that Python users can look at what flows through a pipe:
+ *     numpy.load("x.npy")
+ *
+ * Selects one frame (the first, --index N or --id ID) and writes it to
+ * --output (atomically) or standard output; or, with --dir, writes every
+ * frame as DIR/ID.npy.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "frame-to-npy/npy.h"
+#include "frame.h"
+#include "ndjson.h"
+#include "util.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const char *output; /* -o FILE, or NULL for stdout */
+    const char *dir;    /* --dir DIR: every frame */
+    const char *id;     /* --id ID: the first frame with this id */
+    long index;         /* --index N: the N-th frame (1-based) */
+    const char *input;  /* FILE or "-" */
+} options;
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: medcap-frame-to-npy [OPTIONS] [FILE]\n"
+            "Write the tensor of a medcap frame as a NumPy .npy file.\n"
+            "Reads frames from FILE or standard input.\n\n"
+            "Options:\n"
+            "  -o, --output FILE  write to FILE (atomically) instead of standard output\n"
+            "  -n, --index N      take the N-th frame (1-based; default 1)\n"
+            "  -i, --id ID        take the first frame whose record id is ID\n"
+            "  -d, --dir DIR      write every frame as DIR/ID.npy\n"
+            "  -h, --help         show this help and exit\n"
+            "      --version      show the version and exit\n\n"
+            "Exit status: 0 done, 1 invalid frame or no such frame, 2 usage error,\n"
+            "3 I/O error.  See medcap-frame-to-npy(1), medcap-frame(5).\n");
+}
+
+static void parse_args(int argc, char **argv, options *o)
+{
+    static const struct option longs[] = {
+        {"output", required_argument, NULL, 'o'},
+        {"index", required_argument, NULL, 'n'},
+        {"id", required_argument, NULL, 'i'},
+        {"dir", required_argument, NULL, 'd'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    int c, picked = 0;
+    memset(o, 0, sizeof *o);
+    o->index = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:n:i:d:h", longs, NULL)) != -1) {
+        switch (c) {
+        case 'o': o->output = optarg; break;
+        case 'n':
+            if (mc_parse_long(optarg, 1, 1L << 40, &o->index) != 0)
+                mc_usage_error("--index needs a whole number from 1, not '%s'", optarg);
+            picked++;
+            break;
+        case 'i': o->id = optarg; picked++; break;
+        case 'd': o->dir = optarg; break;
+        case 'h': usage(stdout); exit(mc_close_stdout());
+        case 'V': printf("medcap-frame-to-npy %s\n", MEDCAP_VERSION); exit(mc_close_stdout());
+        case ':': mc_usage_error("option '%s' needs a value", argv[optind - 1]);
+        default: mc_usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (picked > 1)
+        mc_usage_error("--index and --id cannot be combined");
+    if (o->dir && (picked || o->output))
+        mc_usage_error("--dir writes every frame; it cannot be combined with --index, --id or --output");
+    if (argc - optind > 1)
+        mc_usage_error("one input FILE at most");
+    o->input = optind < argc ? argv[optind] : "-";
+}
+
+/* Write fr's tensor as .npy to path (atomically), or to stdout when path
+ * is NULL.  Returns 0 or MC_EXIT_IO after a message. */
+static int save(const mc_frame *fr, const char *path)
+{
+    mc_atomic a;
+    if (!path) {
+        if (npy_write(stdout, fr->dtype, fr->ndim, fr->dims, fr->data, fr->nbytes) != 0) {
+            mc_err("error writing standard output: %s", strerror(errno));
+            return MC_EXIT_IO;
+        }
+        return 0;
+    }
+    if (mc_atomic_open(&a, path) != 0)
+        return MC_EXIT_IO;
+    if (npy_write(a.f, fr->dtype, fr->ndim, fr->dims, fr->data, fr->nbytes) != 0) {
+        mc_err("%s: cannot write: %s", path, strerror(errno));
+        mc_atomic_abort(&a);
+        return MC_EXIT_IO;
+    }
+    return mc_atomic_commit(&a) == 0 ? 0 : MC_EXIT_IO;
+}
+
+/* The id of a frame's record, checked to be usable as a file name, written
+ * into out; returns 0, or MC_EXIT_INPUT after a message. */
+static int frame_id(const mc_frame *fr, const char *input, long n, char *out, size_t outlen)
+{
+    cJSON *rec = cJSON_Parse(fr->meta);
+    const char *id = rec ? mc_record_id(rec) : NULL;
+    int status = 0;
+    if (!id || !id[0]) {
+        mc_err_at(input, 0, "frame %ld: metadata is not a JSON record with a string \"id\"", n);
+        status = MC_EXIT_INPUT;
+    } else if (strchr(id, '/') || strcmp(id, ".") == 0 || strcmp(id, "..") == 0 ||
+               strlen(id) + 5 > outlen) {
+        mc_err_at(input, 0, "frame %ld: id '%s' cannot be a file name", n, id);
+        status = MC_EXIT_INPUT;
+    } else {
+        snprintf(out, outlen, "%s", id);
+    }
+    cJSON_Delete(rec);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    options o;
+    mc_frame fr = {0};
+    FILE *in;
+    char err[256], id[256];
+    long n = 0;
+    int rc, status = 0, done = 0;
+    mc_set_prog(argv[0]);
+    parse_args(argc, argv, &o);
+    in = mc_open_in(o.input);
+    while (!done && (rc = mc_frame_read(in, &fr, err, sizeof err)) != MC_FRAME_EOF) {
+        n++;
+        if (rc == MC_FRAME_ERR) {
+            mc_err_at(o.input, 0, "frame %ld: %s", n, err);
+            status = ferror(in) ? MC_EXIT_IO : MC_EXIT_INPUT;
+            break;
+        }
+        if ((status = frame_id(&fr, o.input, n, id, sizeof id)) != 0)
+            break;
+        if (o.dir) {
+            size_t len = strlen(o.dir) + strlen(id) + 6;
+            char *path = mc_malloc(len);
+            snprintf(path, len, "%s/%s.npy", o.dir, id);
+            status = save(&fr, path);
+            free(path);
+            done = status != 0;
+        } else if (o.id ? strcmp(id, o.id) == 0 : n == o.index) {
+            status = save(&fr, o.output);
+            done = 1;
+        }
+    }
+    if (status == 0 && !done && !o.dir) {
+        if (o.id)
+            mc_err_at(o.input, 0, "no frame has id '%s'", o.id);
+        else
+            mc_err_at(o.input, 0, "no frame %ld: the input has %ld", o.index, n);
+        status = MC_EXIT_INPUT;
+    }
+    if (in != stdin)
+        fclose(in);
+    mc_frame_free(&fr);
+    return status ? status : mc_close_stdout();
+}

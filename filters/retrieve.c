@@ -1,0 +1,316 @@
+/* medcap-retrieve - for each query feature frame, write its record plus
+ * "neighbors": the k most similar rows of a case index (cosine of the
+ * pooled, L2-normalised vectors, ties by id), optionally with the case
+ * knowledge of the best ones (--kb) and an "interpretation" paragraph when
+ * the record carries a generated caption.
+ *
+ * Reads feature frames from each FILE in turn ("-" or none: stdin), a batch
+ * at a time (--batch), so memory is the index plus one batch.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "caseindex.h"
+#include "casekb.h"
+#include "featvec.h"
+#include "frame.h"
+#include "knn.h"
+#include "ndjson.h"
+#include "interpretation.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const char *index;       /* -i */
+    long k;                  /* -k */
+    int exclude_same_case;   /* --exclude-same-case */
+    const char *kb;          /* --kb */
+    const char *kb_key;      /* --kb-key */
+    const char *kb_name;     /* --kb-name */
+    long kb_top;             /* --kb-top */
+    long excerpt;            /* --excerpt */
+    const char *caption_key; /* --caption-key */
+    long batch;              /* --batch */
+    int keep_going;          /* --keep-going */
+} options;
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: medcap-retrieve -i INDEX [OPTIONS] [FILE...]\n"
+            "For each query feature frame, write its record with \"neighbors\": the K most\n"
+            "similar indexed items (cosine similarity; ties by id), each with its\n"
+            "similarity, id, case_id and caption.  Grids [G,C] and maps [H,W,C] are\n"
+            "averaged over their positions.  Reads standard input when no FILE is given.\n\n"
+            "Options:\n"
+            "  -i, --index INDEX       the case index (medcap-index)\n"
+            "  -k, --k N               neighbours per query (1-1000; default 5)\n"
+            "      --exclude-same-case never return a row of the query's own case_id\n"
+            "      --kb FILE           case knowledge base, NDJSON keyed by case id (e.g. MedPix\n"
+            "                          2.0 data_train.jsonl): attach \"knowledge\" to the best\n"
+            "                          neighbours\n"
+            "      --kb-key KEY        the case id field of the kb lines (default U_id)\n"
+            "      --kb-top N          neighbours given knowledge and quoted (default 3)\n"
+            "      --kb-name NAME      the kb's name in quotes (default MedPix)\n"
+            "      --excerpt N         cut long knowledge texts to N bytes (40-100000; default 300)\n"
+            "      --caption-key KEY   record field of the generated caption (default caption);\n"
+            "                          when present, \"interpretation\" is added\n"
+            "  -b, --batch N           queries per sgemm batch (1-4096; default 256)\n"
+            "      --keep-going        skip bad query frames (reported), exit 5 at the end\n"
+            "  -h, --help              show this help and exit\n"
+            "      --version           show the version and exit\n\n"
+            "Exit status: 0 done, 1 bad input, 2 usage error, 3 I/O error, 4 INDEX invalid\n"
+            "or of another feature size, 5 frames skipped with --keep-going.\n"
+            "See medcap-retrieve(1), medcap-index(1), medcap-index(5).\n");
+}
+
+/* Parse a numeric option value or exit with a usage error. */
+static long num_arg(const char *name, const char *s, long lo, long hi)
+{
+    long v;
+    if (mc_parse_long(s, lo, hi, &v) != 0)
+        mc_usage_error("%s '%s': expected a whole number from %ld to %ld", name, s, lo, hi);
+    return v;
+}
+
+static int parse_args(int argc, char **argv, options *o)
+{
+    enum { O_EXCL = 256, O_KB, O_KB_KEY, O_KB_NAME, O_KB_TOP, O_EXCERPT, O_CAPKEY, O_KEEP, O_VERSION };
+    static const struct option longs[] = {
+        {"index", required_argument, NULL, 'i'},
+        {"k", required_argument, NULL, 'k'},
+        {"exclude-same-case", no_argument, NULL, O_EXCL},
+        {"kb", required_argument, NULL, O_KB},
+        {"kb-key", required_argument, NULL, O_KB_KEY},
+        {"kb-name", required_argument, NULL, O_KB_NAME},
+        {"kb-top", required_argument, NULL, O_KB_TOP},
+        {"excerpt", required_argument, NULL, O_EXCERPT},
+        {"caption-key", required_argument, NULL, O_CAPKEY},
+        {"batch", required_argument, NULL, 'b'},
+        {"keep-going", no_argument, NULL, O_KEEP},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, O_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    *o = (options){.k = 5, .kb_key = "U_id", .kb_name = "MedPix", .kb_top = 3, .excerpt = 300,
+                   .caption_key = "caption", .batch = 256};
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":i:k:b:h", longs, NULL)) != -1) {
+        switch (c) {
+        case 'i': o->index = optarg; break;
+        case 'k': o->k = num_arg("-k", optarg, 1, 1000); break;
+        case O_EXCL: o->exclude_same_case = 1; break;
+        case O_KB: o->kb = optarg; break;
+        case O_KB_KEY: o->kb_key = optarg; break;
+        case O_KB_NAME: o->kb_name = optarg; break;
+        case O_KB_TOP: o->kb_top = num_arg("--kb-top", optarg, 0, 1000); break;
+        case O_EXCERPT: o->excerpt = num_arg("--excerpt", optarg, 40, 100000); break;
+        case O_CAPKEY: o->caption_key = optarg; break;
+        case 'b': o->batch = num_arg("--batch", optarg, 1, 4096); break;
+        case O_KEEP: o->keep_going = 1; break;
+        case 'h': usage(stdout); exit(mc_close_stdout());
+        case O_VERSION: printf("medcap-retrieve %s\n", MEDCAP_VERSION); exit(mc_close_stdout());
+        case ':': mc_usage_error("option '%s' needs a value", argv[optind - 1]);
+        default: mc_usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (!o->index)
+        mc_usage_error("no index given (-i INDEX)");
+    if (!*o->kb_key || !*o->caption_key)
+        mc_usage_error("--kb-key and --caption-key need a non-empty key");
+    return optind;
+}
+
+/* The state of one run. */
+typedef struct {
+    const options *o;
+    mc_cindex ix;
+    mc_casekb kb;
+    int have_kb;
+    float *q;        /* (batch, dim) query vectors */
+    int *skip_case;  /* (batch) */
+    cJSON **rec;     /* (batch) query records */
+    size_t n;        /* queries in the batch */
+    mc_hit *hits;    /* (batch, k) */
+    size_t *found;   /* (batch) */
+    size_t skipped, kb_missing, kb_asked;
+} run_state;
+
+/* A similarity rounded to 6 decimals, so the JSON stays short. */
+static double rounded(float s) { return round((double)s * 1e6) / 1e6; }
+
+/* The neighbour entry of hit h (rank i, 0-based): similarity, the indexed
+ * record, and knowledge for the first --kb-top ranks when --kb is given. */
+static cJSON *neighbor(run_state *st, const mc_hit *h, size_t i)
+{
+    cJSON *nb = cJSON_CreateObject(), *rec = mc_cindex_record(&st->ix, h->row), *item;
+    cJSON_AddNumberToObject(nb, "similarity", rounded(h->score));
+    while ((item = rec->child) != NULL)
+        cJSON_AddItemToObject(nb, item->string, cJSON_DetachItemViaPointer(rec, item));
+    cJSON_Delete(rec);
+    if (st->have_kb && i < (size_t)st->o->kb_top) {
+        const cJSON *cs = cJSON_GetObjectItemCaseSensitive(nb, "case_id");
+        const mc_case_knowledge *kn = mc_casekb_find(&st->kb, cJSON_IsString(cs) ? cs->valuestring : NULL);
+        st->kb_asked++;
+        if (!kn) {
+            st->kb_missing++;
+        } else {
+            cJSON *k = cJSON_AddObjectToObject(nb, "knowledge");
+            for (int f = 0; f < MC_KB_NFIELDS; f++)
+                if (kn->field[f])
+                    cJSON_AddStringToObject(k, mc_kb_field_name[f], kn->field[f]);
+        }
+    }
+    return nb;
+}
+
+/* Search the batch and write each record with its neighbours. */
+static int flush_batch(run_state *st)
+{
+    size_t k = (size_t)st->o->k;
+    int rc = 0;
+    if (st->n == 0)
+        return 0;
+    mc_knn_search(st->hits, st->found, st->q, st->o->exclude_same_case ? st->skip_case : NULL,
+                  st->n, k, &st->ix);
+    for (size_t b = 0; b < st->n; b++) {
+        cJSON *arr = cJSON_CreateArray();
+        const cJSON *gen = cJSON_GetObjectItemCaseSensitive(st->rec[b], st->o->caption_key);
+        for (size_t i = 0; i < st->found[b]; i++)
+            cJSON_AddItemToArray(arr, neighbor(st, &st->hits[b * k + i], i));
+        cJSON_DeleteItemFromObjectCaseSensitive(st->rec[b], "neighbors");
+        cJSON_AddItemToObject(st->rec[b], "neighbors", arr);
+        if (cJSON_IsString(gen) && gen->valuestring[0]) {
+            char *text = interpretation_compose(gen->valuestring, arr, (size_t)st->o->kb_top,
+                                                st->o->kb_name);
+            cJSON_DeleteItemFromObjectCaseSensitive(st->rec[b], "interpretation");
+            cJSON_AddStringToObject(st->rec[b], "interpretation", text);
+            free(text);
+        }
+        if (rc == 0 && mc_record_write(stdout, st->rec[b]) != 0)
+            rc = MC_EXIT_IO;
+        cJSON_Delete(st->rec[b]);
+    }
+    st->n = 0;
+    return rc;
+}
+
+/* Check one query frame and add it to the batch.  Returns 0 added,
+ * MC_EXIT_INPUT bad frame (message printed), MC_EXIT_MODEL feature size
+ * not the index's. */
+static int add_query(run_state *st, const mc_frame *fr, const char *name, long no)
+{
+    char err[300];
+    size_t dim = mc_featvec_dim(fr);
+    cJSON *rec = mc_record_parse(fr->meta, name, no);
+    const cJSON *cs;
+    if (!rec)
+        return MC_EXIT_INPUT;
+    if (dim && dim != st->ix.dim) {
+        mc_err_at(name, no, "record '%s': feature size %zu does not match the index %s (%zu)",
+                  mc_record_id(rec), dim, st->o->index, st->ix.dim);
+        cJSON_Delete(rec);
+        return MC_EXIT_MODEL;
+    }
+    if (mc_featvec_pool(st->q + st->n * st->ix.dim, fr, err, sizeof err) != 0) {
+        mc_err_at(name, no, "record '%s': %s", mc_record_id(rec), err);
+        cJSON_Delete(rec);
+        return MC_EXIT_INPUT;
+    }
+    cs = cJSON_GetObjectItemCaseSensitive(rec, "case_id");
+    if (st->o->exclude_same_case && !cJSON_IsString(cs)) {
+        mc_err_at(name, no, "record '%s': no string \"case_id\" (needed by --exclude-same-case)",
+                  mc_record_id(rec));
+        cJSON_Delete(rec);
+        return MC_EXIT_INPUT;
+    }
+    st->skip_case[st->n] = cJSON_IsString(cs) ? mc_strtab_find(&st->ix.cases, cs->valuestring) : -1;
+    st->rec[st->n++] = rec;
+    return 0;
+}
+
+/* Answer every query frame of one input.  Returns 0 or the exit status. */
+static int retrieve_file(run_state *st, const char *path)
+{
+    FILE *f = mc_open_in(path);
+    mc_frame fr = {0};
+    char err[300];
+    long no = 0;
+    int rc = 0, kind = mc_input_kind(f);
+    if (kind == MC_INPUT_JSON) {
+        mc_err_at(path, 1, "expected feature frames, got text (NDJSON?); run medcap-encode-features first");
+        rc = MC_EXIT_INPUT;
+    }
+    while (rc == 0 && kind == MC_INPUT_FRAMES) {
+        int r = mc_frame_read(f, &fr, err, sizeof err);
+        if (r == MC_FRAME_EOF)
+            break;
+        no++;
+        if (r == MC_FRAME_ERR) {
+            mc_err_at(path, no, "%s", err);
+            rc = ferror(f) ? MC_EXIT_IO : MC_EXIT_INPUT;
+            break;
+        }
+        r = add_query(st, &fr, path, no);
+        if (r == MC_EXIT_INPUT && st->o->keep_going)
+            st->skipped++;
+        else
+            rc = r;
+        if (rc == 0 && st->n == (size_t)st->o->batch)
+            rc = flush_batch(st);
+    }
+    if (rc == 0)
+        rc = flush_batch(st);
+    mc_frame_free(&fr);
+    if (f != stdin)
+        fclose(f);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    options o;
+    run_state st = {0};
+    char err[600];
+    int first, status;
+    mc_set_prog(argv[0]);
+    first = parse_args(argc, argv, &o);
+    st.o = &o;
+    status = mc_cindex_open(&st.ix, o.index, err, sizeof err);
+    if (status != 0) {
+        mc_err("%s", err);
+        return status;
+    }
+    if (o.kb) {
+        status = mc_casekb_load(&st.kb, o.kb, o.kb_key, (size_t)o.excerpt);
+        st.have_kb = status == 0;
+    }
+    st.q = mc_malloc((size_t)o.batch * st.ix.dim * sizeof *st.q);
+    st.skip_case = mc_malloc((size_t)o.batch * sizeof *st.skip_case);
+    st.rec = mc_malloc((size_t)o.batch * sizeof *st.rec);
+    st.hits = mc_malloc((size_t)o.batch * (size_t)o.k * sizeof *st.hits);
+    st.found = mc_malloc((size_t)o.batch * sizeof *st.found);
+    for (int i = first; status == 0 && i < (first < argc ? argc : first + 1); i++)
+        status = retrieve_file(&st, i < argc ? argv[i] : "-");
+    for (size_t b = 0; b < st.n; b++)
+        cJSON_Delete(st.rec[b]);
+    if (st.kb_missing > 0)
+        mc_err("%s: %zu of %zu neighbours had no case in the kb; returned without knowledge",
+               o.kb, st.kb_missing, st.kb_asked);
+    if (status == 0 && st.skipped > 0) {
+        mc_err("%zu query frames skipped", st.skipped);
+        status = MC_EXIT_SKIPPED;
+    }
+    free(st.q);
+    free(st.skip_case);
+    free(st.rec);
+    free(st.hits);
+    free(st.found);
+    if (st.have_kb)
+        mc_casekb_free(&st.kb);
+    mc_cindex_close(&st.ix);
+    return status ? status : mc_close_stdout();
+}

@@ -1,0 +1,155 @@
+/* test_decoder_transformer.c - the Transformer caption decoder as a whole:
+ * gradient of a loss with respect to every parameter tensor and to the
+ * grid against central differences, and cached one-step decoding against
+ * the teacher-forced forward.  Exits 1 on failure.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "params.h"
+#include "transformer.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { B = 2, T = 5 };
+static const mc_tf_config cfg = {
+    .vocab = 11, .dim = 8, .layers = 2, .heads = 2, .max_len = 6, .grid = 4, .channels = 5};
+
+static int failures;
+
+static void check(int ok, const char *what)
+{
+    printf("%s %s\n", ok ? "ok" : "FAIL", what);
+    if (!ok)
+        failures++;
+}
+
+static uint64_t rs = 12345;
+static float urand(void)
+{
+    rs = rs * 6364136223846793005ull + 1442695040888963407ull;
+    return (float)((rs >> 40) / (double)(1u << 24)) * 2.0f - 1.0f;
+}
+
+/* L = sum(logits * r), in double. */
+static double loss(mc_tf *m, float *logits, const int *tok, const float *grid, const float *r)
+{
+    double s = 0.0;
+    mc_tf_forward(m, logits, tok, grid, B, T);
+    for (size_t i = 0; i < (size_t)B * T * cfg.vocab; i++)
+        s += (double)logits[i] * r[i];
+    return s;
+}
+
+/* Central differences on up to 16 spread elements of x (n) against grad. */
+static void compare(const char *name, mc_tf *m, float *x, size_t n, const float *grad,
+                    float *logits, const int *tok, float *grid, const float *r)
+{
+    double num2 = 0.0, ana2 = 0.0, diff2 = 0.0;
+    size_t stride = n > 16 ? n / 16 : 1;
+    const float eps = 1e-3f;
+    char msg[200];
+    for (size_t i = 0; i < n; i += stride) {
+        float keep = x[i];
+        x[i] = keep + eps;
+        double lp = loss(m, logits, tok, grid, r);
+        x[i] = keep - eps;
+        double lm = loss(m, logits, tok, grid, r);
+        x[i] = keep;
+        double g = (lp - lm) / (2.0 * eps);
+        num2 += g * g;
+        ana2 += (double)grad[i] * grad[i];
+        diff2 += (g - grad[i]) * (g - grad[i]);
+    }
+    double scale = sqrt(num2) + sqrt(ana2);
+    double rel = scale > 0.0 ? sqrt(diff2) / scale : 0.0;
+    snprintf(msg, sizeof msg, "grad %s: relative error %.2e, absolute %.2e (|grad| %.2e)",
+             name, rel, sqrt(diff2), sqrt(ana2));
+    /* the absolute bound covers gradients that are exactly zero, such as
+       the key biases (softmax ignores a shift shared by all keys), where
+       the difference quotient is rounding noise */
+    check(rel < 2e-2 || sqrt(diff2) < 2e-3, msg);
+}
+
+int main(void)
+{
+    mc_params p;
+    int tok[B * T];
+    float grid[B * 4 * 5], dgrid[B * 4 * 5] = {0};
+    size_t nl = (size_t)B * T * cfg.vocab;
+    float *logits = malloc(nl * sizeof *logits), *r = malloc(nl * sizeof *r);
+    mc_tf *m;
+
+    check(mc_tf_config_error(&cfg) == NULL, "config accepted");
+    mc_tf_config bad = cfg;
+    bad.heads = 3;
+    check(mc_tf_config_error(&bad) != NULL, "width not a multiple of heads refused");
+
+    mc_params_init(&p);
+    m = mc_tf_new(&cfg, &p, "decoder.");
+    mc_params_alloc(&p);
+    mc_tf_init_random(m, 7);
+    /* larger weights than the 0.02 default, so every path carries gradient */
+    for (size_t i = 0; i < p.total; i++)
+        p.data[i] += 0.3f * urand();
+    check(mc_params_find(&p, "decoder.layers.1.cross_attn.k_proj.weight") >= 0,
+          "PyTorch-style names under the prefix");
+    for (int i = 0; i < B * T; i++)
+        tok[i] = (i * 7 + 3) % cfg.vocab;
+    for (size_t i = 0; i < sizeof grid / sizeof *grid; i++)
+        grid[i] = urand();
+    for (size_t i = 0; i < nl; i++)
+        r[i] = urand();
+
+    mc_params_zero_grad(&p);
+    mc_tf_forward(m, logits, tok, grid, B, T);
+    mc_tf_backward(m, r, dgrid);
+    float *grad = malloc(p.total * sizeof *grad);
+    memcpy(grad, p.grad, p.total * sizeof *grad);
+    for (int i = 0; i < p.n; i++)
+        compare(p.t[i].name, m, mc_params_at(&p, i), p.t[i].count, grad + p.t[i].offset, logits,
+                tok, grid, r);
+    compare("grid", m, grid, sizeof grid / sizeof *grid, dgrid, logits, tok, grid, r);
+
+    /* a second backward accumulates: gradients double */
+    mc_tf_forward(m, logits, tok, grid, B, T);
+    mc_tf_backward(m, r, NULL);
+    double worst = 0.0;
+    for (size_t i = 0; i < p.total; i++)
+        worst = fmax(worst, fabs(p.grad[i] - 2.0f * grad[i]));
+    check(worst < 1e-4, "backward accumulates");
+
+    /* cached steps reproduce the teacher-forced logits, sequence by sequence */
+    float *state = malloc(2 * mc_tf_state_floats(m) * sizeof *state);
+    float *copy = state + mc_tf_state_floats(m);
+    float step[11], att[4];
+    mc_tf_forward(m, logits, tok, grid, B, T);
+    worst = 0.0;
+    for (int b = 0; b < B; b++) {
+        mc_tf_state_start(m, state, grid + (size_t)b * 4 * 5);
+        for (int t = 0; t < T; t++) {
+            /* move the hypothesis to a fresh copy half way, as beam search does */
+            if (t == 2) {
+                mc_tf_state_copy(m, copy, state, t);
+                memcpy(state, copy, mc_tf_state_floats(m) * sizeof *state);
+            }
+            mc_tf_step(m, step, att, state, tok[b * T + t], t);
+            for (int v = 0; v < cfg.vocab; v++)
+                worst = fmax(worst, fabs(step[v] - logits[((size_t)b * T + t) * cfg.vocab + v]));
+        }
+    }
+    check(worst < 1e-4, "cached one-step decoding equals the teacher-forced forward");
+    float asum = att[0] + att[1] + att[2] + att[3];
+    check(fabsf(asum - 1.0f) < 1e-5f, "step attention weights sum to 1");
+
+    free(state), free(grad), free(logits), free(r);
+    mc_tf_free(m);
+    mc_params_free(&p);
+    if (failures) {
+        printf("%d check(s) failed\n", failures);
+        return 1;
+    }
+    return 0;
+}

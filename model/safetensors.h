@@ -22,7 +22,9 @@
 
 #define MC_ST_MAX_HEADER (100u << 20) /* 100 MiB of JSON header */
 
-enum { MC_ST_F32 = 1, MC_ST_F16 = 2, MC_ST_BF16 = 3 };
+/* I64 is accepted so that a PyTorch state_dict with batch-norm
+ * num_batches_tracked counters loads as is; it converts to float. */
+enum { MC_ST_F32 = 1, MC_ST_F16 = 2, MC_ST_BF16 = 3, MC_ST_I64 = 4 };
 
 typedef struct {
     char *name;
@@ -61,6 +63,11 @@ void mc_st_read_f32(const mc_st_file *f, int i, float *dst);
  * [64,64,3,3]") or a tensor the table does not know is MC_EXIT_MODEL with
  * the message in err.  Returns 0 on success. */
 int mc_st_load_params(const mc_st_file *f, mc_params *p, char *err, size_t errlen);
+/* Like mc_st_load_params for the tensors named PREFIX + table name (e.g.
+ * "encoder." in a full caption model); file tensors without the prefix are
+ * ignored, and names ending in ".num_batches_tracked" are never required. */
+int mc_st_load_prefix(const mc_st_file *f, mc_params *p, const char *prefix, char *err,
+                      size_t errlen);
 /* Unmap and free. */
 void mc_st_close(mc_st_file *f);
 

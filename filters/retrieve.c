@@ -57,7 +57,7 @@ static void usage(FILE *out)
             "      --excerpt N         cut long knowledge texts to N bytes (40-100000; default 300)\n"
             "      --caption-key KEY   record field of the generated caption (default caption);\n"
             "                          when present, \"interpretation\" is added\n"
-            "  -b, --batch N           queries per sgemm batch (1-4096; default 256)\n"
+            "  -b, --batch N           queries per sgemm batch (1-4096; default 1024)\n"
             "      --keep-going        skip bad query frames (reported), exit 5 at the end\n"
             "  -h, --help              show this help and exit\n"
             "      --version           show the version and exit\n\n"
@@ -96,7 +96,7 @@ static int parse_args(int argc, char **argv, options *o)
     };
     int c;
     *o = (options){.k = 5, .kb_key = "U_id", .kb_name = "MedPix", .kb_top = 3, .excerpt = 300,
-                   .caption_key = "caption", .batch = 256};
+                   .caption_key = "caption", .batch = 1024};
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":i:k:b:h", longs, NULL)) != -1) {
         switch (c) {

@@ -5,6 +5,7 @@
 #include "frame.h"
 #include "ndjson.h"
 
+#include <cblas.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -123,9 +124,7 @@ static int check_vectors(const mc_cindex_chunk *c, size_t dim, char *err, size_t
 {
     for (size_t r = 0; r < c->rows; r++) {
         const float *v = c->vec + r * dim;
-        float ss = 0;
-        for (size_t i = 0; i < dim; i++)
-            ss += v[i] * v[i];
+        float ss = cblas_sdot((int)dim, v, 1, v, 1);
         if (!(fabsf(ss - 1.0f) < 1e-3f)) {
             snprintf(err, errlen, "row %zu: vector is not of unit length (squared norm %g)",
                      c->row0 + r + 1, (double)ss);

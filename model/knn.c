@@ -35,6 +35,18 @@ static void offer(const mc_cindex *ix, mc_hit *h, size_t *n, size_t k, float s, 
     h[i].row = r;
 }
 
+#define SKIP_BLOCK 64
+
+/* 1 when one of the SKIP_BLOCK scores s is >= worst (a loop the compiler
+ * vectorises, so that most blocks are passed over in a few instructions). */
+static int any_at_least(const float *s, float worst)
+{
+    int any = 0;
+    for (int j = 0; j < SKIP_BLOCK; j++)
+        any |= s[j] >= worst;
+    return any;
+}
+
 /* Merge the scores (nq, n) of rows row0.. into each query's list. */
 static void scan(mc_hit *hits, size_t *found, const float *scores, const int *skip_case,
                  size_t nq, size_t k, size_t n, size_t row0, const mc_cindex *ix)
@@ -45,6 +57,10 @@ static void scan(mc_hit *hits, size_t *found, const float *scores, const int *sk
         int skip = skip_case ? skip_case[b] : -1;
         float worst = found[b] == k ? h[k - 1].score : -2.0f;
         for (size_t j = 0; j < n; j++) {
+            if (j % SKIP_BLOCK == 0 && n - j >= SKIP_BLOCK && !any_at_least(s + j, worst)) {
+                j += SKIP_BLOCK - 1;
+                continue;
+            }
             if (s[j] < worst)
                 continue;
             if (skip >= 0 && ix->case_no[row0 + j] == skip)

@@ -10,6 +10,9 @@ brute force in float64.
       one frame per object of the JSON array: "vec" is the tensor (nested
       lists; its shape is the frame's), "dtype" optional ("f32" or "u8"),
       every other key goes into the record
+  knn_frames.py npy FRAMES OUT.npy
+      the pooled unit vectors (float32, one row per frame) as a .npy file,
+      and their ids, one a line, in OUT.npy.ids
   knn_frames.py brute INDEXFRAMES QUERYFRAMES K [--exclude-same-case]
       for each query: "QID<TAB>ID1 ID2 ..." (cosine of mean-pooled vectors,
       ties by id)
@@ -98,5 +101,12 @@ def brute(args):
         print(qm["id"] + "\t" + " ".join(i for _, i in scored[:k]))
 
 
+def to_npy(args):
+    frames = read_frames(args[0])
+    np.save(args[1], np.array([pooled(a) for _, a in frames], dtype=np.float32))
+    with open(args[1] + ".ids", "w") as f:
+        f.writelines(m["id"] + "\n" for m, _ in frames)
+
+
 if __name__ == "__main__":
-    {"gen": gen, "list": from_list, "brute": brute}[sys.argv[1]](sys.argv[2:])
+    {"gen": gen, "list": from_list, "brute": brute, "npy": to_npy}[sys.argv[1]](sys.argv[2:])

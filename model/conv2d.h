@@ -1,0 +1,40 @@
+/* conv2d.h - 2-D convolution as im2col + one GEMM (cblas_sgemm), with
+ * stride, zero padding and groups, forward and backward.
+ *
+ * Activations use the channel-major layout (C, B, H, W): the whole batch of
+ * one channel is contiguous, so one GEMM covers all B images (N = B*Ho*Wo)
+ * and the output lands in place without a transpose.  Weights are
+ * PyTorch's OIHW: (Co, Ci/groups, KH, KW).  Backward functions accumulate
+ * (+=) into the gradients.
+ */
+#ifndef MEDCAP_CONV2D_H
+#define MEDCAP_CONV2D_H
+
+#include <stddef.h>
+
+typedef struct {
+    int ci, co;     /* input and output channels */
+    int kh, kw;     /* kernel size */
+    int stride, pad;
+    int groups;     /* ci and co are multiples of groups */
+} mc_conv_shape;
+
+/* Output height/width for an input of H x W. */
+int mc_conv_out(int in, int k, int stride, int pad);
+
+/* Floats of scratch (the im2col matrix) the forward and backward need for
+ * B images of H x W; 0 for a 1x1, stride 1, unpadded convolution. */
+size_t mc_conv_scratch(const mc_conv_shape *s, int B, int H, int W);
+
+/* out (Co, B, Ho, Wo) = conv(in (Ci, B, H, W), weight) + bias (Co, may be
+ * NULL); col is scratch of mc_conv_scratch floats. */
+void mc_conv2d_forward(float *out, float *col, const float *in, const float *weight,
+                       const float *bias, const mc_conv_shape *s, int B, int H, int W);
+
+/* Accumulate dinp (Ci, B, H, W; may be NULL), dweight (like weight) and
+ * dbias (Co; may be NULL) from dout (Co, B, Ho, Wo). */
+void mc_conv2d_backward(float *dinp, float *dweight, float *dbias, float *col, const float *dout,
+                        const float *in, const float *weight, const mc_conv_shape *s, int B, int H,
+                        int W);
+
+#endif

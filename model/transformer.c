@@ -6,6 +6,7 @@
 #include "attention.h"
 #include "gelu.h"
 #include "layernorm.h"
+#include "prng.h"
 #include "util.h"
 
 #include <cblas.h>
@@ -42,8 +43,9 @@ struct mc_tf {
     tf_acts *a;
     /* backward scratch */
     float *dx, *dln, *dq, *dk, *dv, *dy, *dg, *dh, *dmem, *dck, *dcv, *dmemp;
-    /* one-step scratch */
-    float *sx, *sln, *sq, *sy, *sh, *satt;
+    /* one-step scratch for step_cap hypotheses */
+    float *step;
+    int step_cap;
 };
 
 /* ---- linear layers over the parameter table ---- */
@@ -165,37 +167,22 @@ void mc_tf_free(mc_tf *m)
     free(m->act);
     free(m->tokens);
     free(m->a);
+    free(m->step);
     free(m);
-}
-
-/* splitmix64 */
-static uint64_t next_u64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
-/* A standard normal sample (Box-Muller). */
-static float normal(uint64_t *s)
-{
-    double u1 = ((next_u64(s) >> 11) + 1.0) / 9007199254740993.0;
-    double u2 = (next_u64(s) >> 11) / 9007199254740992.0;
-    return (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
 }
 
 void mc_tf_init_random(mc_tf *m, uint64_t seed)
 {
     mc_params *p = m->p;
-    uint64_t s = seed;
+    mc_prng r;
+    mc_prng_seed(&r, seed);
     for (int i = 0; i < p->n; i++) {
         const mc_tensor_spec *t = &p->t[i];
         float *w = mc_params_at(p, i);
         int is_norm = strstr(t->name, "norm") != NULL;
         for (size_t j = 0; j < t->count; j++)
             w[j] = t->ndim == 1 ? (is_norm && strstr(t->name, ".weight") ? 1.0f : 0.0f)
-                                : 0.02f * normal(&s);
+                                : 0.02f * mc_prng_normal(&r);
     }
 }
 
@@ -215,8 +202,7 @@ static void reserve(mc_tf *m, int B, int T)
         return;
     per = 13 * N * D + 2 * M * D + 2 * N * F + 6 * N + NH * N * (T + G);
     total = M * C + N * D + 2 * M * D + 2 * M + N * D + 2 * N + L * per /* forward */
-            + 6 * N * D + 2 * N * F + 4 * M * D                       /* backward */
-            + 4 * D + F + NH * (m->c.max_len + G);                      /* one step */
+            + 6 * N * D + 2 * N * F + 4 * M * D;                      /* backward */
     free(m->act);
     free(m->tokens);
     free(m->a);
@@ -246,8 +232,6 @@ static void reserve(mc_tf *m, int B, int T)
     TAKE(m->dx, N * D), TAKE(m->dln, N * D), TAKE(m->dq, N * D), TAKE(m->dk, N * D);
     TAKE(m->dv, N * D), TAKE(m->dy, N * D), TAKE(m->dg, N * F), TAKE(m->dh, N * F);
     TAKE(m->dmem, M * D), TAKE(m->dck, M * D), TAKE(m->dcv, M * D), TAKE(m->dmemp, M * D);
-    TAKE(m->sx, D), TAKE(m->sln, D), TAKE(m->sq, D), TAKE(m->sy, D), TAKE(m->sh, F);
-    TAKE(m->satt, NH * (m->c.max_len + G));
 #undef TAKE
     if (off > total)
         mc_die(MC_EXIT_INTERNAL, "transformer: activation layout overflow");
@@ -389,90 +373,117 @@ void mc_tf_backward(mc_tf *m, const float *dlogits, float *dgrid)
 
 /* ---- decoding one step at a time ---- */
 
-/* Offsets into a state: layer l's cross keys, cross values, self keys,
- * self values. */
-static float *state_at(const mc_tf *m, float *state, int l, int which)
+size_t mc_tf_ctx_floats(const mc_tf *m)
 {
-    size_t G = m->c.grid, Tm = m->c.max_len, D = m->c.dim;
-    size_t per = (2 * G + 2 * Tm) * D;
-    size_t off[4] = {0, G * D, 2 * G * D, 2 * G * D + Tm * D};
-    return state + l * per + off[which];
+    return (size_t)m->c.layers * 2 * m->c.grid * m->c.dim;
 }
 
 size_t mc_tf_state_floats(const mc_tf *m)
 {
-    return (size_t)m->c.layers * (2 * (size_t)m->c.grid + 2 * (size_t)m->c.max_len) * m->c.dim;
+    return (size_t)m->c.layers * 2 * m->c.max_len * m->c.dim;
 }
 
-void mc_tf_state_start(mc_tf *m, float *state, const float *grid)
+/* Layer l's cross keys (which 0) or values (1) in ctx, (G,D). */
+static const float *ctx_at(const mc_tf *m, const float *ctx, int l, int which)
+{
+    return ctx + ((size_t)2 * l + which) * m->c.grid * m->c.dim;
+}
+
+/* Layer l's self keys (which 0) or values (1) in a state, (max_len,D). */
+static float *state_at(const mc_tf *m, float *state, int l, int which)
+{
+    return state + ((size_t)2 * l + which) * m->c.max_len * m->c.dim;
+}
+
+void mc_tf_start(mc_tf *m, float *ctx, const float *grid)
 {
     int G = m->c.grid, D = m->c.dim;
     float *memp = mc_malloc((size_t)2 * G * D * sizeof *memp), *mem = memp + (size_t)G * D;
     memory_forward(m, memp, mem, NULL, NULL, grid, 1);
     for (int l = 0; l < m->c.layers; l++) {
         const tf_block *k = &m->blk[l];
-        linear_forward(state_at(m, state, l, 0), mem, P(k->ck_w), P(k->ck_b), G, D, D);
-        linear_forward(state_at(m, state, l, 1), mem, P(k->cv_w), P(k->cv_b), G, D, D);
+        linear_forward((float *)ctx_at(m, ctx, l, 0), mem, P(k->ck_w), P(k->ck_b), G, D, D);
+        linear_forward((float *)ctx_at(m, ctx, l, 1), mem, P(k->cv_w), P(k->cv_b), G, D, D);
     }
     free(memp);
 }
 
 void mc_tf_state_copy(const mc_tf *m, float *dst, const float *src, int pos)
 {
-    size_t G = m->c.grid, D = m->c.dim;
-    for (int l = 0; l < m->c.layers; l++) {
-        float *d = state_at(m, dst, l, 0);
-        const float *s = state_at(m, (float *)src, l, 0);
-        memcpy(d, s, 2 * G * D * sizeof *d);
-        memcpy(state_at(m, dst, l, 2), state_at(m, (float *)src, l, 2),
-               (size_t)pos * D * sizeof *d);
-        memcpy(state_at(m, dst, l, 3), state_at(m, (float *)src, l, 3),
-               (size_t)pos * D * sizeof *d);
-    }
+    size_t rows = (size_t)pos * m->c.dim;
+    for (int l = 0; l < m->c.layers; l++)
+        for (int which = 0; which < 2; which++)
+            memcpy(state_at(m, dst, l, which), state_at(m, (float *)src, l, which),
+                   rows * sizeof *dst);
 }
 
-void mc_tf_step(mc_tf *m, float *logits, float *att, float *state, int token, int pos)
+/* Make room for one-step scratch of N hypotheses. */
+static void reserve_step(mc_tf *m, int N)
+{
+    size_t D = m->c.dim, F = 4 * D, need;
+    if (N <= m->step_cap)
+        return;
+    need = (size_t)N * (5 * D + F) + (size_t)m->c.heads * (m->c.max_len + m->c.grid);
+    free(m->step);
+    m->step = mc_calloc(need, sizeof(float));
+    m->step_cap = N;
+}
+
+void mc_tf_step(mc_tf *m, float *logits, float *att, const float *ctx, float *states,
+                const int *tokens, int N, int pos)
 {
     int D = m->c.dim, G = m->c.grid, NH = m->c.heads, F = 4 * D;
-    float *x = m->sx, *ln = m->sln, *q = m->sq, *y = m->sy, *h = m->sh, *w = m->satt;
-    if (!m->act)
-        reserve(m, 1, 1);
-    for (int d = 0; d < D; d++)
-        x[d] = P(m->tok_embed)[(size_t)token * D + d] + P(m->pos_embed)[(size_t)pos * D + d];
+    size_t SF = mc_tf_state_floats(m), ND = (size_t)N * D;
+    float *x, *ln, *q, *y, *o, *h, *w;
+    reserve_step(m, N);
+    x = m->step, ln = x + ND, q = ln + ND, y = q + ND, o = y + ND, h = o + ND;
+    w = h + (size_t)N * F;
+    for (int n = 0; n < N; n++)
+        for (int d = 0; d < D; d++)
+            x[(size_t)n * D + d] = P(m->tok_embed)[(size_t)tokens[n] * D + d] +
+                                   P(m->pos_embed)[(size_t)pos * D + d];
     for (int l = 0; l < m->c.layers; l++) {
         const tf_block *k = &m->blk[l];
-        float *sk = state_at(m, state, l, 2), *sv = state_at(m, state, l, 3);
-        mc_layernorm_forward(ln, NULL, NULL, x, P(k->ln1_w), P(k->ln1_b), 1, D);
-        linear_forward(q, ln, P(k->q_w), P(k->q_b), 1, D, D);
-        linear_forward(sk + (size_t)pos * D, ln, P(k->k_w), P(k->k_b), 1, D, D);
-        linear_forward(sv + (size_t)pos * D, ln, P(k->v_w), P(k->v_b), 1, D, D);
-        mc_attention_forward(y, w, q, sk, sv, 1, 1, pos + 1, D, NH, 1);
-        linear_forward(h, y, P(k->o_w), P(k->o_b), 1, D, D);
-        for (int d = 0; d < D; d++)
-            x[d] += h[d];
-
-        mc_layernorm_forward(ln, NULL, NULL, x, P(k->ln2_w), P(k->ln2_b), 1, D);
-        linear_forward(q, ln, P(k->cq_w), P(k->cq_b), 1, D, D);
-        mc_attention_forward(y, w, q, state_at(m, state, l, 0), state_at(m, state, l, 1), 1, 1,
-                             G, D, NH, 0);
-        linear_forward(h, y, P(k->co_w), P(k->co_b), 1, D, D);
-        for (int d = 0; d < D; d++)
-            x[d] += h[d];
-        if (att && l == m->c.layers - 1)
-            for (int g = 0; g < G; g++) {
-                float s = 0.0f;
-                for (int hd = 0; hd < NH; hd++)
-                    s += w[(size_t)hd * G + g];
-                att[g] = s / (float)NH;
-            }
-
-        mc_layernorm_forward(ln, NULL, NULL, x, P(k->ln3_w), P(k->ln3_b), 1, D);
-        linear_forward(h, ln, P(k->f1_w), P(k->f1_b), 1, D, F);
-        mc_gelu_forward(h, h, (size_t)F);
-        linear_forward(y, h, P(k->f2_w), P(k->f2_b), 1, F, D);
-        for (int d = 0; d < D; d++)
-            x[d] += y[d];
+        /* self-attention: append this position's key and value to each cache */
+        mc_layernorm_forward(ln, NULL, NULL, x, P(k->ln1_w), P(k->ln1_b), N, D);
+        linear_forward(q, ln, P(k->q_w), P(k->q_b), N, D, D);
+        linear_forward(o, ln, P(k->k_w), P(k->k_b), N, D, D);
+        linear_forward(h, ln, P(k->v_w), P(k->v_b), N, D, D);
+        for (int n = 0; n < N; n++) {
+            float *sk = state_at(m, states + n * SF, l, 0), *sv = state_at(m, states + n * SF, l, 1);
+            memcpy(sk + (size_t)pos * D, o + (size_t)n * D, (size_t)D * sizeof *sk);
+            memcpy(sv + (size_t)pos * D, h + (size_t)n * D, (size_t)D * sizeof *sv);
+            mc_attention_forward(y + (size_t)n * D, w, q + (size_t)n * D, sk, sv, 1, 1, pos + 1,
+                                 D, NH, 1);
+        }
+        linear_forward(o, y, P(k->o_w), P(k->o_b), N, D, D);
+        for (size_t i = 0; i < ND; i++)
+            x[i] += o[i];
+        /* cross-attention over the image's grid */
+        mc_layernorm_forward(ln, NULL, NULL, x, P(k->ln2_w), P(k->ln2_b), N, D);
+        linear_forward(q, ln, P(k->cq_w), P(k->cq_b), N, D, D);
+        for (int n = 0; n < N; n++) {
+            mc_attention_forward(y + (size_t)n * D, w, q + (size_t)n * D, ctx_at(m, ctx, l, 0),
+                                 ctx_at(m, ctx, l, 1), 1, 1, G, D, NH, 0);
+            if (att && l == m->c.layers - 1)
+                for (int g = 0; g < G; g++) {
+                    float s = 0.0f;
+                    for (int hd = 0; hd < NH; hd++)
+                        s += w[(size_t)hd * G + g];
+                    att[(size_t)n * G + g] = s / (float)NH;
+                }
+        }
+        linear_forward(o, y, P(k->co_w), P(k->co_b), N, D, D);
+        for (size_t i = 0; i < ND; i++)
+            x[i] += o[i];
+        /* feed-forward */
+        mc_layernorm_forward(ln, NULL, NULL, x, P(k->ln3_w), P(k->ln3_b), N, D);
+        linear_forward(h, ln, P(k->f1_w), P(k->f1_b), N, D, F);
+        mc_gelu_forward(h, h, (size_t)N * F);
+        linear_forward(o, h, P(k->f2_w), P(k->f2_b), N, F, D);
+        for (size_t i = 0; i < ND; i++)
+            x[i] += o[i];
     }
-    mc_layernorm_forward(ln, NULL, NULL, x, P(m->lnf_w), P(m->lnf_b), 1, D);
-    linear_forward(logits, ln, P(m->head_w), P(m->head_b), 1, D, m->c.vocab);
+    mc_layernorm_forward(ln, NULL, NULL, x, P(m->lnf_w), P(m->lnf_b), N, D);
+    linear_forward(logits, ln, P(m->head_w), P(m->head_b), N, D, m->c.vocab);
 }

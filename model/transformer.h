@@ -49,17 +49,21 @@ void mc_tf_forward(mc_tf *m, float *logits, const int *tokens, const float *grid
  * parameter gradients, and into dgrid (B,G,C) when it is not NULL. */
 void mc_tf_backward(mc_tf *m, const float *dlogits, float *dgrid);
 
-/* Decoding state of one hypothesis: cross-attention keys and values of the
- * grid, and the self-attention keys and values of the positions so far. */
+/* Decoding.  The context of one image (ctx_floats: the cross-attention
+ * keys and values of its grid) is shared by its hypotheses; the state of
+ * one hypothesis (state_floats: self-attention keys and values of the
+ * positions so far) is its own. */
+size_t mc_tf_ctx_floats(const mc_tf *m);
 size_t mc_tf_state_floats(const mc_tf *m);
-/* Start a state for one image grid (G,C). */
-void mc_tf_state_start(mc_tf *m, float *state, const float *grid);
-/* Copy the part of a state that differs between hypotheses of one image
- * (the self-attention cache of positions 0..pos-1). */
+/* Fill ctx for one image grid (G,C). */
+void mc_tf_start(mc_tf *m, float *ctx, const float *grid);
+/* Feed tokens[0..N) at position pos (0 for <bos>, pos < max_len) to N
+ * hypotheses of one image (states contiguous, N*state_floats, updated in
+ * place): logits (N,V) of the next token; att (N,G), when not NULL,
+ * receives the last layer's cross-attention weights averaged over heads. */
+void mc_tf_step(mc_tf *m, float *logits, float *att, const float *ctx, float *states,
+                const int *tokens, int N, int pos);
+/* Copy a hypothesis state after pos tokens were fed. */
 void mc_tf_state_copy(const mc_tf *m, float *dst, const float *src, int pos);
-/* Feed token at position pos (0 for <bos>, pos < max_len): logits (V) of
- * the next token; att (G), when not NULL, receives the last layer's
- * cross-attention weights averaged over heads. */
-void mc_tf_step(mc_tf *m, float *logits, float *att, float *state, int token, int pos);
 
 #endif

@@ -121,21 +121,23 @@ int main(void)
         worst = fmax(worst, fabs(p.grad[i] - 2.0f * grad[i]));
     check(worst < 1e-4, "backward accumulates");
 
-    /* cached steps reproduce the teacher-forced logits, sequence by sequence */
-    float *state = malloc(2 * mc_tf_state_floats(m) * sizeof *state);
-    float *copy = state + mc_tf_state_floats(m);
-    float step[11], att[4];
+    /* cached steps reproduce the teacher-forced logits: both sequences of
+       the batch decoded as two hypotheses of one image each, and the
+       second moved to a fresh state half way, as beam search does */
+    size_t sf = mc_tf_state_floats(m), cf = mc_tf_ctx_floats(m);
+    float *state = malloc(3 * sf * sizeof *state), *ctx = malloc(2 * cf * sizeof *ctx);
+    float step[2 * 11], att[2 * 4];
     mc_tf_forward(m, logits, tok, grid, B, T);
     worst = 0.0;
-    for (int b = 0; b < B; b++) {
-        mc_tf_state_start(m, state, grid + (size_t)b * 4 * 5);
-        for (int t = 0; t < T; t++) {
-            /* move the hypothesis to a fresh copy half way, as beam search does */
-            if (t == 2) {
-                mc_tf_state_copy(m, copy, state, t);
-                memcpy(state, copy, mc_tf_state_floats(m) * sizeof *state);
-            }
-            mc_tf_step(m, step, att, state, tok[b * T + t], t);
+    for (int b = 0; b < B; b++)
+        mc_tf_start(m, ctx + b * cf, grid + (size_t)b * 4 * 5);
+    for (int t = 0; t < T; t++) {
+        if (t == 2) {
+            mc_tf_state_copy(m, state + 2 * sf, state + sf, t);
+            memcpy(state + sf, state + 2 * sf, sf * sizeof *state);
+        }
+        for (int b = 0; b < B; b++) {
+            mc_tf_step(m, step, att, ctx + b * cf, state + b * sf, &tok[b * T + t], 1, t);
             for (int v = 0; v < cfg.vocab; v++)
                 worst = fmax(worst, fabs(step[v] - logits[((size_t)b * T + t) * cfg.vocab + v]));
         }
@@ -144,7 +146,18 @@ int main(void)
     float asum = att[0] + att[1] + att[2] + att[3];
     check(fabsf(asum - 1.0f) < 1e-5f, "step attention weights sum to 1");
 
-    free(state), free(grad), free(logits), free(r);
+    /* two hypotheses of one image stepped together equal each alone */
+    int two[2] = {3, 7};
+    float both[2 * 11], alone[11];
+    mc_tf_start(m, ctx, grid);
+    mc_tf_step(m, both, NULL, ctx, state, two, 2, 0);
+    mc_tf_step(m, alone, NULL, ctx, state + 2 * sf, &two[1], 1, 0);
+    worst = 0.0;
+    for (int v = 0; v < cfg.vocab; v++)
+        worst = fmax(worst, fabs(both[11 + v] - alone[v]));
+    check(worst < 1e-5, "hypotheses stepped together equal each stepped alone");
+
+    free(state), free(ctx), free(grad), free(logits), free(r);
     mc_tf_free(m);
     mc_params_free(&p);
     if (failures) {

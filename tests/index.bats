@@ -1,0 +1,184 @@
+#!/usr/bin/env bats
+# medcap-index: building and extending a case index from feature frames.
+load common
+
+FRAMES="$ROOT/tests/knn_frames.py"
+
+setup() {
+    cd "$BATS_TEST_TMPDIR"
+    "$FRAMES" gen 20 8 --seed 1 > ix.frames
+}
+
+# ids of the neighbours of each query, one line per query
+neighbour_ids() { jq -r '[.neighbors[].id] | join(" ")'; }
+
+@test "medcap-index: CLI contract" {
+    check_cli_contract medcap-index
+}
+
+@test "medcap-index: every indexed frame retrieves itself first, similarity 1" {
+    run -0 --separate-stderr medcap-index -o ix.idx ix.frames
+    assert_output ""
+    [ -s ix.idx ]
+    run -0 bash -c "medcap-retrieve -i ix.idx -k 1 ix.frames | jq -r '[.id, .neighbors[0].id, .neighbors[0].similarity] | @tsv'"
+    [ "${#lines[@]}" -eq 20 ]
+    for l in "${lines[@]}"; do
+        read -r q n s <<< "$l"
+        [ "$q" = "$n" ]
+        [ "$(echo "$s > 0.99999" | bc)" = 1 ]
+    done
+}
+
+@test "medcap-index: reads standard input, with no FILE or '-'" {
+    medcap-index -o a.idx ix.frames
+    medcap-index -o b.idx < ix.frames
+    medcap-index -o c.idx - < ix.frames
+    cmp a.idx b.idx
+    cmp a.idx c.idx
+}
+
+@test "medcap-index: the index keeps id, case_id and caption, and --field keys" {
+    "$FRAMES" list '[{"id":"a","case_id":"A","caption":"x","modality":"CT","other":1,"vec":[1,0]}]' > one.frames
+    medcap-index -o plain.idx one.frames
+    run -0 bash -c "medcap-retrieve -i plain.idx one.frames | jq -c '.neighbors[0]'"
+    assert_output '{"similarity":1,"id":"a","case_id":"A","caption":"x"}'
+    medcap-index -o field.idx --field modality one.frames
+    run -0 bash -c "medcap-retrieve -i field.idx one.frames | jq -c '.neighbors[0]'"
+    assert_output '{"similarity":1,"id":"a","case_id":"A","caption":"x","modality":"CT"}'
+    medcap-index -o field2.idx -f modality -f other one.frames
+    run -0 bash -c "medcap-retrieve -i field2.idx one.frames | jq -c '.neighbors[0] | [.modality, .other]'"
+    assert_output '["CT",1]'
+}
+
+@test "medcap-index: --field id is a usage error" {
+    run -2 --separate-stderr medcap-index -o x.idx --field id ix.frames
+    assert_output ""
+    [[ "$stderr" == *"id, case_id and caption are always kept"* ]]
+    [ ! -e x.idx ]
+}
+
+@test "medcap-index: without -o is a usage error" {
+    run -2 --separate-stderr medcap-index ix.frames
+    assert_output ""
+    [[ "$stderr" == *"no index file given (-o INDEX)"* ]]
+}
+
+@test "medcap-index: --append adds rows after the old ones, which stay byte for byte" {
+    "$FRAMES" gen 5 8 --seed 2 --prefix new > new.frames
+    medcap-index -o ix.idx ix.frames
+    cp ix.idx before.idx
+    run -0 --separate-stderr medcap-index -o ix.idx --append new.frames
+    assert_output ""
+    cmp -n "$(stat -c %s before.idx)" before.idx ix.idx
+    [ "$(stat -c %s ix.idx)" -gt "$(stat -c %s before.idx)" ]
+    run -0 bash -c "medcap-retrieve -i ix.idx -k 1 new.frames ix.frames | jq -r '.neighbors[0].id'"
+    [ "${#lines[@]}" -eq 25 ]
+    assert_line --index 0 new00000
+    assert_line --index 24 img00019
+    # the same as building it in one go
+    medcap-index -o once.idx ix.frames new.frames
+    medcap-retrieve -i once.idx -k 3 new.frames > once.out
+    medcap-retrieve -i ix.idx -k 3 new.frames > appended.out
+    cmp once.out appended.out
+}
+
+@test "medcap-index: -a with no new frames leaves the index as it was" {
+    medcap-index -o ix.idx ix.frames
+    cp ix.idx before.idx
+    run -0 medcap-index -o ix.idx -a < /dev/null
+    cmp before.idx ix.idx
+}
+
+@test "medcap-index: --append of another feature size is refused, index unchanged" {
+    medcap-index -o ix.idx ix.frames
+    cp ix.idx before.idx
+    "$FRAMES" gen 2 16 --prefix wide > wide.frames
+    run -1 --separate-stderr medcap-index -o ix.idx --append wide.frames
+    assert_output ""
+    [[ "$stderr" == *"medcap-index: wide.frames:1: record 'wide00000': feature size 16 differs from the index's 8"* ]]
+    cmp before.idx ix.idx
+    [ "$(ls | grep -c tmp)" -eq 0 ]
+}
+
+@test "medcap-index: --append to a missing index is an I/O error" {
+    run -3 --separate-stderr medcap-index -o missing.idx --append ix.frames
+    assert_output ""
+    [[ "$stderr" == *"missing.idx: cannot open"* ]]
+}
+
+@test "medcap-index: --append to a corrupt index is refused with exit 4" {
+    medcap-index -o ix.idx ix.frames
+    printf 'X' | dd of=ix.idx bs=1 seek=300 conv=notrunc 2>/dev/null
+    run -4 --separate-stderr medcap-index -o ix.idx --append ix.frames
+    assert_output ""
+    [[ "$stderr" == *"ix.idx: corrupt or not an index: frame 1 at byte 0: payload CRC mismatch"* ]]
+}
+
+@test "medcap-index: a duplicate id is refused and nothing is written" {
+    cat ix.frames ix.frames > twice.frames
+    run -1 --separate-stderr medcap-index -o ix.idx twice.frames
+    assert_output ""
+    [[ "$stderr" == *"twice.frames:21: record 'img00000': id is already in the index"* ]]
+    [ ! -e ix.idx ]
+}
+
+@test "medcap-index: NDJSON input is refused" {
+    echo '{"id":"a"}' > recs.ndjson
+    run -1 --separate-stderr medcap-index -o ix.idx recs.ndjson
+    assert_output ""
+    [[ "$stderr" == *"recs.ndjson:1: expected feature frames, got text"* ]]
+    [ ! -e ix.idx ]
+}
+
+@test "medcap-index: empty input is refused" {
+    run -1 --separate-stderr medcap-index -o ix.idx < /dev/null
+    [[ "$stderr" == *"no feature frames in the input"* ]]
+    [ ! -e ix.idx ]
+}
+
+@test "medcap-index: a truncated frame stream is refused" {
+    head -c 1000 ix.frames > cut.frames
+    run -1 --separate-stderr medcap-index -o ix.idx cut.frames
+    assert_output ""
+    [[ "$stderr" =~ cut.frames:4:\ truncated\ frame ]]
+    [ ! -e ix.idx ]
+}
+
+@test "medcap-index: a u8 frame, a zero vector and a NaN are refused" {
+    "$FRAMES" list '[{"id":"u","dtype":"u8","vec":[1,2]}]' > u8.frames
+    run -1 --separate-stderr medcap-index -o ix.idx u8.frames
+    [[ "$stderr" == *"u8.frames:1: record 'u': feature frame has dtype u8, expected f32"* ]]
+    "$FRAMES" list '[{"id":"z","vec":[0,0,0]}]' > zero.frames
+    run -1 --separate-stderr medcap-index -o ix.idx zero.frames
+    [[ "$stderr" == *"record 'z': feature vector is zero"* ]]
+    "$FRAMES" list '[{"id":"n","vec":[1,NaN,0]}]' > nan.frames
+    run -1 --separate-stderr medcap-index -o ix.idx nan.frames
+    [[ "$stderr" == *"record 'n': feature vector holds a NaN or infinity"* ]]
+    [ ! -e ix.idx ]
+}
+
+@test "medcap-index: a frame without an id is refused" {
+    "$FRAMES" list '[{"name":"x","vec":[1,0]}]' > noid.frames
+    run -1 --separate-stderr medcap-index -o ix.idx noid.frames
+    [[ "$stderr" == *'noid.frames:1: record has no string "id"'* ]]
+}
+
+@test "medcap-index: --keep-going skips bad frames and exits 5" {
+    "$FRAMES" list '[{"id":"u","dtype":"u8","vec":[1,2]},{"id":"good","vec":[0,1]}]' > mixed.frames
+    run -5 --separate-stderr medcap-index -o ix.idx --keep-going mixed.frames
+    assert_output ""
+    [[ "$stderr" == *"record 'u': feature frame has dtype u8"* ]]
+    [[ "$stderr" == *"1 frames skipped, 1 indexed"* ]]
+    run -0 bash -c "medcap-retrieve -i ix.idx -k 5 mixed.frames --keep-going 2>/dev/null | jq -r '[.neighbors[].id] | join(\" \")'"
+    assert_output "good"
+}
+
+@test "medcap-index: a grid [G,C] or map [H,W,C] is averaged over its positions" {
+    "$FRAMES" list '[{"id":"grid","vec":[[1,0,0],[0,0,2]]},{"id":"map","vec":[[[2,0,0]],[[0,0,4]]]},{"id":"far","vec":[0,1,0]}]' > grids.frames
+    "$FRAMES" list '[{"id":"q","vec":[0.5,0,1]}]' > q.frames
+    medcap-index -o ix.idx grids.frames
+    run -0 bash -c "medcap-retrieve -i ix.idx -k 3 q.frames | jq -r '.neighbors[] | \"\(.id) \(.similarity)\"'"
+    assert_line --index 0 "grid 1"
+    assert_line --index 1 "map 1"
+    assert_line --index 2 "far 0"
+}

@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "transformer.h"
 #include "attention.h"
+#include "dropout.h"
 #include "gelu.h"
 #include "layernorm.h"
 #include "prng.h"
@@ -27,6 +28,7 @@ typedef struct {
     float *ln1, *m1, *r1, *q, *k, *v, *att, *y, *x1;   /* self-attention */
     float *ln2, *m2, *r2, *cq, *ck, *cv, *catt, *cy, *x2; /* cross-attention */
     float *ln3, *m3, *r3, *h, *g, *x3;                  /* feed-forward */
+    float *drop1, *drop2, *drop3; /* dropout masks of the three branches */
 } tf_acts;
 
 struct mc_tf {
@@ -39,10 +41,11 @@ struct mc_tf {
     size_t cap_n, cap_m, cap_t;
     float *act;  /* one allocation for everything below */
     int *tokens; /* (B,T) */
-    float *grid, *x0, *memp, *mem, *mm, *mr, *lnf, *fm, *fr;
+    float *grid, *x0, *memp, *mem, *mm, *mr, *lnf, *fm, *fr, *drop0;
     tf_acts *a;
+    int dropped; /* the last forward applied dropout */
     /* backward scratch */
-    float *dx, *dln, *dq, *dk, *dv, *dy, *dg, *dh, *dmem, *dck, *dcv, *dmemp;
+    float *dx, *dln, *dq, *dk, *dv, *dy, *dg, *dh, *dmem, *dck, *dcv, *dmemp, *dd;
     /* one-step scratch for step_cap hypotheses */
     float *step;
     int step_cap;
@@ -200,9 +203,9 @@ static void reserve(mc_tf *m, int B, int T)
     m->B = B, m->T = T;
     if (m->act && N <= m->cap_n && M <= m->cap_m && (size_t)T <= m->cap_t)
         return;
-    per = 13 * N * D + 2 * M * D + 2 * N * F + 6 * N + NH * N * (T + G);
-    total = M * C + N * D + 2 * M * D + 2 * M + N * D + 2 * N + L * per /* forward */
-            + 6 * N * D + 2 * N * F + 4 * M * D;                      /* backward */
+    per = 16 * N * D + 2 * M * D + 2 * N * F + 6 * N + NH * N * (T + G);
+    total = M * C + 2 * N * D + 2 * M * D + 2 * M + N * D + 2 * N + L * per /* forward */
+            + 7 * N * D + 2 * N * F + 4 * M * D;                          /* backward */
     free(m->act);
     free(m->tokens);
     free(m->a);
@@ -220,6 +223,7 @@ static void reserve(mc_tf *m, int B, int T)
     TAKE(m->lnf, N * D);
     TAKE(m->fm, N);
     TAKE(m->fr, N);
+    TAKE(m->drop0, N * D);
     for (size_t l = 0; l < L; l++) {
         tf_acts *a = &m->a[l];
         TAKE(a->ln1, N * D), TAKE(a->m1, N), TAKE(a->r1, N), TAKE(a->q, N * D);
@@ -228,10 +232,12 @@ static void reserve(mc_tf *m, int B, int T)
         TAKE(a->cq, N * D), TAKE(a->ck, M * D), TAKE(a->cv, M * D), TAKE(a->catt, NH * N * G);
         TAKE(a->cy, N * D), TAKE(a->x2, N * D), TAKE(a->ln3, N * D), TAKE(a->m3, N);
         TAKE(a->r3, N), TAKE(a->h, N * F), TAKE(a->g, N * F), TAKE(a->x3, N * D);
+        TAKE(a->drop1, N * D), TAKE(a->drop2, N * D), TAKE(a->drop3, N * D);
     }
     TAKE(m->dx, N * D), TAKE(m->dln, N * D), TAKE(m->dq, N * D), TAKE(m->dk, N * D);
     TAKE(m->dv, N * D), TAKE(m->dy, N * D), TAKE(m->dg, N * F), TAKE(m->dh, N * F);
     TAKE(m->dmem, M * D), TAKE(m->dck, M * D), TAKE(m->dcv, M * D), TAKE(m->dmemp, M * D);
+    TAKE(m->dd, N * D);
 #undef TAKE
     if (off > total)
         mc_die(MC_EXIT_INTERNAL, "transformer: activation layout overflow");
@@ -250,11 +256,40 @@ static void memory_forward(mc_tf *m, float *memp, float *mem, float *mean, float
     mc_layernorm_forward(mem, mean, rstd, memp, P(m->gn_w), P(m->gn_b), B * G, D);
 }
 
-void mc_tf_forward(mc_tf *m, float *logits, const int *tokens, const float *grid, int B, int T)
+static void zero(float *b, size_t n) { memset(b, 0, n * sizeof *b); }
+
+/* Residual branch: x_out (N*D, holding the branch output) becomes
+ * x_in + dropout(branch); mask saved when m->dropped. */
+static void residual(mc_tf *m, float *x_out, const float *x_in, float *mask, size_t n, float p,
+                     mc_prng *r)
+{
+    if (m->dropped)
+        mc_dropout_forward(x_out, mask, x_out, (int)n, p, r);
+    for (size_t i = 0; i < n; i++)
+        x_out[i] += x_in[i];
+}
+
+/* The gradient reaching a branch whose output was dropped with mask:
+ * m->dx itself without dropout, else dx * mask in m->dd. */
+static const float *branch_grad(mc_tf *m, const float *mask, size_t n)
+{
+    if (!m->dropped)
+        return m->dx;
+    zero(m->dd, n);
+    mc_dropout_backward(m->dd, m->dx, mask, (int)n);
+    return m->dd;
+}
+
+void mc_tf_forward(mc_tf *m, float *logits, const int *tokens, const float *grid, int B, int T,
+                   float dropout, uint64_t seed)
 {
     int D = m->c.dim, G = m->c.grid, NH = m->c.heads, F = 4 * D, N = B * T, M = B * G;
+    size_t ND = (size_t)N * D;
     const float *x;
+    mc_prng r;
     reserve(m, B, T);
+    mc_prng_seed(&r, seed);
+    m->dropped = dropout > 0.0f;
     memcpy(m->tokens, tokens, (size_t)N * sizeof *tokens);
     memcpy(m->grid, grid, (size_t)M * m->c.channels * sizeof *grid);
     memory_forward(m, m->memp, m->mem, m->mm, m->mr, m->grid, B);
@@ -264,6 +299,8 @@ void mc_tf_forward(mc_tf *m, float *logits, const int *tokens, const float *grid
         for (int d = 0; d < D; d++)
             m->x0[(size_t)n * D + d] = te[d] + pe[d];
     }
+    if (m->dropped)
+        mc_dropout_forward(m->x0, m->drop0, m->x0, (int)ND, dropout, &r);
     x = m->x0;
     for (int l = 0; l < m->c.layers; l++) {
         const tf_block *k = &m->blk[l];
@@ -274,8 +311,7 @@ void mc_tf_forward(mc_tf *m, float *logits, const int *tokens, const float *grid
         linear_forward(a->v, a->ln1, P(k->v_w), P(k->v_b), N, D, D);
         mc_attention_forward(a->y, a->att, a->q, a->k, a->v, B, T, T, D, NH, 1);
         linear_forward(a->x1, a->y, P(k->o_w), P(k->o_b), N, D, D);
-        for (size_t i = 0; i < (size_t)N * D; i++)
-            a->x1[i] += x[i];
+        residual(m, a->x1, x, a->drop1, ND, dropout, &r);
 
         mc_layernorm_forward(a->ln2, a->m2, a->r2, a->x1, P(k->ln2_w), P(k->ln2_b), N, D);
         linear_forward(a->cq, a->ln2, P(k->cq_w), P(k->cq_b), N, D, D);
@@ -283,22 +319,18 @@ void mc_tf_forward(mc_tf *m, float *logits, const int *tokens, const float *grid
         linear_forward(a->cv, m->mem, P(k->cv_w), P(k->cv_b), M, D, D);
         mc_attention_forward(a->cy, a->catt, a->cq, a->ck, a->cv, B, T, G, D, NH, 0);
         linear_forward(a->x2, a->cy, P(k->co_w), P(k->co_b), N, D, D);
-        for (size_t i = 0; i < (size_t)N * D; i++)
-            a->x2[i] += a->x1[i];
+        residual(m, a->x2, a->x1, a->drop2, ND, dropout, &r);
 
         mc_layernorm_forward(a->ln3, a->m3, a->r3, a->x2, P(k->ln3_w), P(k->ln3_b), N, D);
         linear_forward(a->h, a->ln3, P(k->f1_w), P(k->f1_b), N, D, F);
         mc_gelu_forward(a->g, a->h, (size_t)N * F);
         linear_forward(a->x3, a->g, P(k->f2_w), P(k->f2_b), N, F, D);
-        for (size_t i = 0; i < (size_t)N * D; i++)
-            a->x3[i] += a->x2[i];
+        residual(m, a->x3, a->x2, a->drop3, ND, dropout, &r);
         x = a->x3;
     }
     mc_layernorm_forward(m->lnf, m->fm, m->fr, x, P(m->lnf_w), P(m->lnf_b), N, D);
     linear_forward(logits, m->lnf, P(m->head_w), P(m->head_b), N, D, m->c.vocab);
 }
-
-static void zero(float *b, size_t n) { memset(b, 0, n * sizeof *b); }
 
 void mc_tf_backward(mc_tf *m, const float *dlogits, float *dgrid)
 {
@@ -320,7 +352,8 @@ void mc_tf_backward(mc_tf *m, const float *dlogits, float *dgrid)
         const float *xin = l ? m->a[l - 1].x3 : m->x0;
         /* feed-forward: x3 = x2 + W2 gelu(W1 LN3(x2)) */
         zero(m->dg, (size_t)N * F);
-        linear_backward(m->dg, DP(k->f2_w), DP(k->f2_b), m->dx, a->g, P(k->f2_w), N, F, D);
+        linear_backward(m->dg, DP(k->f2_w), DP(k->f2_b), branch_grad(m, a->drop3, ND), a->g,
+                        P(k->f2_w), N, F, D);
         zero(m->dh, (size_t)N * F);
         mc_gelu_backward(m->dh, a->h, m->dg, (size_t)N * F);
         zero(m->dln, ND);
@@ -329,7 +362,8 @@ void mc_tf_backward(mc_tf *m, const float *dlogits, float *dgrid)
                               a->m3, a->r3, N, D);
         /* cross-attention: x2 = x1 + Wco attn(Wcq LN2(x1), Wck mem, Wcv mem) */
         zero(m->dy, ND);
-        linear_backward(m->dy, DP(k->co_w), DP(k->co_b), m->dx, a->cy, P(k->co_w), N, D, D);
+        linear_backward(m->dy, DP(k->co_w), DP(k->co_b), branch_grad(m, a->drop2, ND), a->cy,
+                        P(k->co_w), N, D, D);
         zero(m->dq, ND);
         zero(m->dck, MD), zero(m->dcv, MD);
         mc_attention_backward(m->dq, m->dck, m->dcv, m->dy, a->cq, a->ck, a->cv, a->catt, B, T, G,
@@ -342,7 +376,8 @@ void mc_tf_backward(mc_tf *m, const float *dlogits, float *dgrid)
                               a->m2, a->r2, N, D);
         /* self-attention: x1 = x + Wo attn(Wq, Wk, Wv of LN1(x)) */
         zero(m->dy, ND);
-        linear_backward(m->dy, DP(k->o_w), DP(k->o_b), m->dx, a->y, P(k->o_w), N, D, D);
+        linear_backward(m->dy, DP(k->o_w), DP(k->o_b), branch_grad(m, a->drop1, ND), a->y,
+                        P(k->o_w), N, D, D);
         zero(m->dq, ND), zero(m->dk, ND), zero(m->dv, ND);
         mc_attention_backward(m->dq, m->dk, m->dv, m->dy, a->q, a->k, a->v, a->att, B, T, T, D,
                               NH);
@@ -353,12 +388,13 @@ void mc_tf_backward(mc_tf *m, const float *dlogits, float *dgrid)
         mc_layernorm_backward(m->dx, DP(k->ln1_w), DP(k->ln1_b), m->dln, xin, P(k->ln1_w), a->m1,
                               a->r1, N, D);
     }
+    const float *demb = branch_grad(m, m->drop0, ND);
     for (int n = 0; n < N; n++) {
         float *dte = DP(m->tok_embed) + (size_t)m->tokens[n] * D;
         float *dpe = DP(m->pos_embed) + (size_t)(n % T) * D;
         for (int d = 0; d < D; d++) {
-            dte[d] += m->dx[(size_t)n * D + d];
-            dpe[d] += m->dx[(size_t)n * D + d];
+            dte[d] += demb[(size_t)n * D + d];
+            dpe[d] += demb[(size_t)n * D + d];
         }
     }
     zero(m->dmemp, MD);

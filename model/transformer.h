@@ -9,6 +9,7 @@
  *   per layer:  x += SelfAttn(LN1(x))  (causal)
  *               x += CrossAttn(LN2(x), mem)
  *               x += W2 gelu(W1 LN3(x))                       (hidden 4D)
+ *   (while training, dropout on x and on each branch before it is added)
  *   logits = LN_f(x) Wh^T + bh                                 (B,T,V)
  * Parameter names follow PyTorch conventions (linear weights [out,in]).
  */
@@ -42,8 +43,11 @@ void mc_tf_free(mc_tf *m);
 void mc_tf_init_random(mc_tf *m, uint64_t seed);
 
 /* Teacher-forced forward: logits (B,T,V) for input tokens (B,T) and grid
- * (B,G,C), T <= max_len.  Keeps the activations for mc_tf_backward. */
-void mc_tf_forward(mc_tf *m, float *logits, const int *tokens, const float *grid, int B, int T);
+ * (B,G,C), T <= max_len.  With dropout > 0 (training), inverted dropout
+ * with that probability on the embeddings and on each residual branch,
+ * masks drawn from seed.  Keeps the activations for mc_tf_backward. */
+void mc_tf_forward(mc_tf *m, float *logits, const int *tokens, const float *grid, int B, int T,
+                   float dropout, uint64_t seed);
 
 /* Backward of the last forward from dlogits (B,T,V): accumulates into the
  * parameter gradients, and into dgrid (B,G,C) when it is not NULL. */

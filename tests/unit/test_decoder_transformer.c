@@ -18,6 +18,7 @@ static const mc_tf_config cfg = {
     .vocab = 11, .dim = 8, .layers = 2, .heads = 2, .max_len = 6, .grid = 4, .channels = 5};
 
 static int failures;
+static float dropout; /* probability used by every forward of a check */
 
 static void check(int ok, const char *what)
 {
@@ -37,7 +38,7 @@ static float urand(void)
 static double loss(mc_tf *m, float *logits, const int *tok, const float *grid, const float *r)
 {
     double s = 0.0;
-    mc_tf_forward(m, logits, tok, grid, B, T);
+    mc_tf_forward(m, logits, tok, grid, B, T, dropout, 99);
     for (size_t i = 0; i < (size_t)B * T * cfg.vocab; i++)
         s += (double)logits[i] * r[i];
     return s;
@@ -103,23 +104,32 @@ int main(void)
     for (size_t i = 0; i < nl; i++)
         r[i] = urand();
 
-    mc_params_zero_grad(&p);
-    mc_tf_forward(m, logits, tok, grid, B, T);
-    mc_tf_backward(m, r, dgrid);
     float *grad = malloc(p.total * sizeof *grad);
-    memcpy(grad, p.grad, p.total * sizeof *grad);
-    for (int i = 0; i < p.n; i++)
-        compare(p.t[i].name, m, mc_params_at(&p, i), p.t[i].count, grad + p.t[i].offset, logits,
-                tok, grid, r);
-    compare("grid", m, grid, sizeof grid / sizeof *grid, dgrid, logits, tok, grid, r);
+    double worst;
+    /* without and with dropout (the same seed gives the same masks, so the
+       loss stays a smooth function of the weights) */
+    for (int pass = 0; pass < 2; pass++) {
+        dropout = pass ? 0.3f : 0.0f;
+        printf("-- dropout %.1f\n", dropout);
+        mc_params_zero_grad(&p);
+        memset(dgrid, 0, sizeof dgrid);
+        mc_tf_forward(m, logits, tok, grid, B, T, dropout, 99);
+        mc_tf_backward(m, r, dgrid);
+        memcpy(grad, p.grad, p.total * sizeof *grad);
+        for (int i = 0; i < p.n; i++)
+            compare(p.t[i].name, m, mc_params_at(&p, i), p.t[i].count, grad + p.t[i].offset,
+                    logits, tok, grid, r);
+        compare("grid", m, grid, sizeof grid / sizeof *grid, dgrid, logits, tok, grid, r);
+    }
 
     /* a second backward accumulates: gradients double */
-    mc_tf_forward(m, logits, tok, grid, B, T);
+    mc_tf_forward(m, logits, tok, grid, B, T, dropout, 99);
     mc_tf_backward(m, r, NULL);
-    double worst = 0.0;
+    worst = 0.0;
     for (size_t i = 0; i < p.total; i++)
         worst = fmax(worst, fabs(p.grad[i] - 2.0f * grad[i]));
     check(worst < 1e-4, "backward accumulates");
+    dropout = 0.0f;
 
     /* cached steps reproduce the teacher-forced logits: both sequences of
        the batch decoded as two hypotheses of one image each, and the
@@ -127,7 +137,7 @@ int main(void)
     size_t sf = mc_tf_state_floats(m), cf = mc_tf_ctx_floats(m);
     float *state = malloc(3 * sf * sizeof *state), *ctx = malloc(2 * cf * sizeof *ctx);
     float step[2 * 11], att[2 * 4];
-    mc_tf_forward(m, logits, tok, grid, B, T);
+    mc_tf_forward(m, logits, tok, grid, B, T, dropout, 99);
     worst = 0.0;
     for (int b = 0; b < B; b++)
         mc_tf_start(m, ctx + b * cf, grid + (size_t)b * 4 * 5);

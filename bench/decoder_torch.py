@@ -5,12 +5,15 @@ The same Show, Attend and Tell decoder as medcap's sat-lstm (Xu et al.,
 2015): mean-grid initial state, additive attention over the grid at every
 step, a sigmoid gate on the context, an LSTM cell on [embedding; context],
 dropout, a linear layer to the vocabulary, label-smoothed cross-entropy
-plus the doubly stochastic attention penalty, Adam with gradient clipping.
+plus the doubly stochastic attention penalty, AdamW with gradient clipping.
 
 It reads the same feature frames (medcap-frame(5)) with captions and takes
-the vocabulary from a medcap model file (safetensors __metadata__), so both
-sides see the same data, vocabulary and sizes.  Prints one JSON line:
+the vocabulary, the sizes and the weights from a medcap model file
+(safetensors; tensor names are the same under "decoder."), so both sides
+see the same data, vocabulary, sizes and weights, and decode the same
+captions.  Prints one JSON line:
   {"mode": ..., "items": N, "seconds": S, "per_s": N/S, ...}
+and with --captions FILE writes the decoded captions as NDJSON.
 
   decoder_torch.py train  FRAMES MODEL --batch 32 --epochs 1
   decoder_torch.py greedy FRAMES MODEL --max-len 30
@@ -52,11 +55,21 @@ def read_frames(path):
             yield rec, np.frombuffer(data, dtype="<f4").reshape(dims)
 
 
-def model_metadata(path):
-    """The __metadata__ map of a safetensors file."""
+def read_safetensors(path):
+    """(__metadata__ map, {name: float32 tensor}) of a safetensors file."""
     with open(path, "rb") as f:
         n = struct.unpack("<Q", f.read(8))[0]
-        return json.loads(f.read(n)).get("__metadata__", {})
+        header = json.loads(f.read(n))
+        data = f.read()
+    dtypes = {"F32": "<f4", "F16": "<f2"}
+    tensors = {}
+    for name, t in header.items():
+        if name == "__metadata__":
+            continue
+        b, e = t["data_offsets"]
+        arr = np.frombuffer(data[b:e], dtype=dtypes[t["dtype"]]).astype(np.float32)
+        tensors[name] = torch.from_numpy(arr.reshape(t["shape"]).copy())
+    return header.get("__metadata__", {}), tensors
 
 
 def tokenize(text):
@@ -170,17 +183,23 @@ def main():
     ap.add_argument("--beam", type=int, default=3)
     ap.add_argument("--max-len", type=int, default=30)
     ap.add_argument("--limit", type=int, default=0, help="use the first N frames")
+    ap.add_argument("--captions", help="write the decoded captions here (NDJSON)")
+    ap.add_argument("--lr", type=float, default=4e-4)
+    ap.add_argument("--weight-decay", type=float, default=0.0)
+    ap.add_argument("--label-smoothing", type=float, default=0.1)
+    ap.add_argument("--clip", type=float, default=5.0)
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
 
-    meta = model_metadata(a.model)
+    meta, tensors = read_safetensors(a.model)
     vocab = json.loads(meta["vocab"])
     cfg = json.loads(meta["config"])
     index = {w: i for i, w in enumerate(vocab)}
-    grids, caps = [], []
+    grids, caps, ids = [], [], []
     for rec, arr in read_frames(a.frames):
         grids.append(arr)
+        ids.append(rec["id"])
         caps.append(encode_caption(rec.get("caption", ""), index, a.max_len + 1))
         if a.limit and len(grids) == a.limit:
             break
@@ -188,33 +207,41 @@ def main():
     caps = torch.tensor(caps)
     model = SATDecoder(len(vocab), cfg["embed"], cfg["hidden"], cfg.get("attention", cfg["hidden"]),
                        grids.shape[2], cfg.get("dropout", 0.5))
+    model.load_state_dict({k[len("decoder."):]: v for k, v in tensors.items()
+                           if k.startswith("decoder.")})
 
     t0 = time.perf_counter()
     tokens = 0
     if a.mode == "train":
         model.train()
-        opt = torch.optim.Adam(model.parameters(), lr=cfg.get("lr", 4e-4))
+        opt = torch.optim.AdamW(model.parameters(), lr=a.lr, weight_decay=a.weight_decay)
         n = grids.shape[0]
         for _ in range(a.epochs):
             order = torch.randperm(n)
             for s in range(0, n, a.batch):
                 rows = order[s:s + a.batch]
-                loss = model.loss(grids[rows], caps[rows], cfg.get("label_smoothing", 0.1),
+                loss = model.loss(grids[rows], caps[rows], a.label_smoothing,
                                   cfg.get("alpha_c", 1.0))
                 opt.zero_grad()
                 loss.backward()
-                nn.utils.clip_grad_norm_(model.parameters(), cfg.get("clip", 5.0))
+                nn.utils.clip_grad_norm_(model.parameters(), a.clip)
                 opt.step()
         items = n * a.epochs
     else:
         model.eval()
+        captions = []
         with torch.no_grad():
             for i in range(grids.shape[0]):
                 g = grids[i:i + 1]
                 out = greedy(model, g, a.max_len) if a.mode == "greedy" else \
                     beam(model, g, a.beam, a.max_len)
                 tokens += len(out)
+                captions.append(" ".join(vocab[w] for w in out))
         items = grids.shape[0]
+        if a.captions:
+            with open(a.captions, "w") as f:
+                for i, c in zip(ids, captions):
+                    f.write(json.dumps({"id": i, "caption": c}) + "\n")
     secs = time.perf_counter() - t0
     print(json.dumps({"mode": a.mode, "items": items, "tokens": tokens, "seconds": round(secs, 3),
                       "per_s": round(items / secs, 3), "threads": a.threads,

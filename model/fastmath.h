@@ -1,0 +1,54 @@
+/* fastmath.h - tanh and exp for the hot loops of the decoder, written so
+ * that the compiler can vectorise them (no libm calls).
+ *   mc_tanhf: Eigen's rational approximation, within a few ulp of tanhf.
+ *   mc_expf:  range reduction by ln 2 and a degree-6 polynomial,
+ *             relative error below 2e-7 on [-87, 88].
+ */
+#ifndef MEDCAP_FASTMATH_H
+#define MEDCAP_FASTMATH_H
+
+#include <stdint.h>
+#include <string.h>
+
+static inline float mc_tanhf(float x)
+{
+    const float lim = 7.90531110763549805f;
+    float x2, p, q;
+    x = x > lim ? lim : (x < -lim ? -lim : x);
+    x2 = x * x;
+    p = -2.76076847742355e-16f;
+    p = p * x2 + 2.00018790482477e-13f;
+    p = p * x2 + -8.60467152213735e-11f;
+    p = p * x2 + 5.12229709037114e-08f;
+    p = p * x2 + 1.48572235717979e-05f;
+    p = p * x2 + 6.37261928875436e-04f;
+    p = p * x2 + 4.89352455891786e-03f;
+    p = p * x;
+    q = 1.19825839466702e-06f;
+    q = q * x2 + 1.18534705686654e-04f;
+    q = q * x2 + 2.26843463243900e-03f;
+    q = q * x2 + 4.89352518554385e-03f;
+    return p / q;
+}
+
+static inline float mc_expf(float x)
+{
+    float n, r, p, s;
+    int32_t e;
+    x = x > 88.0f ? 88.0f : (x < -87.0f ? -87.0f : x);
+    n = (float)(int32_t)(x * 1.44269504f + (x >= 0 ? 0.5f : -0.5f));
+    r = x - n * 0.693145752f - n * 1.42860677e-06f;
+    p = 1.38889490e-3f;
+    p = p * r + 8.33336753e-3f;
+    p = p * r + 4.16666418e-2f;
+    p = p * r + 1.66666672e-1f;
+    p = p * r + 0.5f;
+    p = p * r * r + r + 1.0f;
+    e = ((int32_t)n + 127) << 23;
+    memcpy(&s, &e, sizeof s);
+    return p * s;
+}
+
+static inline float mc_sigmoidf(float x) { return 1.0f / (1.0f + mc_expf(-x)); }
+
+#endif

@@ -72,6 +72,43 @@ static void scan(mc_hit *hits, size_t *found, const float *scores, const int *sk
     }
 }
 
+/* The vector of row r. */
+static const float *row_vec(const mc_cindex *ix, size_t r)
+{
+    size_t lo = 0, hi = ix->nchunks - 1;
+    while (lo < hi) { /* the last chunk with row0 <= r */
+        size_t mid = (lo + hi + 1) / 2;
+        if (ix->chunk[mid].row0 <= r)
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    return ix->chunk[lo].vec + (r - ix->chunk[lo].row0) * ix->dim;
+}
+
+/* Recompute the scores of the n hits h of query q in double precision, in
+ * a fixed order, and sort them again, so that the reported similarities do
+ * not depend on how sgemm blocked the batch. */
+static void refine(mc_hit *h, size_t n, const float *q, const mc_cindex *ix)
+{
+    for (size_t i = 0; i < n; i++) {
+        const float *v = row_vec(ix, h[i].row);
+        double d = 0;
+        for (size_t j = 0; j < ix->dim; j++)
+            d += (double)q[j] * v[j];
+        h[i].score = (float)d;
+    }
+    for (size_t i = 1; i < n; i++) {
+        mc_hit x = h[i];
+        size_t j = i;
+        while (j > 0 && before(ix, x.score, x.row, h[j - 1].score, h[j - 1].row)) {
+            h[j] = h[j - 1];
+            j--;
+        }
+        h[j] = x;
+    }
+}
+
 void mc_knn_search(mc_hit *hits, size_t *found, const float *q, const int *skip_case,
                    size_t nq, size_t k, const mc_cindex *ix)
 {
@@ -88,5 +125,7 @@ void mc_knn_search(mc_hit *hits, size_t *found, const float *q, const int *skip_
             scan(hits, found, scores, skip_case, nq, k, n, ch->row0 + t, ix);
         }
     }
+    for (size_t b = 0; b < nq; b++)
+        refine(hits + b * k, found[b], q + b * dim, ix);
     free(scores);
 }

@@ -2,7 +2,9 @@
  * index, a batch of queries at a time with one sgemm per tile of rows.
  *
  * Order: higher similarity first; equal similarities by id (byte order of
- * the UTF-8 strings), then by row.
+ * the UTF-8 strings), then by row.  The similarities of the hits found are
+ * recomputed in double precision (rounded to float), so they do not depend
+ * on the batch size.
  */
 #ifndef MEDCAP_KNN_H
 #define MEDCAP_KNN_H

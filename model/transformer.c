@@ -7,10 +7,10 @@
 #include "dropout.h"
 #include "gelu.h"
 #include "layernorm.h"
+#include "linear.h"
 #include "prng.h"
 #include "util.h"
 
-#include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,35 +50,6 @@ struct mc_tf {
     float *step;
     int step_cap;
 };
-
-/* ---- linear layers over the parameter table ---- */
-
-/* out (N,OC) = inp (N,IC) W^T + b, W (OC,IC). */
-static void linear_forward(float *out, const float *inp, const float *w, const float *b, int N,
-                           int IC, int OC)
-{
-    for (int n = 0; n < N; n++)
-        memcpy(out + (size_t)n * OC, b, (size_t)OC * sizeof *out);
-    if (N == 1)
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, OC, IC, 1.0f, w, IC, inp, 1, 1.0f, out, 1);
-    else
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, IC, 1.0f, inp, IC, w, IC,
-                    1.0f, out, OC);
-}
-
-/* Accumulates dinp (N,IC) (skipped when NULL), dw (OC,IC), db (OC) from dout (N,OC). */
-static void linear_backward(float *dinp, float *dw, float *db, const float *dout,
-                            const float *inp, const float *w, int N, int IC, int OC)
-{
-    if (dinp)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, IC, OC, 1.0f, dout, OC, w, IC,
-                    1.0f, dinp, IC);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, IC, N, 1.0f, dout, OC, inp, IC,
-                1.0f, dw, IC);
-    for (int n = 0; n < N; n++)
-        for (int o = 0; o < OC; o++)
-            db[o] += dout[(size_t)n * OC + o];
-}
 
 /* ---- building ---- */
 
@@ -249,7 +220,7 @@ static void memory_forward(mc_tf *m, float *memp, float *mem, float *mean, float
 {
     int G = m->c.grid, D = m->c.dim;
     const float *gp = P(m->grid_pos);
-    linear_forward(memp, grid, P(m->grid_w), P(m->grid_b), B * G, m->c.channels, D);
+    mc_linear_forward(memp, grid, P(m->grid_w), P(m->grid_b), B * G, m->c.channels, D, 0);
     for (int r = 0; r < B * G; r++)
         for (int d = 0; d < D; d++)
             memp[(size_t)r * D + d] += gp[(size_t)(r % G) * D + d];
@@ -306,30 +277,30 @@ void mc_tf_forward(mc_tf *m, float *logits, const int *tokens, const float *grid
         const tf_block *k = &m->blk[l];
         tf_acts *a = &m->a[l];
         mc_layernorm_forward(a->ln1, a->m1, a->r1, x, P(k->ln1_w), P(k->ln1_b), N, D);
-        linear_forward(a->q, a->ln1, P(k->q_w), P(k->q_b), N, D, D);
-        linear_forward(a->k, a->ln1, P(k->k_w), P(k->k_b), N, D, D);
-        linear_forward(a->v, a->ln1, P(k->v_w), P(k->v_b), N, D, D);
+        mc_linear_forward(a->q, a->ln1, P(k->q_w), P(k->q_b), N, D, D, 0);
+        mc_linear_forward(a->k, a->ln1, P(k->k_w), P(k->k_b), N, D, D, 0);
+        mc_linear_forward(a->v, a->ln1, P(k->v_w), P(k->v_b), N, D, D, 0);
         mc_attention_forward(a->y, a->att, a->q, a->k, a->v, B, T, T, D, NH, 1);
-        linear_forward(a->x1, a->y, P(k->o_w), P(k->o_b), N, D, D);
+        mc_linear_forward(a->x1, a->y, P(k->o_w), P(k->o_b), N, D, D, 0);
         residual(m, a->x1, x, a->drop1, ND, dropout, &r);
 
         mc_layernorm_forward(a->ln2, a->m2, a->r2, a->x1, P(k->ln2_w), P(k->ln2_b), N, D);
-        linear_forward(a->cq, a->ln2, P(k->cq_w), P(k->cq_b), N, D, D);
-        linear_forward(a->ck, m->mem, P(k->ck_w), P(k->ck_b), M, D, D);
-        linear_forward(a->cv, m->mem, P(k->cv_w), P(k->cv_b), M, D, D);
+        mc_linear_forward(a->cq, a->ln2, P(k->cq_w), P(k->cq_b), N, D, D, 0);
+        mc_linear_forward(a->ck, m->mem, P(k->ck_w), P(k->ck_b), M, D, D, 0);
+        mc_linear_forward(a->cv, m->mem, P(k->cv_w), P(k->cv_b), M, D, D, 0);
         mc_attention_forward(a->cy, a->catt, a->cq, a->ck, a->cv, B, T, G, D, NH, 0);
-        linear_forward(a->x2, a->cy, P(k->co_w), P(k->co_b), N, D, D);
+        mc_linear_forward(a->x2, a->cy, P(k->co_w), P(k->co_b), N, D, D, 0);
         residual(m, a->x2, a->x1, a->drop2, ND, dropout, &r);
 
         mc_layernorm_forward(a->ln3, a->m3, a->r3, a->x2, P(k->ln3_w), P(k->ln3_b), N, D);
-        linear_forward(a->h, a->ln3, P(k->f1_w), P(k->f1_b), N, D, F);
+        mc_linear_forward(a->h, a->ln3, P(k->f1_w), P(k->f1_b), N, D, F, 0);
         mc_gelu_forward(a->g, a->h, (size_t)N * F);
-        linear_forward(a->x3, a->g, P(k->f2_w), P(k->f2_b), N, F, D);
+        mc_linear_forward(a->x3, a->g, P(k->f2_w), P(k->f2_b), N, F, D, 0);
         residual(m, a->x3, a->x2, a->drop3, ND, dropout, &r);
         x = a->x3;
     }
     mc_layernorm_forward(m->lnf, m->fm, m->fr, x, P(m->lnf_w), P(m->lnf_b), N, D);
-    linear_forward(logits, m->lnf, P(m->head_w), P(m->head_b), N, D, m->c.vocab);
+    mc_linear_forward(logits, m->lnf, P(m->head_w), P(m->head_b), N, D, m->c.vocab, 0);
 }
 
 void mc_tf_backward(mc_tf *m, const float *dlogits, float *dgrid)
@@ -342,7 +313,7 @@ void mc_tf_backward(mc_tf *m, const float *dlogits, float *dgrid)
     zero(m->dln, ND);
     zero(m->dx, ND);
     zero(m->dmem, MD);
-    linear_backward(m->dln, DP(m->head_w), DP(m->head_b), dlogits, m->lnf, P(m->head_w), N, D,
+    mc_linear_backward(m->dln, DP(m->head_w), DP(m->head_b), dlogits, m->lnf, P(m->head_w), N, D,
                     m->c.vocab);
     mc_layernorm_backward(m->dx, DP(m->lnf_w), DP(m->lnf_b), m->dln, xl, P(m->lnf_w), m->fm,
                           m->fr, N, D);
@@ -352,39 +323,39 @@ void mc_tf_backward(mc_tf *m, const float *dlogits, float *dgrid)
         const float *xin = l ? m->a[l - 1].x3 : m->x0;
         /* feed-forward: x3 = x2 + W2 gelu(W1 LN3(x2)) */
         zero(m->dg, (size_t)N * F);
-        linear_backward(m->dg, DP(k->f2_w), DP(k->f2_b), branch_grad(m, a->drop3, ND), a->g,
+        mc_linear_backward(m->dg, DP(k->f2_w), DP(k->f2_b), branch_grad(m, a->drop3, ND), a->g,
                         P(k->f2_w), N, F, D);
         zero(m->dh, (size_t)N * F);
         mc_gelu_backward(m->dh, a->h, m->dg, (size_t)N * F);
         zero(m->dln, ND);
-        linear_backward(m->dln, DP(k->f1_w), DP(k->f1_b), m->dh, a->ln3, P(k->f1_w), N, D, F);
+        mc_linear_backward(m->dln, DP(k->f1_w), DP(k->f1_b), m->dh, a->ln3, P(k->f1_w), N, D, F);
         mc_layernorm_backward(m->dx, DP(k->ln3_w), DP(k->ln3_b), m->dln, a->x2, P(k->ln3_w),
                               a->m3, a->r3, N, D);
         /* cross-attention: x2 = x1 + Wco attn(Wcq LN2(x1), Wck mem, Wcv mem) */
         zero(m->dy, ND);
-        linear_backward(m->dy, DP(k->co_w), DP(k->co_b), branch_grad(m, a->drop2, ND), a->cy,
+        mc_linear_backward(m->dy, DP(k->co_w), DP(k->co_b), branch_grad(m, a->drop2, ND), a->cy,
                         P(k->co_w), N, D, D);
         zero(m->dq, ND);
         zero(m->dck, MD), zero(m->dcv, MD);
         mc_attention_backward(m->dq, m->dck, m->dcv, m->dy, a->cq, a->ck, a->cv, a->catt, B, T, G,
                               D, NH);
-        linear_backward(m->dmem, DP(k->ck_w), DP(k->ck_b), m->dck, m->mem, P(k->ck_w), M, D, D);
-        linear_backward(m->dmem, DP(k->cv_w), DP(k->cv_b), m->dcv, m->mem, P(k->cv_w), M, D, D);
+        mc_linear_backward(m->dmem, DP(k->ck_w), DP(k->ck_b), m->dck, m->mem, P(k->ck_w), M, D, D);
+        mc_linear_backward(m->dmem, DP(k->cv_w), DP(k->cv_b), m->dcv, m->mem, P(k->cv_w), M, D, D);
         zero(m->dln, ND);
-        linear_backward(m->dln, DP(k->cq_w), DP(k->cq_b), m->dq, a->ln2, P(k->cq_w), N, D, D);
+        mc_linear_backward(m->dln, DP(k->cq_w), DP(k->cq_b), m->dq, a->ln2, P(k->cq_w), N, D, D);
         mc_layernorm_backward(m->dx, DP(k->ln2_w), DP(k->ln2_b), m->dln, a->x1, P(k->ln2_w),
                               a->m2, a->r2, N, D);
         /* self-attention: x1 = x + Wo attn(Wq, Wk, Wv of LN1(x)) */
         zero(m->dy, ND);
-        linear_backward(m->dy, DP(k->o_w), DP(k->o_b), branch_grad(m, a->drop1, ND), a->y,
+        mc_linear_backward(m->dy, DP(k->o_w), DP(k->o_b), branch_grad(m, a->drop1, ND), a->y,
                         P(k->o_w), N, D, D);
         zero(m->dq, ND), zero(m->dk, ND), zero(m->dv, ND);
         mc_attention_backward(m->dq, m->dk, m->dv, m->dy, a->q, a->k, a->v, a->att, B, T, T, D,
                               NH);
         zero(m->dln, ND);
-        linear_backward(m->dln, DP(k->q_w), DP(k->q_b), m->dq, a->ln1, P(k->q_w), N, D, D);
-        linear_backward(m->dln, DP(k->k_w), DP(k->k_b), m->dk, a->ln1, P(k->k_w), N, D, D);
-        linear_backward(m->dln, DP(k->v_w), DP(k->v_b), m->dv, a->ln1, P(k->v_w), N, D, D);
+        mc_linear_backward(m->dln, DP(k->q_w), DP(k->q_b), m->dq, a->ln1, P(k->q_w), N, D, D);
+        mc_linear_backward(m->dln, DP(k->k_w), DP(k->k_b), m->dk, a->ln1, P(k->k_w), N, D, D);
+        mc_linear_backward(m->dln, DP(k->v_w), DP(k->v_b), m->dv, a->ln1, P(k->v_w), N, D, D);
         mc_layernorm_backward(m->dx, DP(k->ln1_w), DP(k->ln1_b), m->dln, xin, P(k->ln1_w), a->m1,
                               a->r1, N, D);
     }
@@ -403,7 +374,7 @@ void mc_tf_backward(mc_tf *m, const float *dlogits, float *dgrid)
     for (int r = 0; r < M; r++)
         for (int d = 0; d < D; d++)
             DP(m->grid_pos)[(size_t)(r % G) * D + d] += m->dmemp[(size_t)r * D + d];
-    linear_backward(dgrid, DP(m->grid_w), DP(m->grid_b), m->dmemp, m->grid, P(m->grid_w), M,
+    mc_linear_backward(dgrid, DP(m->grid_w), DP(m->grid_b), m->dmemp, m->grid, P(m->grid_w), M,
                     m->c.channels, D);
 }
 
@@ -438,8 +409,8 @@ void mc_tf_start(mc_tf *m, float *ctx, const float *grid)
     memory_forward(m, memp, mem, NULL, NULL, grid, 1);
     for (int l = 0; l < m->c.layers; l++) {
         const tf_block *k = &m->blk[l];
-        linear_forward((float *)ctx_at(m, ctx, l, 0), mem, P(k->ck_w), P(k->ck_b), G, D, D);
-        linear_forward((float *)ctx_at(m, ctx, l, 1), mem, P(k->cv_w), P(k->cv_b), G, D, D);
+        mc_linear_forward((float *)ctx_at(m, ctx, l, 0), mem, P(k->ck_w), P(k->ck_b), G, D, D, 0);
+        mc_linear_forward((float *)ctx_at(m, ctx, l, 1), mem, P(k->cv_w), P(k->cv_b), G, D, D, 0);
     }
     free(memp);
 }
@@ -482,9 +453,9 @@ void mc_tf_step(mc_tf *m, float *logits, float *att, const float *ctx, float *st
         const tf_block *k = &m->blk[l];
         /* self-attention: append this position's key and value to each cache */
         mc_layernorm_forward(ln, NULL, NULL, x, P(k->ln1_w), P(k->ln1_b), N, D);
-        linear_forward(q, ln, P(k->q_w), P(k->q_b), N, D, D);
-        linear_forward(o, ln, P(k->k_w), P(k->k_b), N, D, D);
-        linear_forward(h, ln, P(k->v_w), P(k->v_b), N, D, D);
+        mc_linear_forward(q, ln, P(k->q_w), P(k->q_b), N, D, D, 0);
+        mc_linear_forward(o, ln, P(k->k_w), P(k->k_b), N, D, D, 0);
+        mc_linear_forward(h, ln, P(k->v_w), P(k->v_b), N, D, D, 0);
         for (int n = 0; n < N; n++) {
             float *sk = state_at(m, states + n * SF, l, 0), *sv = state_at(m, states + n * SF, l, 1);
             memcpy(sk + (size_t)pos * D, o + (size_t)n * D, (size_t)D * sizeof *sk);
@@ -492,12 +463,10 @@ void mc_tf_step(mc_tf *m, float *logits, float *att, const float *ctx, float *st
             mc_attention_forward(y + (size_t)n * D, w, q + (size_t)n * D, sk, sv, 1, 1, pos + 1,
                                  D, NH, 1);
         }
-        linear_forward(o, y, P(k->o_w), P(k->o_b), N, D, D);
-        for (size_t i = 0; i < ND; i++)
-            x[i] += o[i];
+        mc_linear_forward(x, y, P(k->o_w), P(k->o_b), N, D, D, 1);
         /* cross-attention over the image's grid */
         mc_layernorm_forward(ln, NULL, NULL, x, P(k->ln2_w), P(k->ln2_b), N, D);
-        linear_forward(q, ln, P(k->cq_w), P(k->cq_b), N, D, D);
+        mc_linear_forward(q, ln, P(k->cq_w), P(k->cq_b), N, D, D, 0);
         for (int n = 0; n < N; n++) {
             mc_attention_forward(y + (size_t)n * D, w, q + (size_t)n * D, ctx_at(m, ctx, l, 0),
                                  ctx_at(m, ctx, l, 1), 1, 1, G, D, NH, 0);
@@ -509,17 +478,13 @@ void mc_tf_step(mc_tf *m, float *logits, float *att, const float *ctx, float *st
                     att[(size_t)n * G + g] = s / (float)NH;
                 }
         }
-        linear_forward(o, y, P(k->co_w), P(k->co_b), N, D, D);
-        for (size_t i = 0; i < ND; i++)
-            x[i] += o[i];
+        mc_linear_forward(x, y, P(k->co_w), P(k->co_b), N, D, D, 1);
         /* feed-forward */
         mc_layernorm_forward(ln, NULL, NULL, x, P(k->ln3_w), P(k->ln3_b), N, D);
-        linear_forward(h, ln, P(k->f1_w), P(k->f1_b), N, D, F);
+        mc_linear_forward(h, ln, P(k->f1_w), P(k->f1_b), N, D, F, 0);
         mc_gelu_forward(h, h, (size_t)N * F);
-        linear_forward(o, h, P(k->f2_w), P(k->f2_b), N, F, D);
-        for (size_t i = 0; i < ND; i++)
-            x[i] += o[i];
+        mc_linear_forward(x, h, P(k->f2_w), P(k->f2_b), N, F, D, 1);
     }
     mc_layernorm_forward(ln, NULL, NULL, x, P(m->lnf_w), P(m->lnf_b), N, D);
-    linear_forward(logits, ln, P(m->head_w), P(m->head_b), N, D, m->c.vocab);
+    mc_linear_forward(logits, ln, P(m->head_w), P(m->head_b), N, D, m->c.vocab, 0);
 }

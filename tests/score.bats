@@ -1,0 +1,250 @@
+#!/usr/bin/env bats
+# medcap-score: agreement with the reference fixtures (pycocoevalcap
+# transcribed, NLTK 3.8) made by tests/fixtures/make-score-fixtures.py,
+# every option, and the errors of bad input.
+load common
+
+FIX="$ROOT/tests/fixtures/score"
+
+# agree CONFIG: medcap-score with the arguments of expect-SET-CONFIG.json
+# gives its summary and per-item scores (to 1e-9), for both input sets.
+agree() {
+    local set exp
+    cd "$ROOT"
+    for set in edge medpix; do
+        exp="$FIX/expect-$set-$1.json"
+        mapfile -t args < <(python3 -c 'import json,sys; print("\n".join(json.load(open(sys.argv[1]))["args"]))' "$exp")
+        run -0 --separate-stderr medcap-score "${args[@]}" --per-item "$BATS_TEST_TMPDIR/items.ndjson"
+        printf '%s\n' "$output" >"$BATS_TEST_TMPDIR/summary.json"
+        run -0 python3 "$ROOT/tests/fixtures/score_compare.py" "$exp" \
+            "$BATS_TEST_TMPDIR/summary.json" "$BATS_TEST_TMPDIR/items.ndjson"
+    done
+}
+
+# Write refs.ndjson and preds.ndjson of n items in the test folder.
+small_pair() {
+    cd "$BATS_TEST_TMPDIR"
+    printf '%s\n' '{"id":"a","caption":"a small nodule in the left lung"}' \
+        '{"id":"b","caption":"the heart is enlarged"}' >refs.ndjson
+    printf '%s\n' '{"id":"a","caption":"small nodule in the left lung"}' \
+        '{"id":"b","caption":"heart is enlarged"}' >preds.ndjson
+}
+
+@test "medcap-score: CLI contract" {
+    check_cli_contract medcap-score
+}
+
+@test "medcap score runs through the dispatcher" {
+    run -0 medcap score --help
+    assert_output --partial "Usage: medcap-score"
+}
+
+@test "default: pycocoevalcap BLEU, ROUGE-L, CIDEr-D, clinical, diversity agree" { agree default; }
+@test "--bleu individual agrees" { agree individual; }
+@test "--bleu-avg sentence agrees" { agree sentence; }
+@test "--bleu individual --bleu-avg sentence agrees" { agree individual-sentence; }
+@test "--bleu-def nltk agrees with NLTK corpus_bleu" { agree nltk; }
+@test "--bleu-def nltk --bleu-smoothing method1 agrees" { agree nltk-method1; }
+@test "--bleu-def nltk --bleu-avg sentence agrees with sentence_bleu" { agree nltk-sentence; }
+@test "--bleu-def nltk --bleu-avg sentence --bleu-smoothing method1 agrees" { agree nltk-sentence-method1; }
+@test "--bleu-def nltk --bleu individual agrees" { agree nltk-individual; }
+@test "--rouge f1 agrees" { agree rouge-f1; }
+@test "--tokenize none agrees" { agree tokenize-none; }
+
+@test "every metric names its definition" {
+    small_pair
+    run -0 medcap-score --refs refs.ndjson preds.ndjson
+    assert_output --partial '"bleu":{"definition":"pycocoevalcap Bleu'
+    assert_output --partial '"rouge_l":{"definition":"pycocoevalcap Rouge'
+    assert_output --partial '"cider_d":{"definition":"pycocoevalcap Cider'
+    assert_output --partial '"diversity":{"definition":'
+    run -0 medcap-score --refs refs.ndjson --bleu-def nltk --bleu-smoothing method1 preds.ndjson
+    assert_output --partial '"definition":"nltk 3.8 bleu_score (smoothing method1'
+}
+
+@test "predictions from stdin, --opt=value form" {
+    small_pair
+    run -0 --separate-stderr medcap-score --refs=refs.ndjson --bleu=individual <preds.ndjson
+    assert_output --partial '"items":2'
+    assert_output --partial '"orders":"individual"'
+}
+
+@test "--pred-field and --ref-field choose the caption fields" {
+    cd "$BATS_TEST_TMPDIR"
+    printf '%s\n' '{"id":"a","gold":["heart is enlarged","big heart"],"caption":"ignored"}' >refs.ndjson
+    printf '%s\n' '{"id":"a","text":"heart is enlarged","caption":"ignored"}' >preds.ndjson
+    run -0 medcap-score --refs refs.ndjson --pred-field text --ref-field gold preds.ndjson
+    assert_output --partial '"distinct_captions":1'
+    assert_output --partial '"f":1'
+    run -1 --separate-stderr medcap-score --refs refs.ndjson --pred-field nope preds.ndjson
+    assert_output ""
+    [[ "$stderr" == *'preds.ndjson:1: no field "nope"'* ]]
+}
+
+@test "a reference record may carry a list of references" {
+    cd "$BATS_TEST_TMPDIR"
+    printf '%s\n' '{"id":"a","references":["x y z","heart is enlarged"]}' >refs.ndjson
+    printf '%s\n' '{"id":"a","caption":"Heart is enlarged."}' >preds.ndjson
+    run -0 medcap-score --refs refs.ndjson preds.ndjson
+    assert_output --partial '"recall":1'
+}
+
+@test "--table prints a readable table" {
+    small_pair
+    run -0 medcap-score --refs refs.ndjson --table preds.ndjson
+    assert_line --partial "BLEU-4"
+    assert_line --partial "CIDEr-D"
+    assert_line --partial "ROUGE-L F"
+    assert_line --partial "distinct-2"
+    refute_output --partial "{"
+}
+
+@test "--per-item writes one record per prediction, in input order" {
+    small_pair
+    run -0 medcap-score --refs refs.ndjson --per-item items.ndjson preds.ndjson
+    run -0 cat items.ndjson
+    assert_line --index 0 --partial '{"id":"a","prediction":"small nodule in the left lung","bleu_1":'
+    assert_line --index 1 --partial '{"id":"b",'
+    [ "${#lines[@]}" -eq 2 ]
+}
+
+@test "--per-item into a missing folder: exit 3, nothing on stdout" {
+    small_pair
+    run -3 --separate-stderr medcap-score --refs refs.ndjson --per-item no/such/dir/x.ndjson preds.ndjson
+    assert_output ""
+    [[ "$stderr" == *"no/such/dir/x.ndjson"* ]]
+}
+
+@test "a model writing one caption for every image shows in diversity" {
+    cd "$BATS_TEST_TMPDIR"
+    for i in 1 2 3 4; do printf '{"id":"%d","caption":"case %d shows a mass"}\n' $i $i; done >refs.ndjson
+    for i in 1 2 3 4; do printf '{"id":"%d","caption":"Normal study."}\n' $i; done >preds.ndjson
+    run -0 medcap-score --refs refs.ndjson preds.ndjson
+    assert_output --partial '"distinct_captions":0.25'
+    assert_output --partial '"most_frequent_share":1'
+    assert_output --partial '"distinct_1":0.25'
+}
+
+@test "CIDEr-D of a single item is 0 (log of one document)" {
+    cd "$BATS_TEST_TMPDIR"
+    echo '{"id":"a","caption":"heart is enlarged"}' >refs.ndjson
+    run -0 medcap-score --refs refs.ndjson refs.ndjson
+    assert_output --partial '"score":0}'
+}
+
+@test "--keep-going: unmatched and bad records are skipped, reported, exit 5" {
+    small_pair
+    echo '{"id":"zz","caption":"no reference"}' >>preds.ndjson
+    echo 'not json' >>preds.ndjson
+    run -5 --separate-stderr medcap-score --refs refs.ndjson --keep-going preds.ndjson
+    assert_output --partial '"items":2,"skipped":2'
+    [[ "$stderr" == *"preds.ndjson:3: id 'zz' has no reference in refs.ndjson"* ]]
+    [[ "$stderr" == *"preds.ndjson:4: malformed JSON"* ]]
+    [[ "$stderr" == *"2 record(s) skipped"* ]]
+}
+
+@test "--keep-going: a reference without prediction is left out of the corpus" {
+    small_pair
+    echo '{"id":"c","caption":"extra"}' >>refs.ndjson
+    run -5 --separate-stderr medcap-score --refs refs.ndjson --keep-going preds.ndjson
+    assert_output --partial '"items":2,"skipped":1'
+    [[ "$stderr" == *"refs.ndjson:3: id 'c' has no prediction"* ]]
+}
+
+@test "a prediction without reference is an error naming it" {
+    small_pair
+    echo '{"id":"zz","caption":"x"}' >>preds.ndjson
+    run -1 --separate-stderr medcap-score --refs refs.ndjson preds.ndjson
+    assert_output ""
+    [[ "$stderr" == "medcap-score: preds.ndjson:3: id 'zz' has no reference in refs.ndjson" ]]
+}
+
+@test "a reference without prediction is an error naming it" {
+    small_pair
+    echo '{"id":"c","caption":"x"}' >>refs.ndjson
+    run -1 --separate-stderr medcap-score --refs refs.ndjson preds.ndjson
+    assert_output ""
+    [[ "$stderr" == "medcap-score: refs.ndjson:3: id 'c' has no prediction" ]]
+}
+
+@test "a duplicate id is an error, in predictions and in references" {
+    small_pair
+    cp preds.ndjson p2.ndjson
+    echo '{"id":"a","caption":"again"}' >>p2.ndjson
+    run -1 --separate-stderr medcap-score --refs refs.ndjson p2.ndjson
+    assert_output ""
+    [[ "$stderr" == *"p2.ndjson:3: duplicate id 'a' (first on line 1)"* ]]
+    echo '{"id":"b","caption":"again"}' >>refs.ndjson
+    run -1 --separate-stderr medcap-score --refs refs.ndjson preds.ndjson
+    assert_output ""
+    [[ "$stderr" == *"refs.ndjson:3: duplicate id 'b' (first on line 2)"* ]]
+}
+
+@test "malformed JSON and a record without id: exit 1 with the line" {
+    small_pair
+    printf '%s\n' '{"id":"a","caption":"x"}' '{"id":' >bad.ndjson
+    run -1 --separate-stderr medcap-score --refs refs.ndjson bad.ndjson
+    assert_output ""
+    [[ "$stderr" == *"bad.ndjson:2: malformed JSON"* ]]
+    echo '{"caption":"x"}' >noid.ndjson
+    run -1 --separate-stderr medcap-score --refs refs.ndjson noid.ndjson
+    assert_output ""
+    [[ "$stderr" == *'noid.ndjson:1: record has no string "id"'* ]]
+}
+
+@test "a caption that is not a string, bad references: exit 1" {
+    small_pair
+    echo '{"id":"a","caption":42}' >p.ndjson
+    run -1 --separate-stderr medcap-score --refs refs.ndjson p.ndjson
+    assert_output ""
+    [[ "$stderr" == *'p.ndjson:1: "caption" is not a string'* ]]
+    echo '{"id":"a","references":[]}' >r.ndjson
+    run -1 --separate-stderr medcap-score --refs r.ndjson preds.ndjson
+    assert_output ""
+    [[ "$stderr" == *'r.ndjson:1: "references" is not a string or a non-empty list of strings'* ]]
+    echo '{"id":"a","references":["ok",3]}' >r.ndjson
+    run -1 --separate-stderr medcap-score --refs r.ndjson preds.ndjson
+    [[ "$stderr" == *'r.ndjson:1: "references" holds something that is not a string'* ]]
+    echo '{"id":"a"}' >r.ndjson
+    run -1 --separate-stderr medcap-score --refs r.ndjson preds.ndjson
+    [[ "$stderr" == *'r.ndjson:1: no "references" list or "caption" string'* ]]
+}
+
+@test "no predictions at all: exit 1" {
+    cd "$BATS_TEST_TMPDIR"
+    : >empty.ndjson
+    run -1 --separate-stderr medcap-score --refs empty.ndjson empty.ndjson
+    assert_output ""
+    [[ "$stderr" == *"no predictions to score"* ]]
+}
+
+@test "a missing file: exit 3" {
+    small_pair
+    run -3 --separate-stderr medcap-score --refs nope.ndjson preds.ndjson
+    assert_output ""
+    [[ "$stderr" == *"nope.ndjson: cannot open"* ]]
+    run -3 --separate-stderr medcap-score --refs refs.ndjson nope.ndjson
+    assert_output ""
+}
+
+@test "usage errors: exit 2" {
+    small_pair
+    run -2 --separate-stderr medcap-score preds.ndjson
+    [[ "$stderr" == *"--refs FILE is required"* ]]
+    run -2 --separate-stderr medcap-score --refs refs.ndjson --bleu sideways preds.ndjson
+    [[ "$stderr" == *"--bleu: unknown value 'sideways'"* ]]
+    run -2 --separate-stderr medcap-score --refs refs.ndjson --bleu-smoothing method1 preds.ndjson
+    [[ "$stderr" == *"needs --bleu-def nltk"* ]]
+    run -2 --separate-stderr medcap-score --refs refs.ndjson preds.ndjson preds.ndjson
+    [[ "$stderr" == *"more than one prediction file"* ]]
+    run -2 --separate-stderr medcap-score --refs - -
+    [[ "$stderr" == *"cannot both be standard input"* ]]
+    run -2 --separate-stderr medcap-score --refs
+    [[ "$stderr" == *"needs a value"* ]]
+    run -2 --separate-stderr medcap-score --refs refs.ndjson --table=yes preds.ndjson
+    [[ "$stderr" == *"takes no value"* ]]
+    for opt in --tokenize --bleu-avg --bleu-def --rouge; do
+        run -2 --separate-stderr medcap-score --refs refs.ndjson "$opt" bogus preds.ndjson
+        assert_output ""
+    done
+}

@@ -1,12 +1,16 @@
 /* test_decoder_transformer.c - the Transformer caption decoder as a whole:
  * gradient of a loss with respect to every parameter tensor and to the
  * grid against central differences, and cached one-step decoding against
- * the teacher-forced forward.  Exits 1 on failure.
+ * the teacher-forced forward; then the "transformer" architecture through
+ * the decoder vtable, with the training loss (label-smoothed
+ * cross-entropy over non-pad targets, dropout on).  Exits 1 on failure.
  */
 #define _POSIX_C_SOURCE 200809L
+#include "decoder.h"
 #include "gradcheck.h"
 #include "params.h"
 #include "transformer.h"
+#include "xent.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -60,6 +64,61 @@ static double loss(void *c)
     for (size_t i = 0; i < (size_t)B * T * cfg.vocab; i++)
         s += (double)l->logits[i] * l->r[i];
     return s;
+}
+
+/* The decoder built through the vtable, and one batch for its loss. */
+static mc_decoder dec;
+static float vt_logits[B * T * 11], vt_probs[B * T * 11];
+/* the second sequence ends early: its last targets are <pad> */
+static const int vt_tokens[B * T] = {1, 4, 5, 6, 7, 1, 8, 9, 2, 0};
+static const int vt_targets[B * T] = {4, 5, 6, 7, 2, 8, 9, 2, 0, 0};
+
+/* Mean label-smoothed cross-entropy of the batch, dropout 0.2 under a fixed seed. */
+static double vt_loss(void *grid)
+{
+    int count;
+    float extra = dec.arch->forward(dec.impl, vt_logits, vt_tokens, vt_targets, grid, B, T, 1, 5);
+    double ce = mc_xent_forward(vt_probs, vt_logits, vt_targets, B * T, cfg.vocab, 0.1f, &count);
+    return ce / count + extra;
+}
+
+static void test_vtable(float *grid)
+{
+    mc_decoder_config dc;
+    mc_params p;
+    char err[256];
+    float dlogits[B * T * 11] = {0}, dgrid[B * 4 * 5] = {0};
+    int count;
+    mc_decoder_config_default(&dc);
+    dc.vocab = cfg.vocab, dc.grid = cfg.grid, dc.channels = cfg.channels;
+    dc.max_len = cfg.max_len, dc.embed = cfg.dim, dc.layers = cfg.layers, dc.heads = cfg.heads;
+    dc.dropout = 0.2f;
+    mc_params_init(&p);
+    dc.heads = 3;
+    check(mc_decoder_new(&dec, "transformer", &dc, &p, "decoder.", err, sizeof err) != 0 &&
+              strstr(err, "transformer config") != NULL,
+          "vtable: width not a multiple of heads refused");
+    dc.heads = cfg.heads;
+    if (mc_decoder_new(&dec, "transformer", &dc, &p, "decoder.", err, sizeof err) != 0) {
+        printf("FAIL vtable: %s\n", err);
+        failures++;
+        return;
+    }
+    mc_params_alloc(&p);
+    dec.arch->init(dec.impl, 3);
+    for (size_t i = 0; i < p.total; i++)
+        p.data[i] += 0.3f * urand();
+    mc_params_zero_grad(&p);
+    vt_loss(grid);
+    mc_xent_forward(vt_probs, vt_logits, vt_targets, B * T, cfg.vocab, 0.1f, &count);
+    mc_xent_backward(dlogits, vt_probs, vt_targets, B * T, cfg.vocab, 0.1f, 1.0f / count);
+    dec.arch->backward(dec.impl, dlogits, dgrid);
+    for (int i = 0; i < p.n; i++)
+        check_quiet(gc_check(p.t[i].name, vt_loss, grid, mc_params_at(&p, i), p.t[i].count,
+                             p.grad + p.t[i].offset, 16, 2e-2, 1e-3));
+    check_quiet(gc_check("grid", vt_loss, grid, grid, B * 4 * 5, dgrid, 0, 2e-2, 1e-3));
+    mc_decoder_free(&dec);
+    mc_params_free(&p);
 }
 
 int main(void)
@@ -159,6 +218,9 @@ int main(void)
     for (int v = 0; v < cfg.vocab; v++)
         worst = fmax(worst, fabs(both[11 + v] - alone[v]));
     check(worst < 1e-5, "hypotheses stepped together equal each stepped alone");
+
+    printf("-- through the decoder vtable, training loss\n");
+    test_vtable(grid);
 
     free(state), free(ctx), free(grad), free(logits), free(r);
     mc_tf_free(m);

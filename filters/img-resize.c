@@ -1,0 +1,335 @@
+/* medcap-img-resize - load the image named by each record, resize it to a
+ * square tensor, and write one binary frame per image carrying the record.
+ *
+ * Input lines are NDJSON records with an "image" path (resolved against
+ * --root) or bare image paths (id = file name without extension).  Each
+ * frame's shape is [C,S,S] (channel-first, C order); its metadata is the
+ * input record with every key kept, plus "width" and "height" of the
+ * original image.  Images are loaded on --jobs worker threads and written
+ * in input order.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "img-resize/image.h"
+#include "img-resize/pool.h"
+#include "frame.h"
+#include "ndjson.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+    img_spec spec;
+    const char *root;  /* --root DIR for relative image paths, or NULL */
+    const char *input; /* FILE or "-" */
+    int keep_going;
+    int jobs;
+} options;
+
+/* One record in flight: filled by the reader, loaded by a worker,
+ * written (or reported) by the main thread. */
+typedef struct {
+    long line;
+    cJSON *rec;
+    char *path;
+    int status;       /* img_load's result */
+    char *meta;       /* the record plus width/height, as JSON text */
+    img_result img;
+} job;
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: medcap-img-resize [OPTIONS] [FILE]\n"
+            "Read NDJSON records with an \"image\" path (or bare image paths, one a line)\n"
+            "from FILE or standard input; write one frame [C,S,S] per image.\n\n"
+            "Options:\n"
+            "  -s, --size S           output side in pixels (default 224)\n"
+            "  -c, --channels 1|3     grey (luma) or RGB output (default 1)\n"
+            "  -f, --fit MODE         letterbox (pad, default), crop (centre) or stretch\n"
+            "      --float            write F32 (v/max - mean)/std instead of U8\n"
+            "      --mean M[,M,M]     per-channel mean for --float (default 0)\n"
+            "      --std S[,S,S]      per-channel standard deviation for --float (default 1)\n"
+            "  -r, --root DIR         resolve relative image paths against DIR\n"
+            "      --max-pixels N     refuse images of more than N pixels (default 100000000)\n"
+            "  -k, --keep-going       skip missing or bad images, report them, exit 5\n"
+            "  -j, --jobs N           worker threads (default: the number of cores)\n"
+            "  -h, --help             show this help and exit\n"
+            "      --version          show the version and exit\n\n"
+            "Exit status: 0 done, 1 bad input (record, image), 2 usage error, 3 I/O error,\n"
+            "5 --keep-going skipped some images.  See medcap-img-resize(1).\n");
+}
+
+/* Parse "a" or "a,b,c" into n per-channel values (one value is repeated). */
+static void parse_triple(const char *opt, const char *arg, double v[3])
+{
+    char buf[256], *tok, *save = NULL;
+    int n = 0;
+    snprintf(buf, sizeof buf, "%s", arg);
+    for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        if (n == 3 || mc_parse_double(tok, &v[n]) != 0)
+            mc_usage_error("%s needs one or three numbers separated by commas, not '%s'", opt, arg);
+        n++;
+    }
+    if (n != 1 && n != 3)
+        mc_usage_error("%s needs one or three numbers separated by commas, not '%s'", opt, arg);
+    if (n == 1)
+        v[1] = v[2] = v[0];
+}
+
+static void parse_args(int argc, char **argv, options *o)
+{
+    enum { OPT_FLOAT = 256, OPT_MEAN, OPT_STD, OPT_MAXPIX, OPT_VERSION };
+    static const struct option longs[] = {
+        {"size", required_argument, NULL, 's'},
+        {"channels", required_argument, NULL, 'c'},
+        {"fit", required_argument, NULL, 'f'},
+        {"float", no_argument, NULL, OPT_FLOAT},
+        {"mean", required_argument, NULL, OPT_MEAN},
+        {"std", required_argument, NULL, OPT_STD},
+        {"root", required_argument, NULL, 'r'},
+        {"max-pixels", required_argument, NULL, OPT_MAXPIX},
+        {"keep-going", no_argument, NULL, 'k'},
+        {"jobs", required_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, OPT_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    int c, normalised = 0;
+    long v;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    memset(o, 0, sizeof *o);
+    o->spec.size = 224;
+    o->spec.channels = 1;
+    o->spec.fit = FIT_LETTERBOX;
+    o->spec.max_pixels = 100000000;
+    for (int i = 0; i < 3; i++)
+        o->spec.std[i] = 1.0;
+    o->jobs = cores < 1 ? 1 : cores > 64 ? 64 : (int)cores;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":s:c:f:r:kj:h", longs, NULL)) != -1) {
+        switch (c) {
+        case 's':
+            if (mc_parse_long(optarg, 1, 8192, &v) != 0)
+                mc_usage_error("--size needs a whole number from 1 to 8192, not '%s'", optarg);
+            o->spec.size = (int)v;
+            break;
+        case 'c':
+            if (strcmp(optarg, "1") != 0 && strcmp(optarg, "3") != 0)
+                mc_usage_error("--channels must be 1 or 3, not '%s'", optarg);
+            o->spec.channels = optarg[0] - '0';
+            break;
+        case 'f':
+            if (strcmp(optarg, "letterbox") == 0)
+                o->spec.fit = FIT_LETTERBOX;
+            else if (strcmp(optarg, "crop") == 0)
+                o->spec.fit = FIT_CROP;
+            else if (strcmp(optarg, "stretch") == 0)
+                o->spec.fit = FIT_STRETCH;
+            else
+                mc_usage_error("--fit must be letterbox, crop or stretch, not '%s'", optarg);
+            break;
+        case OPT_FLOAT: o->spec.as_float = 1; break;
+        case OPT_MEAN: parse_triple("--mean", optarg, o->spec.mean); normalised = 1; break;
+        case OPT_STD:
+            parse_triple("--std", optarg, o->spec.std);
+            for (int i = 0; i < 3; i++)
+                if (!(o->spec.std[i] > 0))
+                    mc_usage_error("--std values must be above 0, not '%s'", optarg);
+            normalised = 1;
+            break;
+        case 'r': o->root = optarg; break;
+        case OPT_MAXPIX:
+            if (mc_parse_long(optarg, 1, 1L << 40, &v) != 0)
+                mc_usage_error("--max-pixels needs a whole number from 1, not '%s'", optarg);
+            o->spec.max_pixels = (uint64_t)v;
+            break;
+        case 'k': o->keep_going = 1; break;
+        case 'j':
+            if (mc_parse_long(optarg, 1, 64, &v) != 0)
+                mc_usage_error("--jobs needs a whole number from 1 to 64, not '%s'", optarg);
+            o->jobs = (int)v;
+            break;
+        case 'h': usage(stdout); exit(mc_close_stdout());
+        case OPT_VERSION: printf("medcap-img-resize %s\n", MEDCAP_VERSION); exit(mc_close_stdout());
+        case ':': mc_usage_error("option '%s' needs a value", argv[optind - 1]);
+        default: mc_usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (normalised && !o->spec.as_float)
+        mc_usage_error("--mean and --std apply to --float output only");
+    if (argc - optind > 1)
+        mc_usage_error("one input FILE at most");
+    o->input = optind < argc ? argv[optind] : "-";
+}
+
+/* Worker: load the job's image and print its metadata record. */
+static void run_job(void *arg, void *ctx)
+{
+    job *j = arg;
+    const options *o = ctx;
+    j->status = img_load(j->path, &o->spec, &j->img);
+    if (j->status == 0) {
+        cJSON_DeleteItemFromObjectCaseSensitive(j->rec, "width");
+        cJSON_DeleteItemFromObjectCaseSensitive(j->rec, "height");
+        cJSON_AddNumberToObject(j->rec, "width", j->img.width);
+        cJSON_AddNumberToObject(j->rec, "height", j->img.height);
+        j->meta = cJSON_PrintUnformatted(j->rec);
+        if (!j->meta)
+            mc_die(MC_EXIT_INTERNAL, "out of memory printing a record");
+    }
+}
+
+/* The record of a bare path line: id = file name without its extension. */
+static cJSON *path_record(const char *line)
+{
+    const char *base = strrchr(line, '/');
+    const char *dot;
+    cJSON *rec = cJSON_CreateObject();
+    char *id;
+    base = base ? base + 1 : line;
+    dot = strrchr(base, '.');
+    id = mc_strdup(base);
+    if (dot && dot != base)
+        id[dot - base] = '\0';
+    cJSON_AddStringToObject(rec, "id", id);
+    cJSON_AddStringToObject(rec, "image", line);
+    free(id);
+    return rec;
+}
+
+/* Fill j from one input line: the record and the resolved image path.
+ * Returns 0, or MC_EXIT_INPUT after a message. */
+static int read_job(job *j, const char *text, long line, const options *o)
+{
+    const char *p = text + strspn(text, " \t");
+    const cJSON *image;
+    size_t n;
+    j->line = line;
+    if (*p == '{') {
+        j->rec = mc_record_parse(p, o->input, line);
+        if (!j->rec)
+            return MC_EXIT_INPUT;
+    } else {
+        j->rec = path_record(p);
+    }
+    image = cJSON_GetObjectItemCaseSensitive(j->rec, "image");
+    if (!cJSON_IsString(image) || !image->valuestring[0]) {
+        mc_err_at(o->input, line, "record has no string \"image\"");
+        cJSON_Delete(j->rec);
+        j->rec = NULL;
+        return MC_EXIT_INPUT;
+    }
+    n = strlen(image->valuestring) + (o->root ? strlen(o->root) : 0) + 2;
+    j->path = mc_malloc(n);
+    if (o->root && image->valuestring[0] != '/')
+        snprintf(j->path, n, "%s/%s", o->root, image->valuestring);
+    else
+        snprintf(j->path, n, "%s", image->valuestring);
+    return 0;
+}
+
+/* Release the record of a collected job (its image buffer is kept). */
+static void clear_job(job *j)
+{
+    cJSON_Delete(j->rec);
+    free(j->path);
+    free(j->meta);
+    j->rec = NULL;
+    j->path = j->meta = NULL;
+}
+
+/* Write a collected job's frame, or report its failure.  Returns 0, or
+ * the exit status to stop with; counts skipped images in *skipped. */
+static int emit(job *j, const options *o, long *skipped)
+{
+    uint32_t dims[3] = {(uint32_t)o->spec.channels, (uint32_t)o->spec.size, (uint32_t)o->spec.size};
+    int status = 0;
+    if (j->status != 0) {
+        mc_err_at(o->input, j->line, "%s: %s", j->path, j->img.err);
+        if (o->keep_going && j->status != MC_EXIT_INTERNAL)
+            (*skipped)++;
+        else
+            status = j->status;
+    } else if (mc_frame_write(stdout, o->spec.as_float ? MC_F32 : MC_U8, 3, dims, j->meta,
+                              strlen(j->meta), j->img.data) != 0) {
+        mc_err("error writing standard output");
+        status = MC_EXIT_IO;
+    }
+    clear_job(j);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    options o;
+    mc_lines in;
+    FILE *f;
+    char *text;
+    job *jobs, *j;
+    pool *workers;
+    int slots, status = 0, c;
+    long seq = 0, records = 0, skipped = 0;
+
+    mc_set_prog(argv[0]);
+    parse_args(argc, argv, &o);
+    f = mc_open_in(o.input);
+    c = getc(f);
+    if (c == 0x89) {
+        mc_err_at(o.input, 0, "input is binary frames, not records or image paths");
+        return MC_EXIT_INPUT;
+    }
+    if (c != EOF)
+        ungetc(c, f);
+    if (img_init(argv[0]) != 0)
+        return MC_EXIT_INTERNAL;
+    slots = 4 * o.jobs;
+    jobs = mc_calloc((size_t)slots, sizeof *jobs);
+    workers = pool_new(o.jobs, slots, run_job, &o);
+    mc_lines_init(&in, f, o.input);
+    while (status == 0 && mc_lines_next(&in, &text) >= 0) {
+        if (mc_blank(text))
+            continue;
+        if (pool_pending(workers) == slots)
+            status = emit(pool_next(workers), &o, &skipped);
+        if (status != 0)
+            break;
+        j = &jobs[seq % slots];
+        records++;
+        if (read_job(j, text, in.line, &o) != 0) {
+            if (!o.keep_going)
+                status = MC_EXIT_INPUT;
+            skipped++;
+            continue;
+        }
+        pool_submit(workers, j);
+        seq++;
+    }
+    while (status == 0 && (j = pool_next(workers)) != NULL)
+        status = emit(j, &o, &skipped);
+    pool_free(workers);
+    if (ferror(f)) {
+        mc_err("%s: read error", o.input);
+        status = MC_EXIT_IO;
+    }
+    if (status == 0 && records == 0) {
+        mc_err_at(o.input, 0, "no records or image paths in the input");
+        status = MC_EXIT_INPUT;
+    }
+    if (status == 0 && skipped > 0) {
+        mc_err("skipped %ld of %ld images", skipped, records);
+        status = MC_EXIT_SKIPPED;
+    }
+    for (int i = 0; i < slots; i++) {
+        clear_job(&jobs[i]);
+        free(jobs[i].img.data);
+    }
+    free(jobs);
+    mc_lines_free(&in);
+    if (f != stdin)
+        fclose(f);
+    img_shutdown();
+    return status ? status : mc_close_stdout();
+}

@@ -1,0 +1,311 @@
+/* image.c - load, resize and convert one image with libvips (see image.h). */
+#define _POSIX_C_SOURCE 200809L
+#include "image.h"
+#include "resample.h"
+#include "util.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <vips/vips.h>
+
+int img_init(const char *argv0)
+{
+    if (VIPS_INIT(argv0) != 0) {
+        mc_err("cannot start libvips: %s", vips_error_buffer());
+        return -1;
+    }
+    vips_cache_set_max(0);
+    vips_concurrency_set(1); /* our workers use the cores, one image each */
+    return 0;
+}
+
+void img_shutdown(void)
+{
+    vips_shutdown();
+}
+
+size_t img_bytes(const img_spec *s)
+{
+    return (size_t)s->channels * s->size * s->size * (s->as_float ? 4 : 1);
+}
+
+/* Put libvips's error (its first line) into res->err after prefix, and
+ * clear libvips's error buffer. */
+static int vips_fail(img_result *res, const char *prefix)
+{
+    char *msg = vips_error_buffer_copy();
+    size_t n = strcspn(msg, "\n");
+    snprintf(res->err, sizeof res->err, "%s: %.*s", prefix, (int)(n < 400 ? n : 400), msg);
+    g_free(msg);
+    return MC_EXIT_INPUT;
+}
+
+/* Size of the resized image before it is fitted into the S x S square. */
+static void target_size(const img_spec *s, int w, int h, int *tw, int *th)
+{
+    double scale;
+    if (s->fit == FIT_STRETCH) {
+        *tw = *th = s->size;
+        return;
+    }
+    scale = s->fit == FIT_LETTERBOX ? (double)s->size / (w > h ? w : h)
+                                    : (double)s->size / (w < h ? w : h);
+    *tw = (int)fmax(1.0, round(w * scale));
+    *th = (int)fmax(1.0, round(h * scale));
+}
+
+/* The largest JPEG shrink-on-load factor (1, 2, 4 or 8) that keeps the
+ * decoded image at least tw x th, as PIL's draft mode does. */
+static int jpeg_shrink(int w, int h, int tw, int th)
+{
+    int shrink = 8;
+    while (shrink > 1 && (w / shrink < tw || h / shrink < th))
+        shrink /= 2;
+    return shrink;
+}
+
+/* Bring im to 1 band (grey) or 3 bands (colour) of uchar or ushort:
+ * CMYK to sRGB, alpha flattened on black, extra bands dropped.  Returns
+ * the new image in *out (owned by the local array t), or -1. */
+static int to_plain_bands(VipsImage *im, VipsImage **t, VipsImage **out, img_result *res)
+{
+    if (im->Type == VIPS_INTERPRETATION_CMYK) {
+        if (vips_colourspace(im, &t[0], VIPS_INTERPRETATION_sRGB, NULL) != 0)
+            return vips_fail(res, "cannot convert CMYK");
+        im = t[0];
+    }
+    if (vips_image_hasalpha(im)) {
+        if (vips_flatten(im, &t[1], NULL) != 0)
+            return vips_fail(res, "cannot flatten alpha");
+        im = t[1];
+    }
+    if (im->Bands != 1 && im->Bands != 3) {
+        if (vips_extract_band(im, &t[2], 0, "n", im->Bands >= 3 ? 3 : 1, NULL) != 0)
+            return vips_fail(res, "cannot pick bands");
+        im = t[2];
+    }
+    if (im->BandFmt != VIPS_FORMAT_UCHAR && im->BandFmt != VIPS_FORMAT_USHORT) {
+        snprintf(res->err, sizeof res->err, "unsupported sample format %s (need 8 or 16 bit)",
+                 vips_enum_nick(VIPS_TYPE_BAND_FORMAT, im->BandFmt));
+        return MC_EXIT_INPUT;
+    }
+    *out = im;
+    return 0;
+}
+
+/* The kind of file from its first bytes: JPEG and PNG go straight to
+ * their loaders (sniffing every loader costs more than decoding a small
+ * image); anything else is left to libvips to recognise. */
+enum { KIND_OTHER, KIND_JPEG, KIND_PNG };
+static int sniff(const char *path, img_result *res)
+{
+    unsigned char m[8] = {0};
+    FILE *f = fopen(path, "rb");
+    struct stat st;
+    if (!f || fstat(fileno(f), &st) != 0) {
+        snprintf(res->err, sizeof res->err, "cannot open: %s", strerror(errno));
+        if (f)
+            fclose(f);
+        return -1;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        snprintf(res->err, sizeof res->err, "not a regular file");
+        fclose(f);
+        return -1;
+    }
+    if (fread(m, 1, sizeof m, f) == 0 && ferror(f)) {
+        snprintf(res->err, sizeof res->err, "cannot read: %s", strerror(errno));
+        fclose(f);
+        return -1;
+    }
+    fclose(f);
+    if (m[0] == 0xFF && m[1] == 0xD8 && m[2] == 0xFF)
+        return KIND_JPEG;
+    if (memcmp(m, "\x89PNG\r\n\x1a\n", 8) == 0)
+        return KIND_PNG;
+    return KIND_OTHER;
+}
+
+/* Open path lazily (header only) with the loader for kind; shrink > 1
+ * asks the JPEG loader for shrink-on-load.  NULL on a libvips error. */
+static VipsImage *open_image(const char *path, int kind, int shrink)
+{
+    VipsImage *im = NULL;
+    if (kind == KIND_JPEG)
+        vips_jpegload(path, &im, "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR,
+                      "shrink", shrink, NULL);
+    else if (kind == KIND_PNG)
+        vips_pngload(path, &im, "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR,
+                     NULL);
+    else if (vips_foreign_find_load(path))
+        im = vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL,
+                                      "fail_on", VIPS_FAIL_ON_ERROR, NULL);
+    return im;
+}
+
+/* One axis of the fit: the source maps onto `full` output pixels, of
+ * which the window [off, off + n) is kept and placed at dst in the square. */
+typedef struct {
+    int full, off, n, dst;
+} axis_fit;
+
+static axis_fit fit_axis(int target, int size)
+{
+    axis_fit a = {target, 0, target, 0};
+    if (target > size) { /* crop: a centred window */
+        a.off = (target - size) / 2;
+        a.n = size;
+    } else { /* letterbox: centred in the square */
+        a.dst = (size - target) / 2;
+    }
+    return a;
+}
+
+/* Store the resampled pixels (ny x nx x bands floats in source units;
+ * bands is 1, or 3 for RGB output) at (dx, dy) of the channel-first output
+ * square (grey repeated for RGB output), as U8 rounded and clipped or F32
+ * normalised.
+ * The rest of the square is black (0 before normalisation). */
+static void store(const float *px, int nx, int ny, int bands, int dx, int dy, double maxval,
+                  const img_spec *s, img_result *res)
+{
+    size_t plane = (size_t)s->size * s->size;
+    for (int c = 0; c < s->channels; c++) {
+        float a = (float)(s->as_float ? 1.0 / (maxval * s->std[c]) : 255.0 / maxval);
+        float b = (float)(s->as_float ? -s->mean[c] / s->std[c] : 0.0);
+        float *of = (float *)res->data + c * plane;
+        unsigned char *ou = (unsigned char *)res->data + c * plane;
+        if (s->as_float)
+            for (size_t i = 0; i < plane; i++)
+                of[i] = b;
+        else
+            memset(ou, 0, plane);
+        for (int y = 0; y < ny; y++) {
+            const float *row = px + (size_t)y * nx * bands;
+            size_t at = (size_t)(dy + y) * s->size + dx;
+            for (int x = 0; x < nx; x++) {
+                const float *p = row + (size_t)x * bands;
+                float v = bands == 1 ? p[0] : p[c];
+                if (s->as_float) {
+                    of[at + x] = v * a + b;
+                } else {
+                    float u = v * a + 0.5f;
+                    ou[at + x] = u <= 0 ? 0 : u >= 255 ? 255 : (unsigned char)u;
+                }
+            }
+        }
+    }
+}
+
+/* Source row y of im (uchar or ushort, 1 or 3 bands) as floats with
+ * `bands` samples a pixel: RGB to luma (ITU-R 601 weights, as PIL's "L")
+ * when bands is 1 and the source has 3. */
+static void row_to_float(const VipsRegion *reg, int y, int in_bands, int bands, int wide,
+                         float *out)
+{
+    int w = reg->valid.width;
+    const VipsPel *p = VIPS_REGION_ADDR(reg, 0, y);
+    if (in_bands == 3 && bands == 1) {
+        for (int x = 0; x < w; x++)
+            out[x] = wide ? 0.299f * ((const uint16_t *)p)[3 * x] +
+                                0.587f * ((const uint16_t *)p)[3 * x + 1] +
+                                0.114f * ((const uint16_t *)p)[3 * x + 2]
+                          : 0.299f * p[3 * x] + 0.587f * p[3 * x + 1] + 0.114f * p[3 * x + 2];
+        return;
+    }
+    for (int i = 0; i < w * in_bands; i++)
+        out[i] = wide ? ((const uint16_t *)p)[i] : p[i];
+}
+
+/* Decode im top to bottom in strips (in this thread: no thread pool
+ * hand-offs), feeding each row to the resampler, and store the result.
+ * Grey sources and grey output are resampled as one band.  Returns 0 or
+ * an exit status. */
+static int resample(VipsImage *im, int tw, int th, const img_spec *s, img_result *res)
+{
+    enum { STRIP = 16 };
+    axis_fit ax = fit_axis(tw, s->size), ay = fit_axis(th, s->size);
+    int wide = im->BandFmt == VIPS_FORMAT_USHORT, status = 0;
+    int bands = im->Bands == 3 && s->channels == 3 ? 3 : 1;
+    VipsRegion *reg = vips_region_new(im);
+    float *row = mc_malloc((size_t)im->Xsize * im->Bands * sizeof *row);
+    resampler r;
+    rs_init(&r, im->Xsize, im->Ysize, bands, ax.full, ax.off, ax.n, ay.full, ay.off, ay.n);
+    for (int y0 = 0; y0 < im->Ysize && status == 0; y0 += STRIP) {
+        VipsRect strip = {0, y0, im->Xsize, im->Ysize - y0 < STRIP ? im->Ysize - y0 : STRIP};
+        if (vips_region_prepare(reg, &strip) != 0) {
+            status = vips_fail(res, "cannot read image");
+            break;
+        }
+        for (int y = y0; y < y0 + strip.height; y++) {
+            row_to_float(reg, y, im->Bands, bands, wide, row);
+            rs_row(&r, y, row);
+        }
+    }
+    g_object_unref(reg);
+    free(row);
+    if (status == 0)
+        store(r.out, ax.n, ay.n, bands, ax.dst, ay.dst, wide ? 65535.0 : 255.0, s, res);
+    rs_free(&r);
+    return status;
+}
+
+/* The steps of img_load after the header is known good, on im (owned by
+ * ctx's local array t): JPEG shrink-on-load, plain bands, resample.
+ * Returns 0 or an exit status. */
+static int convert(VipsImage *im, const char *path, int jpeg, const img_spec *s,
+                   VipsImage **t, img_result *res)
+{
+    int tw, th;
+    target_size(s, im->Xsize, im->Ysize, &tw, &th);
+    if (jpeg && im->BandFmt == VIPS_FORMAT_UCHAR) {
+        int shrink = jpeg_shrink(im->Xsize, im->Ysize, tw, th);
+        if (shrink > 1) {
+            t[1] = open_image(path, KIND_JPEG, shrink);
+            if (!t[1])
+                return vips_fail(res, "cannot read image");
+            im = t[1];
+        }
+    }
+    if (to_plain_bands(im, t + 2, &im, res) != 0)
+        return MC_EXIT_INPUT;
+    return resample(im, tw, th, s, res);
+}
+
+int img_load(const char *path, const img_spec *s, img_result *res)
+{
+    VipsImage *ctx, **t;
+    int status, kind;
+
+    res->err[0] = '\0';
+    kind = sniff(path, res);
+    if (kind < 0)
+        return MC_EXIT_IO;
+    ctx = vips_image_new();
+    t = (VipsImage **)vips_object_local_array(VIPS_OBJECT(ctx), 12);
+    t[0] = open_image(path, kind, 1);
+    if (!t[0] && kind == KIND_OTHER) {
+        vips_error_clear();
+        snprintf(res->err, sizeof res->err, "not an image format libvips can read");
+        status = MC_EXIT_INPUT;
+    } else if (!t[0]) {
+        status = vips_fail(res, "cannot read image");
+    } else if ((uint64_t)t[0]->Xsize * (uint64_t)t[0]->Ysize > s->max_pixels) {
+        snprintf(res->err, sizeof res->err, "image is %dx%d, over --max-pixels %llu",
+                 t[0]->Xsize, t[0]->Ysize, (unsigned long long)s->max_pixels);
+        status = MC_EXIT_INPUT;
+    } else {
+        res->width = t[0]->Xsize;
+        res->height = t[0]->Ysize;
+        if (res->cap < img_bytes(s)) {
+            free(res->data);
+            res->data = mc_malloc(img_bytes(s));
+            res->cap = img_bytes(s);
+        }
+        status = convert(t[0], path, kind == KIND_JPEG, s, t, res);
+    }
+    g_object_unref(ctx);
+    return status;
+}

@@ -1,0 +1,45 @@
+/* image.h - one image file to one tensor with libvips: check the header
+ * (size against a cap) before decoding, shrink on load for 8-bit JPEG,
+ * flatten alpha, resize, convert to 1 or 3 channels, fit into a square,
+ * and store channel-first [C,S,S] as U8 or normalised F32. */
+#ifndef MEDCAP_IMG_IMAGE_H
+#define MEDCAP_IMG_IMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { FIT_LETTERBOX, FIT_CROP, FIT_STRETCH } img_fit;
+
+typedef struct {
+    int size;            /* output side S */
+    int channels;        /* 1 (luma) or 3 (RGB) */
+    img_fit fit;         /* letterbox: pad to square; crop: centre crop; stretch */
+    int as_float;        /* F32 (v / max - mean) / std instead of U8 */
+    double mean[3], std[3];
+    uint64_t max_pixels; /* refuse images with more pixels, before decoding */
+} img_spec;
+
+typedef struct {
+    int width, height; /* size of the original image */
+    void *data;        /* channels * size * size elements, channel-first */
+    size_t cap;        /* bytes allocated at data */
+    char err[512];     /* what went wrong, when img_load fails */
+} img_result;
+
+/* Start libvips for batch use (no operation cache, one vips thread per
+ * image).  Returns 0, or -1 after a message. */
+int img_init(const char *argv0);
+
+/* Shut libvips down at the end of the program. */
+void img_shutdown(void);
+
+/* Bytes of one output tensor for spec. */
+size_t img_bytes(const img_spec *spec);
+
+/* Load the image at path into res (res->data grown as needed).  Safe to
+ * call from several threads at once.  Returns 0, MC_EXIT_IO when the file
+ * cannot be opened, or MC_EXIT_INPUT when it is not a readable image, is
+ * truncated or corrupt, or is over the pixel cap; res->err says which. */
+int img_load(const char *path, const img_spec *spec, img_result *res);
+
+#endif

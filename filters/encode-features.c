@@ -1,0 +1,381 @@
+/* medcap-encode-features - image frames in, CNN feature frames out.
+ *
+ * Reads image frames (U8, U16 or F32 of shape [C,H,W] or [H,W], from
+ * medcap-img-resize) and writes, for each, the encoder's spatial grid
+ * (F32 [gh*gw, C], position-major) and/or its average-pooled vector
+ * (F32 [C]), carrying the input record plus "encoder", "encoder_hash",
+ * "grid" and "feature".  Frames are encoded in batches of --batch images of
+ * the same size so the convolutions are large GEMMs; output order is input
+ * order and memory stays flat for any stream length.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "blas.h"
+#include "encoder.h"
+#include "frame.h"
+#include "ndjson.h"
+#include "safetensors.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+enum { OUT_GRID = 1, OUT_POOLED = 2, OUT_BOTH = 3 };
+
+typedef struct {
+    const char *model;  /* --model FILE, or NULL for the shipped model */
+    const char *arch;   /* --arch NAME, or NULL */
+    int allow_random;   /* --allow-random: untrained weights when no model */
+    long seed;          /* --seed for --allow-random */
+    int output;         /* OUT_* */
+    long batch;         /* --batch */
+    long threads;       /* --threads, 0: OpenBLAS default */
+    int verbose;
+    const char *input;  /* FILE or "-" */
+} options;
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: medcap-encode-features [OPTIONS] [FILE]\n"
+            "Encode image frames with a CNN; write feature frames with the same records.\n"
+            "Reads standard input when no FILE (or '-') is given.\n\n"
+            "Options:\n"
+            "  -m, --model FILE      weights (.safetensors): an encoder file (e.g. a torchvision\n"
+            "                        ResNet state_dict) or a full caption model; default: the\n"
+            "                        shipped share/medcap/model.safetensors\n"
+            "  -a, --arch NAME       cnn-small (default), resnet18, resnet34, resnet50; needed\n"
+            "                        for a weights file without medcap metadata\n"
+            "      --allow-random    use untrained random weights when there is no --model\n"
+            "      --seed N          seed of the random weights (default 0)\n"
+            "  -o, --output WHAT     grid (default), pooled, or both (grid frame, then pooled)\n"
+            "  -b, --batch N         images per forward pass, 1-1024 (default 16)\n"
+            "  -t, --threads N       OpenBLAS threads (default: all cores); 1 is reproducible\n"
+            "  -v, --verbose         report the encoder, kernels and speed on stderr\n"
+            "  -h, --help            show this help and exit\n"
+            "      --version         show the version and the OpenBLAS kernels, and exit\n\n"
+            "Exit status: 0 done, 1 bad input frame, 2 usage error, 3 I/O error,\n"
+            "4 model missing or invalid.  See medcap-encode-features(1).\n");
+}
+
+static void parse_args(int argc, char **argv, options *o)
+{
+    static const struct option longs[] = {
+        {"model", required_argument, NULL, 'm'},  {"arch", required_argument, NULL, 'a'},
+        {"allow-random", no_argument, NULL, 'R'}, {"seed", required_argument, NULL, 'S'},
+        {"output", required_argument, NULL, 'o'}, {"batch", required_argument, NULL, 'b'},
+        {"threads", required_argument, NULL, 't'}, {"verbose", no_argument, NULL, 'v'},
+        {"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    memset(o, 0, sizeof *o);
+    o->output = OUT_GRID;
+    o->batch = 16;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":m:a:o:b:t:vh", longs, NULL)) != -1) {
+        switch (c) {
+        case 'm': o->model = optarg; break;
+        case 'a':
+            o->arch = optarg;
+            {
+                int ok = 0;
+                for (int i = 0; mc_encoder_archs[i]; i++)
+                    ok |= strcmp(optarg, mc_encoder_archs[i]) == 0;
+                if (!ok)
+                    mc_usage_error("unknown --arch '%s' (cnn-small, resnet18, resnet34, resnet50)", optarg);
+            }
+            break;
+        case 'R': o->allow_random = 1; break;
+        case 'S':
+            if (mc_parse_long(optarg, 0, 2147483647L, &o->seed) != 0)
+                mc_usage_error("--seed needs a number 0-2147483647, not '%s'", optarg);
+            break;
+        case 'o':
+            if (strcmp(optarg, "grid") == 0) o->output = OUT_GRID;
+            else if (strcmp(optarg, "pooled") == 0) o->output = OUT_POOLED;
+            else if (strcmp(optarg, "both") == 0) o->output = OUT_BOTH;
+            else mc_usage_error("--output must be grid, pooled or both, not '%s'", optarg);
+            break;
+        case 'b':
+            if (mc_parse_long(optarg, 1, 1024, &o->batch) != 0)
+                mc_usage_error("--batch needs a number 1-1024, not '%s'", optarg);
+            break;
+        case 't':
+            if (mc_parse_long(optarg, 1, 256, &o->threads) != 0)
+                mc_usage_error("--threads needs a number 1-256, not '%s'", optarg);
+            break;
+        case 'v': o->verbose = 1; break;
+        case 'h': usage(stdout); exit(mc_close_stdout());
+        case 'V': mc_blas_print_version(); exit(mc_close_stdout());
+        case ':': mc_usage_error("option '%s' needs a value", argv[optind - 1]);
+        default: mc_usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (o->model && o->allow_random)
+        mc_usage_error("--allow-random and --model cannot be combined");
+    if (optind < argc - 1)
+        mc_usage_error("at most one input FILE, got %d", argc - optind);
+    o->input = optind < argc ? argv[optind] : "-";
+}
+
+/* ---- the encoder and its weights ---- */
+
+/* Build the encoder for in_ch channels from the options; exits with
+ * MC_EXIT_MODEL (or MC_EXIT_IO) when the weights cannot be used. */
+static mc_encoder *load_encoder(const options *o, int in_ch)
+{
+    char err[512], *shipped = NULL;
+    const char *path = o->model, *arch = o->arch ? o->arch : "cnn-small", *prefix = "";
+    const char *file_arch, *format;
+    mc_encoder *e;
+    mc_st_file f;
+    int rc;
+    if (!path) {
+        shipped = mc_share_path("model.safetensors");
+        if (access(shipped, R_OK) != 0) {
+            if (!o->allow_random) {
+                mc_err("no model: %s not found; give --model FILE, or --allow-random for an "
+                       "untrained encoder", shipped);
+                free(shipped);
+                exit(MC_EXIT_MODEL);
+            }
+            free(shipped);
+            e = mc_encoder_new(arch, in_ch);
+            if (!e)
+                mc_die(MC_EXIT_INPUT, "frames have %d channels; encoders take 1-4", in_ch);
+            mc_encoder_init_random(e, (uint64_t)o->seed);
+            return e;
+        }
+        path = shipped;
+    }
+    rc = mc_st_open(&f, path, err, sizeof err);
+    if (rc) {
+        mc_err("%s", err);
+        exit(rc);
+    }
+    format = mc_st_meta(&f, "format");
+    if (format && strcmp(format, "medcap-caption-model") == 0) {
+        prefix = "encoder.";
+        file_arch = mc_st_meta(&f, "encoder_arch");
+    } else {
+        file_arch = mc_st_meta(&f, "arch");
+    }
+    if (file_arch && o->arch && strcmp(file_arch, o->arch) != 0)
+        mc_die(MC_EXIT_MODEL, "%s: the model's encoder is %s, not --arch %s", path, file_arch, o->arch);
+    if (file_arch)
+        arch = file_arch;
+    e = mc_encoder_new(arch, in_ch);
+    if (!e)
+        mc_die(in_ch < 1 || in_ch > 4 ? MC_EXIT_INPUT : MC_EXIT_MODEL,
+               "%s: cannot build encoder '%s' for %d-channel frames", path, arch, in_ch);
+    rc = mc_encoder_load(e, &f, prefix, err, sizeof err);
+    if (rc) {
+        mc_err("%s", err);
+        exit(rc);
+    }
+    mc_st_close(&f);
+    free(shipped);
+    return e;
+}
+
+/* ---- batches ---- */
+
+typedef struct {
+    int n, cap, C, H, W;
+    float *x;     /* (cap, C, H, W) normalised input */
+    char **meta;  /* each image's record (JSON text) */
+    long *frame;  /* each image's frame number, for messages */
+    float *grid;  /* (cap, G, Cout) */
+} batch;
+
+/* Write the record meta plus the feature keys, and the tensor, as a frame. */
+static int write_feature(mc_encoder *e, const char *meta, const char *feature, const float *data,
+                         int ndim, const uint32_t *dims, int gh, int gw)
+{
+    cJSON *rec = cJSON_Parse(meta), *g = cJSON_CreateArray();
+    char *text;
+    int rc;
+    cJSON_DeleteItemFromObjectCaseSensitive(rec, "encoder");
+    cJSON_DeleteItemFromObjectCaseSensitive(rec, "encoder_hash");
+    cJSON_DeleteItemFromObjectCaseSensitive(rec, "grid");
+    cJSON_DeleteItemFromObjectCaseSensitive(rec, "feature");
+    cJSON_AddStringToObject(rec, "encoder", mc_encoder_arch(e));
+    cJSON_AddStringToObject(rec, "encoder_hash", mc_encoder_hash(e));
+    cJSON_AddItemToArray(g, cJSON_CreateNumber(gh));
+    cJSON_AddItemToArray(g, cJSON_CreateNumber(gw));
+    cJSON_AddItemToObject(rec, "grid", g);
+    cJSON_AddStringToObject(rec, "feature", feature);
+    text = cJSON_PrintUnformatted(rec);
+    if (!text)
+        mc_die(MC_EXIT_INTERNAL, "out of memory (feature record)");
+    rc = mc_frame_write(stdout, MC_F32, ndim, dims, text, strlen(text), data);
+    free(text);
+    cJSON_Delete(rec);
+    return rc;
+}
+
+/* Encode and write the images of b; returns 0 or MC_EXIT_IO. */
+static int flush(mc_encoder *e, batch *b, int output, float *pooled)
+{
+    int gh, gw, C = mc_encoder_channels(e);
+    size_t G;
+    if (b->n == 0)
+        return 0;
+    mc_encoder_grid(e, b->H, b->W, &gh, &gw);
+    G = (size_t)gh * gw;
+    mc_encoder_forward(e, b->grid, b->x, b->n, b->H, b->W, 0);
+    for (int i = 0; i < b->n; i++) {
+        const float *g = b->grid + (size_t)i * G * C;
+        if (output & OUT_GRID) {
+            uint32_t dims[2] = {(uint32_t)G, (uint32_t)C};
+            if (write_feature(e, b->meta[i], "grid", g, 2, dims, gh, gw) != 0)
+                return MC_EXIT_IO;
+        }
+        if (output & OUT_POOLED) {
+            uint32_t dims[1] = {(uint32_t)C};
+            for (int c = 0; c < C; c++) {
+                double s = 0.0;
+                for (size_t p = 0; p < G; p++)
+                    s += g[p * C + c];
+                pooled[c] = (float)(s / (double)G);
+            }
+            if (write_feature(e, b->meta[i], "pooled", pooled, 1, dims, gh, gw) != 0)
+                return MC_EXIT_IO;
+        }
+        free(b->meta[i]);
+    }
+    b->n = 0;
+    return 0;
+}
+
+/* Size the batch for images of C x H x W (cap images). */
+static void batch_shape(batch *b, mc_encoder *e, int C, int H, int W)
+{
+    int gh, gw;
+    mc_encoder_grid(e, H, W, &gh, &gw);
+    free(b->x);
+    free(b->grid);
+    b->C = C, b->H = H, b->W = W;
+    b->x = mc_malloc((size_t)b->cap * C * H * W * sizeof(float));
+    b->grid = mc_malloc((size_t)b->cap * gh * gw * mc_encoder_channels(e) * sizeof(float));
+}
+
+/* Check frame fr (number k) is an image frame with a record; sets C, H, W.
+ * Returns 0, or prints a message and returns MC_EXIT_INPUT. */
+static int check_image(const mc_frame *fr, const char *name, long k, int *C, int *H, int *W)
+{
+    cJSON *rec;
+    int ok;
+    if (fr->ndim == 3) {
+        *C = (int)fr->dims[0], *H = (int)fr->dims[1], *W = (int)fr->dims[2];
+    } else if (fr->ndim == 2) {
+        *C = 1, *H = (int)fr->dims[0], *W = (int)fr->dims[1];
+    } else {
+        mc_err_at(name, 0, "frame %ld: not an image ([C,H,W] or [H,W] expected, got %d dimensions)",
+                  k, fr->ndim);
+        return MC_EXIT_INPUT;
+    }
+    if (*C < 1 || *C > 4 || *H < 1 || *W < 1 || *H > 8192 || *W > 8192) {
+        mc_err_at(name, 0, "frame %ld: image of %d channels, %dx%d is outside 1-4 channels, 1-8192 px",
+                  k, *C, *W, *H);
+        return MC_EXIT_INPUT;
+    }
+    rec = cJSON_Parse(fr->meta);
+    ok = rec && cJSON_IsObject(rec) && mc_record_id(rec) && mc_record_id(rec)[0];
+    cJSON_Delete(rec);
+    if (!ok) {
+        mc_err_at(name, 0, "frame %ld: metadata is not a JSON record with a string \"id\"", k);
+        return MC_EXIT_INPUT;
+    }
+    return 0;
+}
+
+/* Encode every frame of the input; returns an exit status. */
+static int run(const options *o, mc_encoder **ep, long *images)
+{
+    FILE *in = mc_open_in(o->input);
+    const char *name = o->input;
+    mc_frame fr = {0};
+    batch b = {.cap = (int)o->batch};
+    mc_encoder *e = NULL;
+    float *pooled = NULL;
+    char err[256];
+    long k = 0;
+    int rc, status = 0, C, H, W;
+    if (mc_input_kind(in) == MC_INPUT_JSON) {
+        mc_err_at(name, 0, "input is NDJSON records, not image frames (use medcap-img-resize first)");
+        status = MC_EXIT_INPUT;
+    }
+    b.meta = mc_calloc((size_t)b.cap, sizeof *b.meta);
+    while (status == 0 && (rc = mc_frame_read(in, &fr, err, sizeof err)) != MC_FRAME_EOF) {
+        k++;
+        if (rc == MC_FRAME_ERR) {
+            mc_err_at(name, 0, "frame %ld: %s", k, err);
+            status = ferror(in) ? MC_EXIT_IO : MC_EXIT_INPUT;
+            break;
+        }
+        if ((status = check_image(&fr, name, k, &C, &H, &W)) != 0)
+            break;
+        if (!e) {
+            e = *ep = load_encoder(o, C);
+            pooled = mc_malloc((size_t)mc_encoder_channels(e) * sizeof *pooled);
+            if (o->verbose)
+                mc_err("encoder %s (%d input channels, %d features, hash %s), OpenBLAS core %s",
+                       mc_encoder_arch(e), C, mc_encoder_channels(e), mc_encoder_hash(e),
+                       mc_blas_corename());
+        }
+        if (C != mc_encoder_in_channels(e)) {
+            mc_err_at(name, 0, "frame %ld: image has %d channels, the encoder takes %d", k, C,
+                      mc_encoder_in_channels(e));
+            status = MC_EXIT_INPUT;
+            break;
+        }
+        if (!b.x || H != b.H || W != b.W) {
+            if ((status = flush(e, &b, o->output, pooled)) != 0)
+                break;
+            batch_shape(&b, e, C, H, W);
+        }
+        mc_encoder_normalise(e, b.x + (size_t)b.n * C * H * W, fr.data, fr.dtype, (size_t)C * H * W);
+        b.meta[b.n++] = mc_strdup(fr.meta);
+        (*images)++;
+        if (b.n == b.cap)
+            status = flush(e, &b, o->output, pooled);
+    }
+    if (status == 0)
+        status = flush(e, &b, o->output, pooled);
+    if (status == MC_EXIT_IO && !ferror(in))
+        mc_err("error writing standard output");
+    for (int i = 0; i < b.n; i++)
+        free(b.meta[i]);
+    free(b.meta);
+    free(b.x);
+    free(b.grid);
+    free(pooled);
+    mc_frame_free(&fr);
+    if (in != stdin)
+        fclose(in);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    options o;
+    mc_encoder *e = NULL;
+    long images = 0;
+    double t0;
+    int status;
+    mc_set_prog(argv[0]);
+    mc_blas_setup(argv, 0);
+    parse_args(argc, argv, &o);
+    mc_blas_setup(argv, (int)o.threads);
+    t0 = mc_now();
+    status = run(&o, &e, &images);
+    if (o.verbose && status == 0) {
+        double dt = mc_now() - t0;
+        mc_err("%ld images in %.3f s (%.1f images/s)", images, dt, dt > 0 ? images / dt : 0.0);
+    }
+    mc_encoder_free(e);
+    return status ? status : mc_close_stdout();
+}

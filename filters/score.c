@@ -211,7 +211,7 @@ static int write_per_item(const char *path, const sc_corpus *c, const item_score
     for (size_t i = 0; i < c->nitems; i++) {
         cJSON *rec = cJSON_CreateObject();
         double b[SC_MAX_N];
-        char key[16];
+        char key[32];
         int bad;
         if (!rec)
             mc_die(MC_EXIT_INTERNAL, "out of memory");

@@ -82,7 +82,7 @@ static const char *next_key(const char *s)
 {
     const char *best = s + strlen(s);
     for (int f = 0; f < SC_FIELDS; f++) {
-        char key[16];
+        char key[32];
         const char *at;
         snprintf(key, sizeof key, "%s:", fields[f]);
         at = find_ci(s, key);
@@ -104,7 +104,7 @@ void sc_clinical_parse(const char *text, sc_intern *values, sc_clinical *out)
         parse_labels(list, (size_t)(next_key(list) - list), out);
     }
     for (int f = 0; f < SC_FIELDS; f++) {
-        char key[16];
+        char key[32];
         out->field[f] = UINT32_MAX;
         snprintf(key, sizeof key, "%s:", fields[f]);
         at = find_ci(text, key);

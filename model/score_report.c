@@ -72,7 +72,7 @@ static void add_medpix(cJSON *root, const sc_clinical_score *c)
 cJSON *sc_summary_json(const sc_summary *s)
 {
     cJSON *root = must(cJSON_CreateObject()), *x;
-    char key[16];
+    char key[32];
     cJSON_AddNumberToObject(root, "items", (double)s->items);
     cJSON_AddNumberToObject(root, "skipped", (double)s->skipped);
     cJSON_AddStringToObject(root, "tokenize", s->tokenizer);

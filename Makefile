@@ -16,6 +16,9 @@ DESTDIR ?=
 CC ?= cc
 PKGS = vips libcjson zlib openblas
 
+# V=1 shows whole compiler command lines.
+Q = $(if $(V),,@)
+
 ifeq ($(SANITIZE),1)
 BIN ?= bin-san
 SANFLAGS = -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -62,7 +65,8 @@ deps:
 
 $(BIN)/obj/%.o: %.c $$(wildcard model/*.h) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@

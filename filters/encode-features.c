@@ -216,13 +216,15 @@ static int write_feature(mc_encoder *e, const char *meta, const char *feature, c
     return rc;
 }
 
-/* Encode and write the images of b; returns 0 or MC_EXIT_IO. */
+/* Encode and write the images of b (none: nothing to do, e may be NULL);
+ * returns 0 or MC_EXIT_IO. */
 static int flush(mc_encoder *e, batch *b, int output, float *pooled)
 {
-    int gh, gw, C = mc_encoder_channels(e);
+    int gh, gw, C;
     size_t G;
     if (b->n == 0)
         return 0;
+    C = mc_encoder_channels(e);
     mc_encoder_grid(e, b->H, b->W, &gh, &gw);
     G = (size_t)gh * gw;
     mc_encoder_forward(e, b->grid, b->x, b->n, b->H, b->W, 0);
@@ -343,8 +345,11 @@ static int run(const options *o, mc_encoder **ep, long *images)
         if (b.n == b.cap)
             status = flush(e, &b, o->output, pooled);
     }
-    if (status == 0)
-        status = flush(e, &b, o->output, pooled);
+    /* images read before a bad frame are still encoded and written */
+    if (status == 0 || status == MC_EXIT_INPUT) {
+        int st = flush(e, &b, o->output, pooled);
+        status = status ? status : st;
+    }
     if (status == MC_EXIT_IO && !ferror(in))
         mc_err("error writing standard output");
     for (int i = 0; i < b.n; i++)

@@ -1,0 +1,224 @@
+#!/usr/bin/env bats
+# medcap-encode-features: image frames in, feature frames out.
+load common
+
+helper() { python3 "$ROOT/tests/encoder_helper.py" "$@"; }
+
+setup() {
+    T="$BATS_TEST_TMPDIR"
+    export MEDCAP_SHARE="$T/share"   # no shipped model here
+    mkdir -p "$MEDCAP_SHARE"
+    helper images 3 1 64 64 > "$T/img.fr"
+}
+
+@test "encode-features: CLI contract" {
+    check_cli_contract medcap-encode-features
+}
+
+@test "encode-features: --version names the OpenBLAS kernels" {
+    run -0 medcap-encode-features --version
+    assert_output --regexp '^medcap-encode-features [0-9.]+ \(OpenBLAS core [A-Za-z0-9]+\)$'
+}
+
+@test "encode-features: refuses random weights without --allow-random" {
+    run -4 --separate-stderr medcap-encode-features "$T/img.fr"
+    assert_output ""
+    [[ "$stderr" == *"no model: $T/share/model.safetensors not found"*"--allow-random"* ]]
+}
+
+@test "encode-features: --allow-random writes one grid frame per image, record kept" {
+    medcap-encode-features --allow-random "$T/img.fr" > "$T/out.fr"
+    run -0 medcap-frame-info --meta "$T/out.fr"
+    assert_line --index 0 --regexp '^img000	f32	4x256	4096	ok	\{"id":"img000","caption":"test image 0","encoder":"cnn-small","encoder_hash":"[0-9a-f]{8}","grid":\[2,2\],"feature":"grid"\}$'
+    assert_line --index 2 --partial 'img002	f32	4x256'
+    [ "${#lines[@]}" -eq 3 ]
+}
+
+@test "encode-features: reads standard input" {
+    medcap-encode-features --allow-random < "$T/img.fr" > "$T/a.fr"
+    medcap-encode-features --allow-random - < "$T/img.fr" > "$T/b.fr"
+    medcap-encode-features --allow-random "$T/img.fr" > "$T/c.fr"
+    cmp "$T/a.fr" "$T/c.fr"
+    cmp "$T/b.fr" "$T/c.fr"
+}
+
+@test "encode-features: --output pooled and both" {
+    medcap-encode-features --allow-random --output pooled "$T/img.fr" > "$T/p.fr"
+    run -0 medcap-frame-info --meta "$T/p.fr"
+    assert_line --index 0 --regexp '^img000	f32	256	1024	ok	.*"feature":"pooled"\}$'
+    [ "${#lines[@]}" -eq 3 ]
+    medcap-encode-features --allow-random -o both "$T/img.fr" > "$T/both.fr"
+    run -0 medcap-frame-info --meta "$T/both.fr"
+    [ "${#lines[@]}" -eq 6 ]
+    assert_line --index 0 --partial '"feature":"grid"'
+    assert_line --index 1 --partial '"feature":"pooled"'
+    assert_line --index 4 --partial 'img002	f32	4x256'
+    assert_line --index 5 --partial 'img002	f32	256'
+}
+
+@test "encode-features: pooled vector is the mean of the grid" {
+    medcap-encode-features --allow-random -o both "$T/img.fr" > "$T/both.fr"
+    run -0 python3 -c "
+import sys; sys.path.insert(0, '$ROOT/tests')
+import encoder_helper as h
+f = h.read_frames('$T/both.fr')
+grid, pooled = f[0][2], f[1][2]
+C = 256
+for c in range(C):
+    m = sum(grid[p * C + c] for p in range(4)) / 4
+    assert abs(m - pooled[c]) <= 1e-5 * (1 + abs(m)), (c, m, pooled[c])
+print('ok')"
+    assert_output ok
+}
+
+@test "encode-features: --batch does not change the features; --threads 1 is repeatable" {
+    helper images 5 1 64 64 > "$T/five.fr"
+    medcap-encode-features --allow-random --threads 1 --batch 1 "$T/five.fr" > "$T/b1.fr"
+    medcap-encode-features --allow-random --threads 1 --batch 4 "$T/five.fr" > "$T/b4.fr"
+    medcap-encode-features --allow-random --threads 1 --batch 4 "$T/five.fr" > "$T/b4again.fr"
+    cmp "$T/b4.fr" "$T/b4again.fr"
+    run -0 helper compare "$T/b1.fr" "$T/b4.fr" 1e-4
+    medcap-encode-features --allow-random --threads 2 --batch 2 "$T/five.fr" > "$T/t2.fr"
+    run -0 helper compare "$T/b1.fr" "$T/t2.fr" 1e-4
+}
+
+@test "encode-features: --seed changes the random weights and their hash" {
+    medcap-encode-features --allow-random "$T/img.fr" > "$T/s0.fr"
+    medcap-encode-features --allow-random --seed 5 "$T/img.fr" > "$T/s5.fr"
+    run -0 medcap-frame-info --meta "$T/s0.fr"
+    h0=$(echo "$output" | head -1 | grep -o '"encoder_hash":"[0-9a-f]*"')
+    run -0 medcap-frame-info --meta "$T/s5.fr"
+    h5=$(echo "$output" | head -1 | grep -o '"encoder_hash":"[0-9a-f]*"')
+    [ -n "$h0" ] && [ "$h0" != "$h5" ]
+}
+
+@test "encode-features: images of different sizes keep their order" {
+    { helper images 2 1 64 64; helper images 1 1 32 48 --seed 2; helper images 1 1 64 64 --seed 3; } > "$T/mixed.fr"
+    medcap-encode-features --allow-random --batch 8 "$T/mixed.fr" > "$T/m.fr"
+    run -0 medcap-frame-info "$T/m.fr"
+    assert_line --index 0 --partial 'img000	f32	4x256'
+    assert_line --index 1 --partial 'img001	f32	4x256'
+    assert_line --index 2 --partial 'img000	f32	2x256'
+    assert_line --index 3 --partial 'img000	f32	4x256'
+}
+
+@test "encode-features: U16 and F32 images are accepted" {
+    helper images 1 1 32 32 --dtype u16 > "$T/u16.fr"
+    helper images 1 1 32 32 --dtype f32 > "$T/f32.fr"
+    medcap-encode-features --allow-random "$T/u16.fr" > "$T/u16.out"
+    medcap-encode-features --allow-random "$T/f32.fr" > "$T/f32.out"
+    run -0 medcap-frame-info "$T/u16.out" "$T/f32.out"
+    assert_line --index 0 --partial 'img000	f32	1x256'
+    assert_line --index 1 --partial 'img000	f32	1x256'
+}
+
+@test "encode-features: --arch resnet18 on colour images" {
+    helper images 2 3 64 64 > "$T/rgb.fr"
+    medcap-encode-features --allow-random --arch resnet18 "$T/rgb.fr" > "$T/r18.fr"
+    run -0 medcap-frame-info --meta "$T/r18.fr"
+    assert_line --index 0 --regexp '^img000	f32	4x512	8192	ok	.*"encoder":"resnet18".*"grid":\[2,2\]'
+}
+
+@test "encode-features: --model with an encoder file, and a full caption model" {
+    helper weights 1 "$T/enc.safetensors"
+    helper weights 1 "$T/full.safetensors" --prefix encoder. --caption-model
+    medcap-encode-features --model "$T/enc.safetensors" "$T/img.fr" > "$T/e.fr"
+    medcap-encode-features -m "$T/full.safetensors" "$T/img.fr" > "$T/f.fr"
+    cmp "$T/e.fr" "$T/f.fr"
+    medcap-encode-features --allow-random "$T/img.fr" > "$T/r.fr"
+    ! cmp -s "$T/e.fr" "$T/r.fr"
+}
+
+@test "encode-features: the shipped model is used when there is no --model" {
+    helper weights 1 "$MEDCAP_SHARE/model.safetensors" --prefix encoder. --caption-model
+    medcap-encode-features "$T/img.fr" > "$T/shipped.fr"
+    medcap-encode-features --model "$MEDCAP_SHARE/model.safetensors" "$T/img.fr" > "$T/explicit.fr"
+    cmp "$T/shipped.fr" "$T/explicit.fr"
+}
+
+@test "encode-features: a model file with a wrong shape is exit 4, naming the tensor" {
+    helper weights 1 "$T/bad.safetensors" --bad-shape
+    run -4 --separate-stderr medcap-encode-features --model "$T/bad.safetensors" "$T/img.fr"
+    assert_output ""
+    [[ "$stderr" == *"tensor 'stages.2.conv.weight' has shape [128,65,3,3], expected [128,64,3,3]"* ]]
+}
+
+@test "encode-features: a truncated model file is exit 4; a missing one exit 3" {
+    helper weights 1 "$T/enc.safetensors"
+    head -c 5000 "$T/enc.safetensors" > "$T/cut.safetensors"
+    run -4 --separate-stderr medcap-encode-features --model "$T/cut.safetensors" "$T/img.fr"
+    assert_output ""
+    [[ "$stderr" == *"cut.safetensors: tensor 'stages."*"reach past the end"* ]]
+    run -3 --separate-stderr medcap-encode-features --model "$T/none.safetensors" "$T/img.fr"
+    assert_output ""
+    [[ "$stderr" == *"none.safetensors: cannot open"* ]]
+}
+
+@test "encode-features: --arch that contradicts the model file is exit 4" {
+    helper weights 1 "$T/enc.safetensors"
+    run -4 --separate-stderr medcap-encode-features --model "$T/enc.safetensors" --arch resnet18 "$T/img.fr"
+    assert_output ""
+    [[ "$stderr" == *"the model's encoder is cnn-small, not --arch resnet18"* ]]
+}
+
+@test "encode-features: --verbose reports encoder, kernels and speed" {
+    run -0 --separate-stderr medcap-encode-features --allow-random --verbose "$T/img.fr"
+    [[ "$stderr" == *"encoder cnn-small (1 input channels, 256 features, hash "*"OpenBLAS core "* ]]
+    [[ "$stderr" == *"3 images in "*" images/s)"* ]]
+}
+
+@test "encode-features: empty input gives empty output" {
+    run -0 medcap-encode-features --allow-random < /dev/null
+    assert_output ""
+}
+
+@test "encode-features: NDJSON input is exit 1" {
+    echo '{"id":"a"}' > "$T/rec.ndjson"
+    run -1 --separate-stderr medcap-encode-features --allow-random "$T/rec.ndjson"
+    assert_output ""
+    [[ "$stderr" == *"rec.ndjson: input is NDJSON records, not image frames"* ]]
+}
+
+@test "encode-features: a truncated frame is exit 1 naming it; earlier images are written" {
+    head -c 6000 "$T/img.fr" > "$T/cut.fr"
+    helper images 1 1 64 64 > "$T/one.fr"
+    medcap-encode-features --allow-random "$T/one.fr" > "$T/first.fr"
+    run -1 --separate-stderr medcap-encode-features --allow-random "$T/cut.fr"
+    [[ "$stderr" == *"cut.fr: frame 2: truncated frame"* ]]
+    medcap-encode-features --allow-random "$T/cut.fr" > "$T/partial.fr" || true
+    run -0 helper compare "$T/first.fr" "$T/partial.fr" 1e-4
+}
+
+@test "encode-features: nothing is written when the first frame is bad" {
+    helper images 1 1 8 8 --ndim 1 > "$T/flat.fr"
+    run -1 --separate-stderr medcap-encode-features --allow-random "$T/flat.fr"
+    assert_output ""
+    [[ "$stderr" == *"frame 1: not an image ([C,H,W] or [H,W] expected, got 1 dimensions)"* ]]
+    helper images 1 1 8 8 --no-id > "$T/noid.fr"
+    run -1 --separate-stderr medcap-encode-features --allow-random "$T/noid.fr"
+    assert_output ""
+    [[ "$stderr" == *"frame 1: metadata is not a JSON record with a string \"id\""* ]]
+    helper images 1 5 8 8 > "$T/five.fr"
+    run -1 --separate-stderr medcap-encode-features --allow-random "$T/five.fr"
+    assert_output ""
+    [[ "$stderr" == *"frame 1: image of 5 channels"* ]]
+}
+
+@test "encode-features: a change of channel count is exit 1" {
+    { helper images 1 1 32 32; helper images 1 3 32 32; } > "$T/chan.fr"
+    run -1 --separate-stderr medcap-encode-features --allow-random --batch 4 "$T/chan.fr"
+    [[ "$stderr" == *"chan.fr: frame 2: image has 3 channels, the encoder takes 1"* ]]
+}
+
+@test "encode-features: bad option values are usage errors" {
+    for bad in "--output x" "--batch 0" "--batch 1025" "--threads 0" "--arch vgg" "--seed -1" \
+               "--model a --allow-random"; do
+        run -2 --separate-stderr medcap-encode-features $bad "$T/img.fr"
+        assert_output ""
+        [[ "$stderr" == *"medcap-encode-features: "* ]]
+    done
+    run -2 --separate-stderr medcap-encode-features --output x
+    [[ "$stderr" == *"--output must be grid, pooled or both, not 'x'"* ]]
+    run -2 --separate-stderr medcap-encode-features "$T/img.fr" "$T/img.fr"
+    [[ "$stderr" == *"at most one input FILE"* ]]
+}

@@ -48,6 +48,7 @@ DEPS_STAMP := .deps-ok
 .PHONY: all check unit bats install deps demo clean bench
 .SECONDEXPANSION:
 .DELETE_ON_ERROR:
+.SECONDARY:
 
 all: $(DEPS_STAMP) $(PROGS) $(UNITS)
 

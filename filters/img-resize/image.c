@@ -10,12 +10,28 @@
 #include <sys/stat.h>
 #include <vips/vips.h>
 
+/* The first libvips warning while loading the current image of this
+ * thread (libvips logs the detail of a decode error as a warning). */
+static _Thread_local char warning[160];
+
+/* GLib log handler for libvips warnings: keep the first of the image
+ * instead of printing it, so it joins the image's error message. */
+static void keep_warning(const gchar *domain, GLogLevelFlags level, const gchar *msg, gpointer data)
+{
+    (void)domain;
+    (void)level;
+    (void)data;
+    if (!warning[0] && strncmp(msg, "error in tile", 13) != 0)
+        snprintf(warning, sizeof warning, "%s", msg);
+}
+
 int img_init(const char *argv0)
 {
     if (VIPS_INIT(argv0) != 0) {
         mc_err("cannot start libvips: %s", vips_error_buffer());
         return -1;
     }
+    g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, keep_warning, NULL);
     vips_cache_set_max(0);
     vips_concurrency_set(1); /* our workers use the cores, one image each */
     return 0;
@@ -37,7 +53,8 @@ static int vips_fail(img_result *res, const char *prefix)
 {
     char *msg = vips_error_buffer_copy();
     size_t n = strcspn(msg, "\n");
-    snprintf(res->err, sizeof res->err, "%s: %.*s", prefix, (int)(n < 400 ? n : 400), msg);
+    snprintf(res->err, sizeof res->err, "%s: %.*s%s%s%s", prefix, (int)(n < 300 ? n : 300), msg,
+             warning[0] ? " (" : "", warning, warning[0] ? ")" : "");
     g_free(msg);
     return MC_EXIT_INPUT;
 }
@@ -280,6 +297,7 @@ int img_load(const char *path, const img_spec *s, img_result *res)
     int status, kind;
 
     res->err[0] = '\0';
+    warning[0] = '\0';
     kind = sniff(path, res);
     if (kind < 0)
         return MC_EXIT_IO;

@@ -1,0 +1,242 @@
+#!/usr/bin/env bats
+# medcap-img-resize: records or paths in, one [C,S,S] frame per image out.
+load common
+
+export IMAGES="$DATA/images"
+
+setup() {
+    cd "$BATS_TEST_TMPDIR"
+    # records as csv-clean writes them, with keys img-resize must keep
+    printf '%s\n' \
+        '{"id":"MPX1007_synpic46719","image":"MPX1007_synpic46719.png","caption":"modality: mr, plane: axial","split":"dev","labels":["a","b"]}' \
+        '{"id":"MPX1009_synpic46283","image":"MPX1009_synpic46283.png","caption":"modality: ct"}' \
+        '{"id":"ards","image":"ARDSSevere.jpg","modality":"xr"}' >records.jsonl
+}
+
+# A binary PGM: pgm FILE WIDTH HEIGHT MAXVAL BYTES (printf escapes).
+pgm() {
+    { printf 'P5\n%s %s\n%s\n' "$2" "$3" "$4"; printf "$5"; } >"$1"
+}
+
+# The tensor bytes of the first frame of FILE as decimal numbers (TYPE: u1 or f4).
+values() {
+    medcap-frame-to-npy "$1" | tail -c "$2" | od -An -v -t "$3" | xargs
+}
+
+@test "img-resize: CLI contract" {
+    check_cli_contract medcap-img-resize
+}
+
+@test "img-resize: records with --root give one u8 1x224x224 frame each, in order" {
+    run -0 bash -c 'medcap-img-resize --root "$IMAGES" records.jsonl | medcap-frame-info'
+    assert_line --index 0 "MPX1007_synpic46719	u8	1x224x224	50176	ok"
+    assert_line --index 1 "MPX1009_synpic46283	u8	1x224x224	50176	ok"
+    assert_line --index 2 "ards	u8	1x224x224	50176	ok"
+    [ "${#lines[@]}" -eq 3 ]
+}
+
+@test "img-resize: metadata keeps every key of the record and adds the original size" {
+    run -0 bash -c 'medcap-img-resize --root "$IMAGES" records.jsonl | medcap-frame-info --meta'
+    assert_line --index 0 --partial '{"id":"MPX1007_synpic46719","image":"MPX1007_synpic46719.png","caption":"modality: mr, plane: axial","split":"dev","labels":["a","b"],"width":214,"height":256}'
+    assert_line --index 2 --partial '"modality":"xr","width":512,"height":409}'
+}
+
+@test "img-resize: bare path lines take the file name without extension as id" {
+    printf '%s\n' "$IMAGES/kjr-21-e24-g001-l-a.jpg" "" "$IMAGES/MPX1007_synpic46720.png" >paths.txt
+    run -0 bash -c 'medcap-img-resize paths.txt | medcap-frame-info --meta'
+    assert_line --index 0 --partial "kjr-21-e24-g001-l-a	u8	1x224x224"
+    assert_line --index 0 --partial "\"image\":\"$IMAGES/kjr-21-e24-g001-l-a.jpg\",\"width\":328,\"height\":237}"
+    assert_line --index 1 --partial "MPX1007_synpic46720	u8"
+}
+
+@test "img-resize: reads standard input" {
+    run -0 bash -c 'echo "$IMAGES/ARDSSevere.jpg" | medcap-img-resize | medcap-frame-info'
+    assert_output "ARDSSevere	u8	1x224x224	50176	ok"
+}
+
+@test "img-resize: --size and --channels 3" {
+    run -0 bash -c 'medcap-img-resize --size 32 --channels 3 --root "$IMAGES" records.jsonl | medcap-frame-info'
+    assert_line --index 0 "MPX1007_synpic46719	u8	3x32x32	3072	ok"
+}
+
+@test "img-resize: --fit letterbox pads with black, centred" {
+    pgm wide.pgm 4 2 255 '\310\310\310\310\310\310\310\310'
+    echo wide.pgm | medcap-img-resize --size 4 >out.frames
+    run -0 values out.frames 16 u1
+    assert_output "0 0 0 0 200 200 200 200 200 200 200 200 0 0 0 0"
+}
+
+@test "img-resize: --fit crop keeps the centre, --fit stretch the whole image" {
+    # columns 10 20 30 40; crop to 2x2 keeps the middle columns
+    pgm cols.pgm 4 2 255 '\012\024\036\050\012\024\036\050'
+    echo cols.pgm | medcap-img-resize --size 2 --fit crop >crop.frames
+    run -0 values crop.frames 4 u1
+    assert_output "20 30 20 30"
+    echo cols.pgm | medcap-img-resize --size 4 --fit stretch >stretch.frames
+    run -0 values stretch.frames 16 u1
+    assert_output "10 20 30 40 10 20 30 40 10 20 30 40 10 20 30 40"
+}
+
+@test "img-resize: RGB becomes luma (ITU-R 601), grey becomes three equal channels" {
+    printf 'P6\n1 1\n255\n\144\226\310' >rgb.ppm
+    echo rgb.ppm | medcap-img-resize --size 1 >grey.frames
+    run -0 values grey.frames 1 u1
+    assert_output "141"
+    pgm one.pgm 1 1 255 '\007'
+    echo one.pgm | medcap-img-resize --size 1 --channels 3 >three.frames
+    run -0 values three.frames 3 u1
+    assert_output "7 7 7"
+}
+
+@test "img-resize: --float writes f32 (v/255 - mean)/std" {
+    pgm two.pgm 2 1 255 '\000\377'
+    echo two.pgm | medcap-img-resize --size 2 --fit stretch --float >plain.frames
+    run -0 values plain.frames 16 f4
+    assert_output "0 1 0 1"
+    echo two.pgm | medcap-img-resize --size 2 --fit stretch --float --mean 0.5 --std 0.25 >norm.frames
+    run -0 values norm.frames 16 f4
+    assert_output "-2 2 -2 2"
+    run -0 medcap-frame-info norm.frames
+    assert_output "two	f32	1x2x2	16	ok"
+}
+
+@test "img-resize: --mean and --std take one value per channel" {
+    printf 'P6\n1 1\n255\n\377\377\377' >white.ppm
+    echo white.ppm | medcap-img-resize --size 1 -c 3 --float --mean 0,0.5,1 --std 1,0.5,2 >out.frames
+    run -0 values out.frames 12 f4
+    assert_output "1 1 0"
+}
+
+@test "img-resize: 16-bit images keep their depth until the final conversion" {
+    pgm deep.pgm 1 1 65535 '\003\350' # 1000 of 65535
+    echo deep.pgm | medcap-img-resize --size 1 >u8.frames
+    run -0 values u8.frames 1 u1
+    assert_output "4" # 1000 * 255 / 65535 = 3.89; an 8-bit path would give 3
+    echo deep.pgm | medcap-img-resize --size 1 --float >f32.frames
+    run -0 values f32.frames 4 f4
+    assert_output "0.015259022"
+}
+
+@test "img-resize: --jobs 1 and --jobs 2 write the same frames in input order" {
+    for i in 1 2 3 4; do cat records.jsonl; done >many.jsonl
+    medcap-img-resize --jobs 1 --root "$IMAGES" many.jsonl >one.frames
+    medcap-img-resize --jobs 2 --root "$IMAGES" many.jsonl >two.frames
+    cmp one.frames two.frames
+    run -0 medcap-frame-info --count two.frames
+    assert_output "12"
+}
+
+@test "img-resize: --max-pixels refuses a larger image before decoding" {
+    run -1 --separate-stderr medcap-img-resize --max-pixels 50000 --root "$IMAGES" records.jsonl
+    assert_output ""
+    [[ "$stderr" == *"records.jsonl:1: $IMAGES/MPX1007_synpic46719.png: image is 214x256, over --max-pixels 50000"* ]]
+    run -0 bash -c 'medcap-img-resize --max-pixels 65536 --root "$IMAGES" <(sed -n 2p records.jsonl) | medcap-frame-info --count'
+    assert_output "1"
+}
+
+@test "img-resize: a missing image names file and line, exit 3" {
+    printf '%s\n' '{"id":"gone","image":"no-such.png"}' >gone.jsonl
+    run -3 --separate-stderr medcap-img-resize --root "$IMAGES" gone.jsonl
+    assert_output ""
+    [[ "$stderr" == *"medcap-img-resize: gone.jsonl:1: $IMAGES/no-such.png: cannot open: No such file or directory"* ]]
+}
+
+@test "img-resize: a corrupt PNG is an error, exit 1" {
+    cp "$IMAGES/MPX1007_synpic46720.png" corrupt.png
+    chmod u+w corrupt.png
+    printf '\336\255\276\357\336\255\276\357' | dd of=corrupt.png bs=1 seek=5000 conv=notrunc 2>/dev/null
+    run -1 --separate-stderr medcap-img-resize <<<"corrupt.png"
+    assert_output ""
+    [[ "$stderr" == *"-:1: corrupt.png: cannot read image: "* ]]
+}
+
+@test "img-resize: truncated PNG and JPEG files are errors, exit 1" {
+    head -c 20000 "$IMAGES/MPX1007_synpic46719.png" >cut.png
+    head -c 15000 "$IMAGES/ARDSSevere.jpg" >cut.jpg
+    run -1 --separate-stderr medcap-img-resize <<<"cut.png"
+    assert_output ""
+    [[ "$stderr" == *"cut.png: cannot read image: "*"not enough data"* ]]
+    run -1 --separate-stderr medcap-img-resize <<<"cut.jpg"
+    assert_output ""
+    [[ "$stderr" == *"cut.jpg: cannot read image: "*"Premature end"* ]]
+}
+
+@test "img-resize: a file that is not an image, exit 1" {
+    echo "not an image" >text.png
+    run -1 --separate-stderr medcap-img-resize <<<"text.png"
+    assert_output ""
+    [[ "$stderr" == *"-:1: text.png: not an image format libvips can read"* ]]
+}
+
+@test "img-resize: --keep-going skips bad images, writes the rest, exit 5" {
+    echo "not an image" >text.png
+    { sed -n 1p records.jsonl; echo '{"id":"gone","image":"no-such.png"}'; echo "$PWD/text.png"; sed -n 3p records.jsonl; } >mixed.jsonl
+    run -5 --separate-stderr medcap-img-resize --keep-going --root "$IMAGES" mixed.jsonl
+    [[ "$stderr" == *"mixed.jsonl:2: $IMAGES/no-such.png: cannot open"* ]]
+    [[ "$stderr" == *"mixed.jsonl:3: $PWD/text.png: not an image format"* ]]
+    [[ "$stderr" == *"skipped 2 of 4 images"* ]]
+    medcap-img-resize -k --root "$IMAGES" mixed.jsonl >kept.frames || [ $? -eq 5 ]
+    run -0 medcap-frame-info kept.frames
+    assert_line --index 0 --partial "MPX1007_synpic46719"
+    assert_line --index 1 --partial "ards"
+    [ "${#lines[@]}" -eq 2 ]
+}
+
+@test "img-resize: a malformed JSON line names file and line, exit 1" {
+    { sed -n 1p records.jsonl; echo '{"id": "x", "image": '; } >bad.jsonl
+    run -1 --separate-stderr medcap-img-resize --jobs 1 --root "$IMAGES" <(sed -n 2p bad.jsonl)
+    assert_output ""
+    [[ "$stderr" == *":1: malformed JSON near column"* ]]
+    run -1 --separate-stderr medcap-img-resize --root "$IMAGES" bad.jsonl
+    [[ "$stderr" == *"bad.jsonl:2: malformed JSON near column"* ]]
+}
+
+@test "img-resize: a record without a string id or image, exit 1" {
+    run -1 --separate-stderr medcap-img-resize <<<'{"image":"a.png"}'
+    assert_output ""
+    [[ "$stderr" == *"-:1: record has no string \"id\""* ]]
+    run -1 --separate-stderr medcap-img-resize <<<'{"id":"a","image":3}'
+    assert_output ""
+    [[ "$stderr" == *"-:1: record has no string \"image\""* ]]
+}
+
+@test "img-resize: empty input is an error, exit 1" {
+    run -1 --separate-stderr medcap-img-resize </dev/null
+    assert_output ""
+    [[ "$stderr" == *"no records or image paths in the input"* ]]
+}
+
+@test "img-resize: frames as input are refused, exit 1" {
+    echo "$IMAGES/ARDSSevere.jpg" | medcap-img-resize >one.frames
+    run -1 --separate-stderr medcap-img-resize one.frames
+    assert_output ""
+    [[ "$stderr" == *"one.frames: input is binary frames, not records or image paths"* ]]
+}
+
+@test "img-resize: bad option values are usage errors, exit 2" {
+    for args in "--size 0" "--size x" "--channels 2" "--fit wide" "--mean 0.5" \
+                "--float --std 0" "--float --mean 1,2" "--jobs 0" "--max-pixels -1" "a b"; do
+        run -2 --separate-stderr medcap-img-resize $args
+        assert_output ""
+        [[ "$stderr" == *"Try 'medcap-img-resize --help'"* ]]
+    done
+}
+
+@test "img-resize: a missing input file, exit 3" {
+    run -3 --separate-stderr medcap-img-resize no-such.jsonl
+    assert_output ""
+    [[ "$stderr" == *"no-such.jsonl: cannot open"* ]]
+}
+
+@test "img-resize: ends quietly when the reader stops (| head)" {
+    for i in 1 2 3 4 5 6; do cat records.jsonl; done >many.jsonl
+    run -0 --separate-stderr bash -c 'medcap-img-resize --root "$IMAGES" many.jsonl | head -c 100 | wc -c'
+    assert_output "100"
+    assert_equal "$stderr" ""
+}
+
+@test "img-resize: pipeline through frame-to-npy" {
+    medcap img-resize --size 8 --root "$IMAGES" records.jsonl | medcap frame-to-npy --id ards -o ards.npy
+    [ "$(head -c 6 ards.npy | tail -c 5)" = "NUMPY" ]
+    [ "$(stat -c %s ards.npy)" -eq $((128 + 64)) ]
+}

@@ -76,7 +76,7 @@ $(LIB): $(LIB_OBJ)
 $(BIN)/medcap: $(BIN)/obj/filters/medcap.o $(LIB)
 	$(CC) -o $@ $^ $(LDLIBS_ALL)
 
-$(BIN)/medcap-%: $(BIN)/obj/filters/%.o $$(patsubst %.c,$(BIN)/obj/%.o,$$(wildcard filters/$$*/*.c)) $(LIB)
+$(BIN)/medcap-%: $(BIN)/obj/filters/%.o $$(addprefix $(BIN)/obj/,$$(addsuffix .o,$$(basename $$(wildcard filters/$$*/*.c)))) $(LIB)
 	$(CC) -o $@ $^ $(LDLIBS_ALL)
 
 $(BIN)/test/%: $(BIN)/obj/tests/unit/%.o $(LIB)

@@ -74,14 +74,17 @@ $(LIB): $(LIB_OBJ)
 	ar rcs $@ $^
 
 $(BIN)/medcap: $(BIN)/obj/filters/medcap.o $(LIB)
-	$(CC) -o $@ $^ $(LDLIBS_ALL)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL)
 
 $(BIN)/medcap-%: $(BIN)/obj/filters/%.o $$(addprefix $(BIN)/obj/,$$(addsuffix .o,$$(basename $$(wildcard filters/$$*/*.c)))) $(LIB)
-	$(CC) -o $@ $^ $(LDLIBS_ALL)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL)
 
 $(BIN)/test/%: $(BIN)/obj/tests/unit/%.o $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) -o $@ $^ $(LDLIBS_ALL)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL)
 
 check: unit bats
 

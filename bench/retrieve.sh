@@ -4,7 +4,8 @@
 # synthetic features: an index of N=100,000 vectors of D=512 and Q=1,000
 # queries, k=10.  medcap is timed as a whole process (mapping and checking
 # the index, reading frames, writing NDJSON); NumPy only for loading its
-# .npy arrays and searching.  Prints both times (best of 3) and the ratio.
+# .npy arrays and searching.  Prints both times (best of 3) and the ratio,
+# and medcap's peak memory for Q and 5*Q queries.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BIN="${MEDCAP_BIN:-$ROOT/bin}"
@@ -69,6 +70,11 @@ bad = sum(g != w for g, w in zip(got, want))
 print("nearest neighbour agrees with NumPy for %d of %d queries" % (len(got) - bad, len(got)))
 sys.exit(1 if bad or len(got) != len(want) else 0)
 PY
+# memory: the mapped index plus one batch, the same for 5 times the queries
+cat "$tmp/q.frames" "$tmp/q.frames" "$tmp/q.frames" "$tmp/q.frames" "$tmp/q.frames" > "$tmp/q5.frames"
+rss1=$(/usr/bin/time -f %M "$BIN/medcap-retrieve" -i "$tmp/index.idx" -k "$K" "$tmp/q.frames" 2>&1 >/dev/null)
+rss5=$(/usr/bin/time -f %M "$BIN/medcap-retrieve" -i "$tmp/index.idx" -k "$K" "$tmp/q5.frames" 2>&1 >/dev/null)
+echo "medcap-retrieve peak RSS: $rss1 KiB for $Q queries, $rss5 KiB for $((5 * Q)); index file $(( $(stat -c %s "$tmp/index.idx") / 1024 )) KiB"
 echo "medcap-retrieve: $Q queries, $N x $D index, k=$K: $best s (best of 3, whole process)"
 echo "numpy baseline (load + search): $base s (best of 3)"
 echo "ratio medcap/numpy: $(echo "scale=2; $best / $base" | bc)"

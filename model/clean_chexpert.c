@@ -16,6 +16,13 @@ static const char *const observations[NOBS] = {
     "Pneumothorax", "Pleural Effusion", "Pleural Other", "Fracture", "Support Devices",
 };
 
+/* The same names as they appear in captions and labels. */
+static const char *const observation_labels[NOBS] = {
+    "no finding", "enlarged cardiomediastinum", "cardiomegaly", "lung opacity",
+    "lung lesion", "edema", "consolidation", "pneumonia", "atelectasis",
+    "pneumothorax", "pleural effusion", "pleural other", "fracture", "support devices",
+};
+
 static const clean_part parts[] = {
     {"frontal/lateral", "view"}, {"ap/pa", "projection"}, {"sex", "sex"},
     {"age", "age"}, {"diagnosis", "diagnosis"}, {NULL, NULL},
@@ -120,14 +127,13 @@ static int chexpert_row(clean_ctx *ctx, const mc_csv *c, const char *path, const
     for (int i = 1; i < NOBS; i++) {
         int v = val[i] != -1 ? val[i] : ctx->uncertain == UNC_POSITIVE ? 1
                                       : ctx->uncertain == UNC_NEGATIVE ? 0 : 2;
-        char *name = clean_text_normalise(observations[i]);
+        const char *name = observation_labels[i];
         if (v == 1) {
             cJSON_AddItemToArray(labels, cJSON_CreateString(name));
             dlen += (size_t)sprintf(diag + dlen, "%s%s", dlen ? ", " : "", name);
         }
         if (val[i] == -1)
             cJSON_AddItemToArray(uncertain, cJSON_CreateString(name));
-        free(name);
     }
     if (dlen == 0) {
         cJSON_AddItemToArray(labels, cJSON_CreateString("no finding"));

@@ -1,0 +1,167 @@
+#!/usr/bin/env bats
+# medcap-frame-to-npy, and the golden test of the frame format: a frame
+# written by medcap read back in Python with struct and numpy.frombuffer.
+load common
+
+setup() {
+    cd "$BATS_TEST_TMPDIR"
+    # a 4x4 grey image with values 0, 10, ..., 150 and a 2x2 one
+    { printf 'P5\n4 4\n255\n'; for v in $(seq 0 10 150); do printf "\\$(printf %o "$v")"; done; } >ramp.pgm
+    { printf 'P5\n2 2\n255\n'; printf '\001\002\003\004'; } >small.pgm
+    printf '%s\n' '{"id":"ramp","image":"ramp.pgm","caption":"a ramp"}' \
+        '{"id":"small","image":"small.pgm"}' >records.jsonl
+    medcap-img-resize --size 4 --fit stretch records.jsonl >two.frames
+}
+
+# The first python3 on PATH or in /usr/bin that has numpy, or nothing.
+numpy_python() {
+    for py in python3 /usr/bin/python3; do
+        if "$py" -c 'import numpy' 2>/dev/null; then
+            echo "$py"
+            return
+        fi
+    done
+}
+
+@test "frame-to-npy: CLI contract" {
+    check_cli_contract medcap-frame-to-npy
+}
+
+@test "frame-to-npy: writes the first frame as .npy on standard output" {
+    medcap-frame-to-npy two.frames >ramp.npy
+    [ "$(stat -c %s ramp.npy)" -eq $((128 + 16)) ]
+    run -0 bash -c 'head -c 128 ramp.npy | tail -c 118'
+    assert_output --partial "{'descr': '|u1', 'fortran_order': False, 'shape': (1, 4, 4), }"
+    run -0 bash -c 'tail -c 16 ramp.npy | od -An -tu1 | xargs'
+    assert_output "0 10 20 30 40 50 60 70 80 90 100 110 120 130 140 150"
+}
+
+@test "frame-to-npy: --index and --id pick a frame" {
+    medcap-frame-to-npy --index 2 two.frames >by-index.npy
+    medcap-frame-to-npy --id small <two.frames >by-id.npy
+    cmp by-index.npy by-id.npy
+    run -0 bash -c 'tail -c 16 by-id.npy | od -An -tu1 | xargs'
+    assert_output "1 1 2 2 2 2 2 3 3 3 3 4 3 3 4 4" # bilinear, rounded
+}
+
+@test "frame-to-npy: --output writes the file atomically" {
+    run -0 medcap-frame-to-npy -o out.npy --id ramp two.frames
+    assert_output ""
+    medcap-frame-to-npy two.frames | cmp - out.npy
+    [ -z "$(ls | grep tmp)" ]
+}
+
+@test "frame-to-npy: --dir writes every frame as ID.npy" {
+    mkdir npys
+    run -0 medcap-frame-to-npy --dir npys two.frames
+    [ -f npys/ramp.npy ] && [ -f npys/small.npy ]
+    medcap-frame-to-npy --id small two.frames | cmp - npys/small.npy
+}
+
+@test "frame-to-npy: f32 frames become '<f4' arrays" {
+    medcap-img-resize --size 4 --float records.jsonl | medcap-frame-to-npy -o f.npy
+    run -0 bash -c 'head -c 128 f.npy'
+    assert_output --partial "'descr': '<f4'"
+}
+
+@test "frame-to-npy: no such frame, exit 1" {
+    run -1 --separate-stderr medcap-frame-to-npy --index 3 two.frames
+    assert_output ""
+    [[ "$stderr" == *"two.frames: no frame 3: the input has 2"* ]]
+    run -1 --separate-stderr medcap-frame-to-npy --id nope two.frames
+    assert_output ""
+    [[ "$stderr" == *"two.frames: no frame has id 'nope'"* ]]
+    run -1 --separate-stderr medcap-frame-to-npy </dev/null
+    assert_output ""
+}
+
+@test "frame-to-npy: a truncated or damaged frame, exit 1" {
+    head -c 100 two.frames >cut.frames
+    run -1 --separate-stderr medcap-frame-to-npy cut.frames
+    assert_output ""
+    [[ "$stderr" == *"cut.frames: frame 1: truncated frame: metadata ends after"* ]]
+    cp two.frames bad.frames
+    printf 'X' | dd of=bad.frames bs=1 seek=2 conv=notrunc 2>/dev/null
+    run -1 --separate-stderr medcap-frame-to-npy bad.frames
+    assert_output ""
+    [[ "$stderr" == *"frame 1: not a medcap frame (bad magic)"* ]]
+    size=$(stat -c %s two.frames)
+    cp two.frames crc.frames
+    printf '\377' | dd of=crc.frames bs=1 seek=$((size - 64)) conv=notrunc 2>/dev/null
+    run -1 --separate-stderr medcap-frame-to-npy --index 2 crc.frames
+    assert_output ""
+    [[ "$stderr" == *"frame 2: frame payload CRC mismatch"* ]]
+}
+
+@test "frame-to-npy: --dir refuses an id that is not a file name, exit 1" {
+    mkdir npys
+    echo '{"id":"../up","image":"small.pgm"}' | medcap-img-resize --size 2 >up.frames
+    run -1 --separate-stderr medcap-frame-to-npy --dir npys up.frames
+    [[ "$stderr" == *"id '../up' cannot be a file name"* ]]
+    [ ! -e up.npy ]
+}
+
+@test "frame-to-npy: usage errors, exit 2" {
+    for args in "--index 0" "--index 1 --id a" "--dir d --id a" "--dir d -o x" "a b"; do
+        run -2 --separate-stderr medcap-frame-to-npy $args
+        assert_output ""
+        [[ "$stderr" == *"Try 'medcap-frame-to-npy --help'"* ]]
+    done
+}
+
+@test "frame-to-npy: a missing file (exit 3), an unwritable output (exit 3)" {
+    run -3 --separate-stderr medcap-frame-to-npy no-such.frames
+    [[ "$stderr" == *"no-such.frames: cannot open"* ]]
+    run -3 --separate-stderr medcap-frame-to-npy -o no-dir/x.npy two.frames
+    [[ "$stderr" == *"cannot create"* ]]
+}
+
+@test "frame golden test: Python reads a medcap frame with struct and numpy.frombuffer" {
+    py=$(numpy_python)
+    [ -n "$py" ] || skip "no python3 with numpy"
+    sed -n 2p records.jsonl | medcap-img-resize --size 2 --float --mean 0.5 --std 0.25 >f32.frames
+    medcap-frame-to-npy --id small -o small.npy f32.frames
+    run -0 "$py" - two.frames f32.frames small.npy <<'EOF'
+import json, struct, sys, zlib
+import numpy as np
+
+def frames(path):
+    """Yield (record, array) for each frame of a medcap frame file."""
+    data = open(path, "rb").read()
+    pos = 0
+    while pos < len(data):
+        h = data[pos:pos + 64]
+        magic, version, dtype, ndim = struct.unpack_from("<8sHBB", h, 0)
+        dims = struct.unpack_from("<4I", h, 16)
+        meta_len, = struct.unpack_from("<I", h, 32)
+        payload_len, crc_meta, crc_payload = struct.unpack_from("<QII", h, 40)
+        crc_header, = struct.unpack_from("<I", h, 60)
+        assert magic == b"\x89MCFRAME" and version == 1, (magic, version)
+        assert crc_header == zlib.crc32(h[:60])
+        meta = data[pos + 64:pos + 64 + meta_len]
+        assert crc_meta == zlib.crc32(meta)
+        start = pos + 64 + (meta_len + 63) // 64 * 64
+        payload = data[start:start + payload_len]
+        assert crc_payload == zlib.crc32(payload)
+        assert start % 64 == 0
+        kind = {1: "<u1", 2: "<u2", 3: "<f4"}[dtype]
+        arr = np.frombuffer(payload, dtype=kind).reshape(dims[:ndim])
+        yield json.loads(meta), arr
+        pos = start + (payload_len + 63) // 64 * 64
+
+u8 = list(frames(sys.argv[1]))
+assert [r["id"] for r, _ in u8] == ["ramp", "small"]
+assert u8[0][0]["caption"] == "a ramp" and u8[0][0]["width"] == 4
+ramp = np.arange(0, 160, 10, dtype=np.uint8).reshape(1, 4, 4)
+assert u8[0][1].shape == (1, 4, 4) and (u8[0][1] == ramp).all(), u8[0][1]
+small = np.array([[1, 2], [3, 4]], dtype=np.uint8)
+
+f32 = list(frames(sys.argv[2]))
+want = (small.astype(np.float32) / 255 - 0.5) / 0.25
+assert f32[0][0]["id"] == "small" and f32[0][1].dtype == np.float32
+assert np.allclose(f32[0][1][0], want, atol=1e-6), f32[0][1]
+assert (np.load(sys.argv[3]) == f32[0][1]).all()
+print("golden ok")
+EOF
+    assert_output "golden ok"
+}

@@ -14,6 +14,7 @@ double mc_xent_forward(float *probs, const float *logits, const int *targets, in
     for (int n = 0; n < N; n++) {
         const float *x = logits + (long)n * V;
         float *p = probs + (long)n * V, mx = -1e30f, sum = 0.0f, mean = 0.0f, lse;
+        float xt = targets[n] != MC_TOK_PAD ? x[targets[n]] : 0.0f; /* before p overwrites x */
         for (int v = 0; v < V; v++)
             mx = x[v] > mx ? x[v] : mx;
         for (int v = 0; v < V; v++)
@@ -24,7 +25,7 @@ double mc_xent_forward(float *probs, const float *logits, const int *targets, in
         lse = mx + logf(sum);
         if (targets[n] != MC_TOK_PAD) {
             /* -sum q log p = (1-eps)(lse - x_t) + eps (lse - mean x) */
-            total += (1.0f - smoothing) * (lse - x[targets[n]]) + smoothing * (lse - mean);
+            total += (1.0f - smoothing) * (lse - xt) + smoothing * (lse - mean);
             (*count)++;
         }
         for (int v = 0; v < V; v++)

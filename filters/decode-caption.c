@@ -1,0 +1,225 @@
+/* medcap-decode-caption - write a caption for each grid feature frame:
+ * the frame's record plus "caption", "logprob" and, with --attention, the
+ * attention weights of each word shaped as the grid.  Greedy decoding, or
+ * beam search with --beam K.  Frames are read and answered one at a time,
+ * so memory stays flat for any stream length; pooled feature frames are
+ * skipped.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "blas.h"
+#include "caption_model.h"
+#include "caption_search.h"
+#include "frame.h"
+#include "ndjson.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const char *model;
+    long beam, no_repeat, max_len, threads;
+    double length_penalty;
+    int attention;
+} options;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: medcap-decode-caption [OPTIONS] [FILE]\n"
+            "Caption grid feature frames (FILE or standard input); write NDJSON records.\n\n"
+            "  -m, --model FILE         caption model (default: the shipped model.safetensors)\n"
+            "  -k, --beam K             beam width, 1 = greedy (default 1)\n"
+            "      --length-penalty X   rank beams by logprob / length^X (default 0)\n"
+            "      --no-repeat-ngram N  never repeat an n-gram of N words, 0 off (default 0)\n"
+            "      --max-len N          longest caption in words (default 30)\n"
+            "      --attention          add \"attention\": per word, the grid's weights\n"
+            "      --threads N          BLAS threads (default: OpenBLAS's)\n"
+            "  -h, --help               show this help and exit\n"
+            "      --version            show the version and exit\n\n"
+            "Exit status: 0 done, 1 bad input frame, 2 usage error, 3 I/O error,\n"
+            "4 model missing, invalid or not matching the features.\n");
+}
+
+static long num_arg(const char *name, const char *s, long lo, long hi)
+{
+    long v;
+    if (mc_parse_long(s, lo, hi, &v) != 0)
+        mc_usage_error("%s '%s': expected a whole number from %ld to %ld", name, s, lo, hi);
+    return v;
+}
+
+enum { O_LP = 256, O_NR, O_ML, O_ATT, O_THREADS, O_VERSION };
+
+static int parse_args(int argc, char **argv, options *o)
+{
+    static const struct option longs[] = {
+        {"model", required_argument, NULL, 'm'}, {"beam", required_argument, NULL, 'k'},
+        {"length-penalty", required_argument, NULL, O_LP},
+        {"no-repeat-ngram", required_argument, NULL, O_NR},
+        {"max-len", required_argument, NULL, O_ML}, {"attention", no_argument, NULL, O_ATT},
+        {"threads", required_argument, NULL, O_THREADS}, {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, O_VERSION}, {NULL, 0, NULL, 0},
+    };
+    int c;
+    *o = (options){.beam = 1, .max_len = 30};
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":m:k:h", longs, NULL)) != -1) {
+        switch (c) {
+        case 'm': o->model = optarg; break;
+        case 'k': o->beam = num_arg("--beam", optarg, 1, 64); break;
+        case O_LP:
+            if (mc_parse_double(optarg, &o->length_penalty) != 0 ||
+                !(o->length_penalty >= 0 && o->length_penalty <= 10))
+                mc_usage_error("--length-penalty '%s': expected a number from 0 to 10", optarg);
+            break;
+        case O_NR: o->no_repeat = num_arg("--no-repeat-ngram", optarg, 0, 100); break;
+        case O_ML: o->max_len = num_arg("--max-len", optarg, 1, 1000); break;
+        case O_ATT: o->attention = 1; break;
+        case O_THREADS: o->threads = num_arg("--threads", optarg, 1, 1024); break;
+        case 'h': usage(stdout); exit(mc_close_stdout());
+        case O_VERSION: mc_blas_print_version(); exit(mc_close_stdout());
+        case ':': mc_usage_error("option '%s' needs a value", argv[optind - 1]);
+        default: mc_usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (argc - optind > 1)
+        mc_usage_error("more than one input file given");
+    return optind;
+}
+
+/* Check that frame k (record rec, dims) was made by the model's encoder:
+ * on a mismatch print both sides and return MC_EXIT_MODEL. */
+static int check_match(const mc_capmodel *m, const char *model, const char *path, long k,
+                       const cJSON *rec, const mc_frame *fr)
+{
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(rec, "encoder"),
+                *h = cJSON_GetObjectItemCaseSensitive(rec, "encoder_hash"),
+                *g = cJSON_GetObjectItemCaseSensitive(rec, "grid");
+    const char *es = cJSON_IsString(e) ? e->valuestring : "?", *hs = cJSON_IsString(h) ? h->valuestring : "?";
+    int gh = cJSON_IsNumber(cJSON_GetArrayItem(g, 0)) ? cJSON_GetArrayItem(g, 0)->valueint : 0,
+        gw = cJSON_IsNumber(cJSON_GetArrayItem(g, 1)) ? cJSON_GetArrayItem(g, 1)->valueint : 0;
+    int C = (int)fr->dims[1];
+    if ((m->encoder_arch[0] && strcmp(es, m->encoder_arch) != 0) ||
+        (m->encoder_hash[0] && strcmp(hs, m->encoder_hash) != 0) || gh != m->gh || gw != m->gw ||
+        (int)fr->dims[0] != m->dec.cfg.grid || C != m->dec.cfg.channels) {
+        mc_err_at(path, k,
+                  "record '%s': features of encoder %s (hash %s), grid %dx%d, %d channels do not "
+                  "match model %s: encoder %s (hash %s), grid %dx%d, %d channels",
+                  mc_record_id(rec), es, hs, gh, gw, C, model, m->encoder_arch[0] ? m->encoder_arch : "?",
+                  m->encoder_hash[0] ? m->encoder_hash : "?", m->gh, m->gw, m->dec.cfg.channels);
+        return MC_EXIT_MODEL;
+    }
+    return 0;
+}
+
+/* Add "attention": n words x gh x gw weights to rec. */
+static void add_attention(cJSON *rec, const float *att, int n, int gh, int gw)
+{
+    cJSON *words = cJSON_AddArrayToObject(rec, "attention");
+    for (int i = 0; i < n; i++) {
+        cJSON *grid = cJSON_CreateArray();
+        for (int y = 0; y < gh; y++) {
+            cJSON *row = cJSON_CreateArray();
+            for (int x = 0; x < gw; x++)
+                cJSON_AddItemToArray(row, cJSON_CreateNumber(
+                    round(att[(long)i * gh * gw + y * gw + x] * 1e5) / 1e5));
+            cJSON_AddItemToArray(grid, row);
+        }
+        cJSON_AddItemToArray(words, grid);
+    }
+}
+
+static int decode_stream(mc_capmodel *m, const options *o, const char *model, const char *path)
+{
+    FILE *f = mc_open_in(path);
+    mc_frame fr = {0};
+    mc_search_opts so = {.beam = (int)o->beam, .length_penalty = (float)o->length_penalty,
+                         .no_repeat_ngram = (int)o->no_repeat, .max_len = (int)o->max_len,
+                         .attention = o->attention};
+    mc_search *s = mc_search_new(&m->dec, &so);
+    char err[256];
+    long k = 0;
+    int rc = 0, r;
+    if (mc_input_kind(f) == MC_INPUT_JSON) {
+        mc_err_at(path, 0, "expected feature frames, got JSON text (run medcap-encode-features first)");
+        rc = MC_EXIT_INPUT;
+    }
+    while (rc == 0 && (r = mc_frame_read(f, &fr, err, sizeof err)) == MC_FRAME_OK) {
+        cJSON *rec = cJSON_Parse(fr.meta), *feat;
+        const int *words;
+        const float *att;
+        float lp;
+        char *text;
+        int n;
+        k++;
+        if (!cJSON_IsObject(rec) || !mc_record_id(rec)) {
+            mc_err_at(path, k, "frame metadata is not a record with a string 'id'");
+            cJSON_Delete(rec);
+            rc = MC_EXIT_INPUT;
+            break;
+        }
+        feat = cJSON_GetObjectItemCaseSensitive(rec, "feature");
+        if (cJSON_IsString(feat) && strcmp(feat->valuestring, "pooled") == 0) {
+            cJSON_Delete(rec);
+            continue;
+        }
+        if (fr.dtype != MC_F32 || fr.ndim != 2) {
+            mc_err_at(path, k, "record '%s': expected an F32 grid feature frame [G,C], got %s with %d dimensions",
+                      mc_record_id(rec), mc_dtype_name(fr.dtype), fr.ndim);
+            cJSON_Delete(rec);
+            rc = MC_EXIT_INPUT;
+            break;
+        }
+        if ((rc = check_match(m, model, path, k, rec, &fr)) != 0) {
+            cJSON_Delete(rec);
+            break;
+        }
+        n = mc_search_run(s, fr.data, &words, &lp, &att);
+        text = mc_vocab_decode(&m->vocab, words, n);
+        cJSON_DeleteItemFromObjectCaseSensitive(rec, "caption");
+        cJSON_DeleteItemFromObjectCaseSensitive(rec, "logprob");
+        cJSON_DeleteItemFromObjectCaseSensitive(rec, "attention");
+        cJSON_AddStringToObject(rec, "caption", text);
+        cJSON_AddNumberToObject(rec, "logprob", round(lp * 1e4) / 1e4);
+        if (o->attention)
+            add_attention(rec, att, n, m->gh, m->gw);
+        free(text);
+        if (mc_record_write(stdout, rec) != 0)
+            rc = MC_EXIT_IO;
+        cJSON_Delete(rec);
+    }
+    if (rc == 0 && r == MC_FRAME_ERR) {
+        mc_err_at(path, k + 1, "%s", err);
+        rc = MC_EXIT_INPUT;
+    }
+    if (f != stdin)
+        fclose(f);
+    mc_frame_free(&fr);
+    mc_search_free(s);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    options o;
+    mc_capmodel m;
+    char err[600], *model;
+    int first, status;
+    mc_set_prog(argv[0]);
+    first = parse_args(argc, argv, &o);
+    mc_blas_setup(argv, (int)o.threads);
+    model = o.model ? mc_strdup(o.model) : mc_share_path("model.safetensors");
+    status = mc_capmodel_load(&m, model, NULL, err, sizeof err);
+    if (status != 0) {
+        mc_err("%s", err);
+        free(model);
+        return status;
+    }
+    status = decode_stream(&m, &o, model, first < argc ? argv[first] : "-");
+    mc_capmodel_free(&m);
+    free(model);
+    return status ? status : mc_close_stdout();
+}

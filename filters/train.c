@@ -1,0 +1,663 @@
+/* medcap-train - train a caption decoder (sat-lstm by default, or the
+ * transformer) on feature frames that carry captions, or, with
+ * --train-encoder, the small CNN encoder jointly from image frames.
+ *
+ * The training set is read into memory; each epoch visits it in an order
+ * shuffled from --seed, in batches of --batch, with teacher forcing,
+ * label-smoothed cross-entropy, AdamW, warmup then cosine decay of the
+ * learning rate, and gradient clipping.  A checkpoint (model, optimizer
+ * moments, position) is written atomically after every epoch and on
+ * SIGINT/SIGTERM; --resume continues from one exactly.  The model file
+ * (--out) is written at the end.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "adamw.h"
+#include "blas.h"
+#include "caption_bleu.h"
+#include "caption_model.h"
+#include "caption_search.h"
+#include "frame.h"
+#include "prng.h"
+#include "tokenizer.h"
+#include "train_dataset.h"
+#include "util.h"
+#include "xent.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+    const char *train, *val, *out, *ckpt, *log, *resume, *field, *arch;
+    long epochs, batch, seed, hidden, embed, attn, layers, heads, warmup, max_len, min_freq,
+        max_vocab, threads, stop_after;
+    double lr, dropout, smoothing, clip, wd, alpha_c;
+    int train_encoder;
+} options;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: medcap-train [OPTIONS] TRAIN.frames\n"
+            "Train a caption decoder on feature frames with captions; write a model file.\n\n"
+            "  -o, --out FILE           model file to write (default model.safetensors)\n"
+            "      --val FILE           validation frames: loss and BLEU-4 after each epoch\n"
+            "      --arch NAME          decoder: sat-lstm (default) or transformer\n"
+            "      --train-encoder      read image frames, train the cnn-small encoder jointly\n"
+            "      --caption-field KEY  record key of the caption (default caption)\n"
+            "  -e, --epochs N           passes over the data (default 10)\n"
+            "  -b, --batch N            samples per step (default 32)\n"
+            "      --lr X               peak learning rate (default 4e-4)\n"
+            "      --warmup N           warmup steps (default: 5%% of all steps)\n"
+            "      --weight-decay X     AdamW decoupled weight decay (default 0)\n"
+            "      --clip X             gradient norm limit, 0 off (default 5)\n"
+            "      --label-smoothing X  (default 0.1)\n"
+            "      --dropout X          (default 0.5)\n"
+            "      --alpha-c X          attention penalty weight, sat-lstm (default 1)\n"
+            "      --embed N            word embedding / transformer width (default 256)\n"
+            "      --hidden N           LSTM state (default 512)\n"
+            "      --attn-dim N         additive attention width (default 512)\n"
+            "      --layers N           transformer blocks (default 2)\n"
+            "      --heads N            transformer heads (default 4)\n"
+            "      --max-len N          longest caption in words (default 30)\n"
+            "      --min-freq N         words seen fewer times are <unk> (default 2)\n"
+            "      --max-vocab N        largest vocabulary, special tokens included (default 5000)\n"
+            "      --seed N             shuffling, initial weights, dropout (default 1)\n"
+            "      --log FILE           append one NDJSON metrics line per epoch\n"
+            "      --checkpoint FILE    checkpoint file (default OUT.ckpt)\n"
+            "      --resume FILE        continue from a checkpoint\n"
+            "      --stop-after N       stop after N steps as if interrupted (testing)\n"
+            "      --threads N          BLAS threads (default: OpenBLAS's)\n"
+            "  -h, --help               show this help and exit\n"
+            "      --version            show the version and exit\n");
+}
+
+static long num_arg(const char *name, const char *s, long lo, long hi)
+{
+    long v;
+    if (mc_parse_long(s, lo, hi, &v) != 0)
+        mc_usage_error("%s '%s': expected a whole number from %ld to %ld", name, s, lo, hi);
+    return v;
+}
+
+static double real_arg(const char *name, const char *s, double lo, double hi)
+{
+    double v;
+    if (mc_parse_double(s, &v) != 0 || !(v >= lo && v <= hi))
+        mc_usage_error("%s '%s': expected a number from %g to %g", name, s, lo, hi);
+    return v;
+}
+
+enum {
+    O_VAL = 256, O_ARCH, O_TENC, O_FIELD, O_LR, O_WARM, O_WD, O_CLIP, O_LS, O_DROP, O_AC, O_EMB,
+    O_HID, O_ATT, O_LAY, O_HEADS, O_MAXLEN, O_MINF, O_MAXV, O_SEED, O_LOG, O_CKPT, O_RESUME,
+    O_STOP, O_THREADS, O_VERSION
+};
+
+static void parse_args(int argc, char **argv, options *o)
+{
+    static const struct option longs[] = {
+        {"out", required_argument, NULL, 'o'}, {"val", required_argument, NULL, O_VAL},
+        {"arch", required_argument, NULL, O_ARCH}, {"train-encoder", no_argument, NULL, O_TENC},
+        {"caption-field", required_argument, NULL, O_FIELD},
+        {"epochs", required_argument, NULL, 'e'}, {"batch", required_argument, NULL, 'b'},
+        {"lr", required_argument, NULL, O_LR}, {"warmup", required_argument, NULL, O_WARM},
+        {"weight-decay", required_argument, NULL, O_WD}, {"clip", required_argument, NULL, O_CLIP},
+        {"label-smoothing", required_argument, NULL, O_LS},
+        {"dropout", required_argument, NULL, O_DROP}, {"alpha-c", required_argument, NULL, O_AC},
+        {"embed", required_argument, NULL, O_EMB}, {"hidden", required_argument, NULL, O_HID},
+        {"attn-dim", required_argument, NULL, O_ATT}, {"layers", required_argument, NULL, O_LAY},
+        {"heads", required_argument, NULL, O_HEADS},
+        {"max-len", required_argument, NULL, O_MAXLEN},
+        {"min-freq", required_argument, NULL, O_MINF},
+        {"max-vocab", required_argument, NULL, O_MAXV}, {"seed", required_argument, NULL, O_SEED},
+        {"log", required_argument, NULL, O_LOG}, {"checkpoint", required_argument, NULL, O_CKPT},
+        {"resume", required_argument, NULL, O_RESUME},
+        {"stop-after", required_argument, NULL, O_STOP},
+        {"threads", required_argument, NULL, O_THREADS}, {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, O_VERSION}, {NULL, 0, NULL, 0},
+    };
+    int c;
+    *o = (options){.out = "model.safetensors", .field = "caption", .arch = NULL, .epochs = 10,
+                   .batch = 32, .seed = 1, .hidden = 512, .embed = 256, .attn = 512, .layers = 2,
+                   .heads = 4, .warmup = -1, .max_len = 30, .min_freq = 2, .max_vocab = 5000,
+                   .lr = 4e-4, .dropout = 0.5, .smoothing = 0.1, .clip = 5.0, .alpha_c = 1.0};
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":o:e:b:h", longs, NULL)) != -1) {
+        switch (c) {
+        case 'o': o->out = optarg; break;
+        case O_VAL: o->val = optarg; break;
+        case O_ARCH: o->arch = optarg; break;
+        case O_TENC: o->train_encoder = 1; break;
+        case O_FIELD: o->field = optarg; break;
+        case 'e': o->epochs = num_arg("--epochs", optarg, 1, 100000); break;
+        case 'b': o->batch = num_arg("--batch", optarg, 1, 4096); break;
+        case O_LR: o->lr = real_arg("--lr", optarg, 0, 10); break;
+        case O_WARM: o->warmup = num_arg("--warmup", optarg, 0, 100000000); break;
+        case O_WD: o->wd = real_arg("--weight-decay", optarg, 0, 10); break;
+        case O_CLIP: o->clip = real_arg("--clip", optarg, 0, 1e6); break;
+        case O_LS: o->smoothing = real_arg("--label-smoothing", optarg, 0, 0.99); break;
+        case O_DROP: o->dropout = real_arg("--dropout", optarg, 0, 0.95); break;
+        case O_AC: o->alpha_c = real_arg("--alpha-c", optarg, 0, 1000); break;
+        case O_EMB: o->embed = num_arg("--embed", optarg, 1, 8192); break;
+        case O_HID: o->hidden = num_arg("--hidden", optarg, 1, 8192); break;
+        case O_ATT: o->attn = num_arg("--attn-dim", optarg, 1, 8192); break;
+        case O_LAY: o->layers = num_arg("--layers", optarg, 1, 64); break;
+        case O_HEADS: o->heads = num_arg("--heads", optarg, 1, 64); break;
+        case O_MAXLEN: o->max_len = num_arg("--max-len", optarg, 1, 1000); break;
+        case O_MINF: o->min_freq = num_arg("--min-freq", optarg, 1, 1000000); break;
+        case O_MAXV: o->max_vocab = num_arg("--max-vocab", optarg, 5, 10000000); break;
+        case O_SEED: o->seed = num_arg("--seed", optarg, 0, 0x7fffffffL); break;
+        case O_LOG: o->log = optarg; break;
+        case O_CKPT: o->ckpt = optarg; break;
+        case O_RESUME: o->resume = optarg; break;
+        case O_STOP: o->stop_after = num_arg("--stop-after", optarg, 1, 100000000); break;
+        case O_THREADS: o->threads = num_arg("--threads", optarg, 1, 1024); break;
+        case 'h': usage(stdout); exit(mc_close_stdout());
+        case O_VERSION: mc_blas_print_version(); exit(mc_close_stdout());
+        case ':': mc_usage_error("option '%s' needs a value", argv[optind - 1]);
+        default: mc_usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        mc_usage_error(optind == argc ? "no training file given" : "more than one training file given");
+    o->train = argv[optind];
+    if (!*o->field)
+        mc_usage_error("--caption-field needs a non-empty key");
+}
+
+/* ---- the run ---- */
+
+static volatile sig_atomic_t stop_signal;
+static void on_signal(int sig) { stop_signal = sig; }
+
+typedef struct {
+    options o;
+    dataset tr, va;
+    mc_capmodel m;
+    int V, G, C, T1;         /* T1 = max_len + 1 positions */
+    long steps_per_epoch, total_steps, step;
+    int epoch, batch_pos;    /* where training continues */
+    int *order;
+    int *tok, *tgt;          /* (B,T1) */
+    float *grid, *dgrid, *x; /* batch grid (B,G,C), its gradient, images (B,ic,H,W) */
+    float *logits, *dlogits; /* (B,T1,V) */
+    double epoch_loss;
+    long epoch_tokens_batches;
+    double t_epoch;
+} trainer;
+
+/* Token ids of caption i: input tok (<bos> w..) and target tgt (w.. <eos>),
+ * padded to T; returns the steps used (words + 1). */
+static int encode(const trainer *t, const char *text, int *tok, int *tgt, int T)
+{
+    int ids[1024], n = mc_vocab_encode(&t->m.vocab, text, ids, 1024);
+    if (n > t->o.max_len)
+        n = (int)t->o.max_len;
+    for (int k = 0; k < T; k++) {
+        tok[k] = k == 0 ? MC_TOK_BOS : k <= n ? ids[k - 1] : MC_TOK_PAD;
+        tgt[k] = k < n ? ids[k] : k == n ? MC_TOK_EOS : MC_TOK_PAD;
+    }
+    return n + 1;
+}
+
+/* Grids (B,G,C) of samples rows[0..B) of d; with an encoder, computed from
+ * the images (training: batch statistics, activations kept). */
+static void batch_grid(trainer *t, const dataset *d, const int *rows, int B, int training)
+{
+    size_t gc = (size_t)t->G * t->C;
+    if (!t->m.enc) {
+        for (int b = 0; b < B; b++)
+            memcpy(t->grid + b * gc, d->data + (size_t)rows[b] * d->item_bytes, gc * sizeof(float));
+        return;
+    }
+    size_t px = (size_t)d->dims[0] * d->dims[1] * d->dims[2];
+    for (int b = 0; b < B; b++)
+        mc_encoder_normalise(t->m.enc, t->x + b * px, d->data + (size_t)rows[b] * d->item_bytes,
+                             d->dtype, px);
+    mc_encoder_forward(t->m.enc, t->grid, t->x, B, d->dims[1], d->dims[2], training);
+}
+
+/* Loss of one batch (teacher forced); with training, the backward too. */
+static double batch_loss(trainer *t, const dataset *d, const int *rows, int B, int training,
+                         uint64_t seed, int *count)
+{
+    const mc_decoder_arch *a = t->m.dec.arch;
+    int T = 1;
+    for (int b = 0; b < B; b++) {
+        int used = encode(t, d->caption[rows[b]], t->tok + b * t->T1, t->tgt + b * t->T1, t->T1);
+        T = used > T ? used : T;
+    }
+    if (T < t->T1) /* repack (B,T1) as (B,T) */
+        for (int b = 1; b < B; b++) {
+            memmove(t->tok + b * T, t->tok + b * t->T1, (size_t)T * sizeof(int));
+            memmove(t->tgt + b * T, t->tgt + b * t->T1, (size_t)T * sizeof(int));
+        }
+    batch_grid(t, d, rows, B, training);
+    float extra = a->forward(t->m.dec.impl, t->logits, t->tok, t->tgt, t->grid, B, T, training, seed);
+    double ce = mc_xent_forward(t->logits, t->logits, t->tgt, B * T, t->V, (float)t->o.smoothing, count);
+    if (training) {
+        size_t n = (size_t)B * T * t->V;
+        memset(t->dlogits, 0, n * sizeof(float));
+        mc_xent_backward(t->dlogits, t->logits, t->tgt, B * T, t->V, (float)t->o.smoothing,
+                         1.0f / (float)(*count > 0 ? *count : 1));
+        if (t->m.enc)
+            memset(t->dgrid, 0, (size_t)B * t->G * t->C * sizeof(float));
+        a->backward(t->m.dec.impl, t->dlogits, t->m.enc ? t->dgrid : NULL);
+        if (t->m.enc)
+            mc_encoder_backward(t->m.enc, t->dgrid);
+    }
+    return ce / (*count > 0 ? *count : 1) + extra;
+}
+
+static float lr_at(const trainer *t, long step)
+{
+    long warm = t->o.warmup;
+    if (step < warm)
+        return (float)(t->o.lr * (double)(step + 1) / (double)warm);
+    if (t->total_steps <= warm)
+        return (float)t->o.lr;
+    double p = (double)(step - warm) / (double)(t->total_steps - warm);
+    return (float)(t->o.lr * 0.5 * (1.0 + cos(3.14159265358979323846 * p)));
+}
+
+/* One optimizer step over the decoder (and encoder) parameters. */
+static void optimizer_step(trainer *t, float lr)
+{
+    mc_params *ep = t->m.enc ? mc_encoder_params(t->m.enc) : NULL;
+    float nd = mc_clip_grad_norm(&t->m.dparams, 0), ne = ep ? mc_clip_grad_norm(ep, 0) : 0;
+    float norm = sqrtf(nd * nd + ne * ne);
+    if (t->o.clip > 0 && norm > t->o.clip) {
+        /* one global norm over both tables: clip each to its share */
+        float s = (float)t->o.clip / (norm + 1e-6f);
+        mc_clip_grad_norm(&t->m.dparams, nd * s);
+        if (ep)
+            mc_clip_grad_norm(ep, ne * s);
+    }
+    mc_adamw_step(&t->m.dparams, lr, 0.9f, 0.999f, 1e-8f, (float)t->o.wd, t->step + 1);
+    if (ep)
+        mc_adamw_step(ep, lr, 0.9f, 0.999f, 1e-8f, (float)t->o.wd, t->step + 1);
+}
+
+/* The epoch's visiting order, fixed by seed and epoch. */
+static void epoch_order(trainer *t, int epoch)
+{
+    mc_prng r;
+    mc_prng_seed(&r, (uint64_t)t->o.seed * 1000003u + (uint64_t)epoch);
+    for (int i = 0; i < t->tr.n; i++)
+        t->order[i] = i;
+    mc_prng_shuffle(&r, t->order, t->tr.n);
+}
+
+/* Validation loss (teacher forced, no dropout) and greedy BLEU-4. */
+static void validate(trainer *t, double *loss, double *bleu)
+{
+    mc_search_opts so = {.beam = 1, .max_len = (int)t->o.max_len};
+    mc_search *s = mc_search_new(&t->m.dec, &so);
+    mc_bleu bl;
+    double sum = 0;
+    long count_all = 0;
+    int ref[1024];
+    mc_bleu_init(&bl);
+    for (int i = 0; i < t->va.n; i += (int)t->o.batch) {
+        int rows[4096], B = t->va.n - i < t->o.batch ? t->va.n - i : (int)t->o.batch, count;
+        for (int b = 0; b < B; b++)
+            rows[b] = i + b;
+        sum += batch_loss(t, &t->va, rows, B, 0, 0, &count) * count;
+        count_all += count;
+        for (int b = 0; b < B; b++) {
+            const int *words;
+            float lp;
+            int n = mc_search_run(s, t->grid + (size_t)b * t->G * t->C, &words, &lp, NULL);
+            int nr = mc_vocab_encode(&t->m.vocab, t->va.caption[i + b], ref, 1024);
+            mc_bleu_add(&bl, words, n, ref, nr < 1024 ? nr : 1024);
+        }
+    }
+    *loss = count_all ? sum / count_all : 0;
+    *bleu = mc_bleu_score(&bl);
+    mc_search_free(s);
+}
+
+static cJSON *train_state(const trainer *t)
+{
+    cJSON *o = cJSON_CreateObject(), *meta = cJSON_CreateObject();
+    char *s;
+    cJSON_AddNumberToObject(o, "epoch", t->epoch);
+    cJSON_AddNumberToObject(o, "batch_pos", t->batch_pos);
+    cJSON_AddNumberToObject(o, "step", (double)t->step);
+    cJSON_AddNumberToObject(o, "samples", t->tr.n);
+#define NUM(f) cJSON_AddNumberToObject(o, #f, (double)t->o.f);
+    NUM(epochs) NUM(batch) NUM(seed) NUM(warmup) NUM(max_len) NUM(lr) NUM(smoothing) NUM(clip)
+    NUM(wd)
+#undef NUM
+    cJSON_AddStringToObject(o, "caption_field", t->o.field);
+    s = cJSON_PrintUnformatted(o);
+    cJSON_AddStringToObject(meta, "train_state", s);
+    free(s);
+    cJSON_Delete(o);
+    return meta;
+}
+
+/* With a jointly trained encoder, features for this model come from its
+ * current weights: record their hash. */
+static void update_encoder_hash(trainer *t)
+{
+    if (t->m.enc)
+        snprintf(t->m.encoder_hash, sizeof t->m.encoder_hash, "%s", mc_encoder_hash(t->m.enc));
+}
+
+static int save_checkpoint(trainer *t)
+{
+    update_encoder_hash(t);
+    cJSON *meta = train_state(t);
+    int rc = mc_capmodel_save(&t->m, t->o.ckpt, 1, meta);
+    cJSON_Delete(meta);
+    return rc ? MC_EXIT_IO : 0;
+}
+
+/* Restore the position and the training options from a checkpoint. */
+static int restore(trainer *t, const mc_st_file *f)
+{
+    const char *s = mc_st_meta(f, "train_state");
+    cJSON *o = s ? cJSON_Parse(s) : NULL, *x;
+    char err[300];
+    int ok = cJSON_IsObject(o);
+#define GET(f, dst)                                                                                \
+    if (ok && cJSON_IsNumber(x = cJSON_GetObjectItemCaseSensitive(o, #f)))                         \
+        dst = x->valuedouble;                                                                      \
+    else                                                                                           \
+        ok = 0;
+    double v = 0;
+    GET(epoch, v) t->epoch = (int)v;
+    GET(batch_pos, v) t->batch_pos = (int)v;
+    GET(step, v) t->step = (long)v;
+    GET(samples, v)
+    if (ok && (int)v != t->tr.n) {
+        mc_err("%s: checkpoint was trained on %d samples, %s has %d", t->o.resume, (int)v,
+               t->o.train, t->tr.n);
+        cJSON_Delete(o);
+        return MC_EXIT_INPUT;
+    }
+    GET(epochs, v) t->o.epochs = (long)v;
+    GET(batch, v) t->o.batch = (long)v;
+    GET(seed, v) t->o.seed = (long)v;
+    GET(warmup, v) t->o.warmup = (long)v;
+    GET(max_len, v) t->o.max_len = (long)v;
+    GET(lr, t->o.lr) GET(smoothing, t->o.smoothing) GET(clip, t->o.clip) GET(wd, t->o.wd)
+#undef GET
+    cJSON_Delete(o);
+    if (!ok) {
+        mc_err("%s: not a training checkpoint (no valid 'train_state' metadata)", t->o.resume);
+        return MC_EXIT_MODEL;
+    }
+    if (mc_capmodel_load_moments(&t->m, f, err, sizeof err) != 0) {
+        mc_err("%s", err);
+        return MC_EXIT_MODEL;
+    }
+    return 0;
+}
+
+/* Build a new model: vocabulary from the training captions. */
+static int build_model(trainer *t)
+{
+    mc_wordcount *wc = mc_wordcount_new();
+    mc_vocab v;
+    mc_decoder_config cfg;
+    char err[300];
+    for (int i = 0; i < t->tr.n; i++)
+        mc_wordcount_add(wc, t->tr.caption[i]);
+    mc_vocab_build(&v, wc, (int)t->o.min_freq, (int)t->o.max_vocab);
+    mc_wordcount_free(wc);
+    mc_decoder_config_default(&cfg);
+    cfg.grid = t->G;
+    cfg.channels = t->C;
+    cfg.max_len = (int)t->o.max_len + 1;
+    cfg.embed = (int)t->o.embed;
+    cfg.hidden = (int)t->o.hidden;
+    cfg.attention = (int)t->o.attn;
+    cfg.layers = (int)t->o.layers;
+    cfg.heads = (int)t->o.heads;
+    cfg.dropout = (float)t->o.dropout;
+    cfg.alpha_c = (float)t->o.alpha_c;
+    {
+        /* mc_capmodel_new starts a fresh model: keep the grid and encoder */
+        mc_encoder *enc = t->m.enc;
+        char earch[sizeof t->m.encoder_arch];
+        int gh = t->m.gh, gw = t->m.gw;
+        memcpy(earch, t->m.encoder_arch, sizeof earch);
+        if (mc_capmodel_new(&t->m, t->o.arch ? t->o.arch : "sat-lstm", &cfg, &v, err, sizeof err) != 0) {
+            mc_vocab_free(&v);
+            if (enc)
+                mc_encoder_free(enc);
+            mc_usage_error("%s", err);
+        }
+        t->m.enc = enc;
+        t->m.gh = gh;
+        t->m.gw = gw;
+        memcpy(t->m.encoder_arch, earch, sizeof earch);
+    }
+    t->m.dec.arch->init(t->m.dec.impl, (uint64_t)t->o.seed);
+    return 0;
+}
+
+/* Set up the encoder (--train-encoder) and the grid size G x C. */
+static int setup_encoder(trainer *t)
+{
+    const dataset *d = &t->tr;
+    if (!d->images) {
+        t->G = d->dims[0];
+        t->C = d->dims[1];
+        t->m.gh = d->gh;
+        t->m.gw = d->gw;
+        return 0;
+    }
+    if (!t->m.enc) {
+        t->m.enc = mc_encoder_new("cnn-small", d->dims[0]);
+        if (!t->m.enc) {
+            mc_err_at(t->o.train, 1, "image frames have %d channels; cnn-small takes 1 to 4", d->dims[0]);
+            return MC_EXIT_INPUT;
+        }
+        mc_encoder_init_random(t->m.enc, (uint64_t)t->o.seed + 17);
+    }
+    mc_encoder_grid(t->m.enc, d->dims[1], d->dims[2], &t->m.gh, &t->m.gw);
+    t->G = t->m.gh * t->m.gw;
+    t->C = mc_encoder_channels(t->m.enc);
+    snprintf(t->m.encoder_arch, sizeof t->m.encoder_arch, "%s", mc_encoder_arch(t->m.enc));
+    return 0;
+}
+
+static void progress(const trainer *t, long step_in_epoch, double loss, double secs, long samples)
+{
+    int width = 30, fill = (int)(width * step_in_epoch / (t->steps_per_epoch ? t->steps_per_epoch : 1));
+    fprintf(stderr, "\repoch %d/%ld [%.*s%*s] step %ld/%ld loss %.4f %.1f samples/s ", t->epoch + 1,
+            t->o.epochs, fill, "##############################", width - fill, "", t->step,
+            t->total_steps, loss, secs > 0 ? samples / secs : 0.0);
+}
+
+/* Train from the current position to the end (or a stop). */
+static int train(trainer *t, FILE *logf)
+{
+    int tty = isatty(2), rows[4096];
+    for (; t->epoch < t->o.epochs; t->epoch++, t->batch_pos = 0) {
+        double t0 = mc_now(), loss_sum = 0;
+        long nb = 0, samples = 0;
+        epoch_order(t, t->epoch);
+        while (t->batch_pos < t->tr.n) {
+            int B = t->tr.n - t->batch_pos < t->o.batch ? t->tr.n - t->batch_pos : (int)t->o.batch, count;
+            double loss;
+            memcpy(rows, t->order + t->batch_pos, (size_t)B * sizeof(int));
+            mc_params_zero_grad(&t->m.dparams);
+            if (t->m.enc)
+                mc_params_zero_grad(mc_encoder_params(t->m.enc));
+            loss = batch_loss(t, &t->tr, rows, B, 1, (uint64_t)t->o.seed * 0x9E3779B1u + (uint64_t)t->step, &count);
+            optimizer_step(t, lr_at(t, t->step));
+            t->step++;
+            t->batch_pos += B;
+            loss_sum += loss;
+            nb++;
+            samples += B;
+            if (tty)
+                progress(t, t->batch_pos / t->o.batch, loss_sum / nb, mc_now() - t0, samples);
+            if (stop_signal || (t->o.stop_after && t->step >= t->o.stop_after)) {
+                int rc = save_checkpoint(t);
+                if (tty)
+                    fputc('\n', stderr);
+                if (rc == 0)
+                    mc_err("%s at step %ld: checkpoint written to %s", stop_signal ? "interrupted" : "stopped",
+                           t->step, t->o.ckpt);
+                return rc ? rc : stop_signal ? 128 + stop_signal : -1;
+            }
+        }
+        double secs = mc_now() - t0, vloss = 0, bleu = 0;
+        if (t->o.val)
+            validate(t, &vloss, &bleu);
+        if (tty)
+            fputc('\n', stderr);
+        fprintf(stderr, "epoch %d/%ld step %ld loss %.4f", t->epoch + 1, t->o.epochs, t->step,
+                nb ? loss_sum / nb : 0);
+        if (t->o.val)
+            fprintf(stderr, " val_loss %.4f val_bleu4 %.4f", vloss, bleu);
+        fprintf(stderr, " lr %.3g %.1f samples/s %.1f s\n", lr_at(t, t->step - 1), samples / secs, secs);
+        if (logf) {
+            fprintf(logf, "{\"epoch\":%d,\"step\":%ld,\"loss\":%.6g,\"lr\":%.6g,\"samples_per_s\":%.4g,\"seconds\":%.4g",
+                    t->epoch + 1, t->step, nb ? loss_sum / nb : 0, lr_at(t, t->step - 1), samples / secs, secs);
+            if (t->o.val)
+                fprintf(logf, ",\"val_loss\":%.6g,\"val_bleu4\":%.6g", vloss, bleu);
+            fprintf(logf, "}\n");
+            if (fflush(logf) != 0) {
+                mc_err("%s: cannot write the log", t->o.log);
+                return MC_EXIT_IO;
+            }
+        }
+        t->epoch++, t->batch_pos = 0; /* the checkpoint continues at the next epoch */
+        if (save_checkpoint(t) != 0)
+            return MC_EXIT_IO;
+        t->epoch--;
+    }
+    return 0;
+}
+
+static int run(trainer *t)
+{
+    char err[600];
+    mc_st_file f;
+    FILE *logf = NULL;
+    int rc;
+    size_t B, gc;
+    if ((rc = dataset_load(&t->tr, t->o.train, t->o.field, t->o.train_encoder)) != 0)
+        return rc;
+    if (t->o.val && (rc = dataset_load(&t->va, t->o.val, t->o.field, t->o.train_encoder)) != 0)
+        return rc;
+    if (t->o.resume) {
+        const char *arch;
+        if ((rc = mc_capmodel_load(&t->m, t->o.resume, &f, err, sizeof err)) != 0) {
+            mc_err("%s", err);
+            return rc;
+        }
+        arch = t->m.dec.arch->name;
+        if (t->o.arch && strcmp(t->o.arch, arch) != 0) {
+            mc_err("%s: checkpoint holds a %s decoder, --arch asks for %s", t->o.resume, arch, t->o.arch);
+            mc_st_close(&f);
+            return MC_EXIT_MODEL;
+        }
+        if (!!t->m.enc != t->o.train_encoder) {
+            mc_err("%s: checkpoint %s an encoder; %s --train-encoder", t->o.resume,
+                   t->m.enc ? "holds" : "holds no", t->m.enc ? "resume with" : "resume without");
+            mc_st_close(&f);
+            return MC_EXIT_USAGE;
+        }
+        rc = restore(t, &f);
+        mc_st_close(&f);
+        if (rc)
+            return rc;
+        t->o.max_len = t->m.dec.cfg.max_len - 1;
+    }
+    if ((rc = setup_encoder(t)) != 0)
+        return rc;
+    if (t->o.resume) {
+        if (t->G != t->m.dec.cfg.grid || t->C != t->m.dec.cfg.channels) {
+            mc_err("%s: checkpoint expects a %d x %d grid, %s has %d x %d", t->o.resume,
+                   t->m.dec.cfg.grid, t->m.dec.cfg.channels, t->o.train, t->G, t->C);
+            return MC_EXIT_MODEL;
+        }
+    } else {
+        build_model(t);
+        if (!t->m.enc) {
+            snprintf(t->m.encoder_arch, sizeof t->m.encoder_arch, "%s", t->tr.encoder);
+            snprintf(t->m.encoder_hash, sizeof t->m.encoder_hash, "%s", t->tr.encoder_hash);
+            if (t->tr.encoder_config[0])
+                t->m.encoder_config = mc_strdup(t->tr.encoder_config);
+        }
+    }
+    if (t->va.n && memcmp(t->va.dims, t->tr.dims, sizeof t->va.dims) != 0) {
+        mc_err("%s: validation frames differ in shape from the training frames", t->o.val);
+        return MC_EXIT_INPUT;
+    }
+    t->V = t->m.vocab.n;
+    t->T1 = (int)t->o.max_len + 1;
+    t->steps_per_epoch = (t->tr.n + t->o.batch - 1) / t->o.batch;
+    t->total_steps = t->steps_per_epoch * t->o.epochs;
+    if (t->o.warmup < 0)
+        t->o.warmup = t->total_steps / 20;
+    if (!t->o.ckpt) {
+        size_t n = strlen(t->o.out) + 6;
+        char *p = mc_malloc(n);
+        snprintf(p, n, "%s.ckpt", t->o.out);
+        t->o.ckpt = p;
+    }
+    B = (size_t)t->o.batch;
+    gc = (size_t)t->G * t->C;
+    t->order = mc_malloc((size_t)t->tr.n * sizeof(int));
+    t->tok = mc_malloc(B * t->T1 * sizeof(int));
+    t->tgt = mc_malloc(B * t->T1 * sizeof(int));
+    t->grid = mc_malloc(B * gc * sizeof(float));
+    t->dgrid = mc_malloc(B * gc * sizeof(float));
+    t->x = t->tr.images ? mc_malloc(B * t->tr.item_bytes / mc_dtype_size(t->tr.dtype) * sizeof(float)) : NULL;
+    t->logits = mc_malloc(B * t->T1 * t->V * sizeof(float));
+    t->dlogits = mc_malloc(B * t->T1 * t->V * sizeof(float));
+    if (t->o.log && !(logf = fopen(t->o.log, "a"))) {
+        mc_err("%s: cannot open the log for writing", t->o.log);
+        return MC_EXIT_IO;
+    }
+    rc = train(t, logf);
+    if (logf && fclose(logf) != 0 && rc == 0) {
+        mc_err("%s: cannot write the log", t->o.log);
+        rc = MC_EXIT_IO;
+    }
+    if (rc == -1)
+        return 0;
+    update_encoder_hash(t);
+    if (rc == 0 && mc_capmodel_save(&t->m, t->o.out, 0, NULL) != 0)
+        rc = MC_EXIT_IO;
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    static trainer t;
+    struct sigaction sa;
+    int status;
+    mc_set_prog(argv[0]);
+    parse_args(argc, argv, &t.o);
+    mc_blas_setup(argv, (int)t.o.threads);
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    status = run(&t);
+    free(t.order);
+    free(t.tok);
+    free(t.tgt);
+    free(t.grid);
+    free(t.dgrid);
+    free(t.x);
+    free(t.logits);
+    free(t.dlogits);
+    mc_capmodel_free(&t.m);
+    dataset_free(&t.tr);
+    dataset_free(&t.va);
+    return status ? status : mc_close_stdout();
+}

@@ -359,8 +359,12 @@ int mc_cindex_writer_add(mc_cindex_writer *w, const float *v, size_t dim, const 
     size_t n;
     if (w->dim == 0)
         w->dim = dim;
-    if (!w->vec)
+    if (!w->vec) { /* a chunk's vectors stay under MC_CINDEX_CHUNK_BYTES */
+        size_t fit = MC_CINDEX_CHUNK_BYTES / (w->dim * sizeof *w->vec);
+        if (w->chunk_rows > fit)
+            w->chunk_rows = fit > 0 ? fit : 1;
         w->vec = mc_malloc(w->chunk_rows * w->dim * sizeof *w->vec);
+    }
     line = cJSON_PrintUnformatted(rec);
     if (!line)
         mc_die(MC_EXIT_INTERNAL, "out of memory printing a record");

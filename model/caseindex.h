@@ -19,7 +19,8 @@
 #include "util.h"
 
 #define MC_CINDEX_VERSION 1
-#define MC_CINDEX_CHUNK_ROWS 16384 /* rows per chunk the writer buffers */
+#define MC_CINDEX_CHUNK_ROWS 16384 /* rows per chunk the writer buffers, */
+#define MC_CINDEX_CHUNK_BYTES ((size_t)256 << 20) /* fewer if over 256 MiB */
 
 typedef struct {
     const float *vec;  /* (rows, dim) in the mapped file */

@@ -564,8 +564,8 @@ static int run(trainer *t)
             return MC_EXIT_MODEL;
         }
         if (!!t->m.enc != t->o.train_encoder) {
-            mc_err("%s: checkpoint %s an encoder; %s --train-encoder", t->o.resume,
-                   t->m.enc ? "holds" : "holds no", t->m.enc ? "resume with" : "resume without");
+            mc_err("%s: checkpoint %s; resume %s --train-encoder", t->o.resume,
+                   t->m.enc ? "holds an encoder" : "holds no encoder", t->m.enc ? "with" : "without");
             mc_st_close(&f);
             return MC_EXIT_USAGE;
         }

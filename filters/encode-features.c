@@ -172,7 +172,7 @@ static mc_encoder *load_encoder(const options *o, int in_ch)
                "%s: cannot build encoder '%s' for %d-channel frames", path, arch, in_ch);
     rc = mc_encoder_load(e, &f, prefix, err, sizeof err);
     if (rc) {
-        mc_err("%s", err);
+        mc_err("%s%s", err, file_arch || o->arch ? "" : " (a file without medcap metadata needs --arch)");
         exit(rc);
     }
     mc_st_close(&f);
@@ -188,11 +188,12 @@ typedef struct {
     char **meta;  /* each image's record (JSON text) */
     long *frame;  /* each image's frame number, for messages */
     float *grid;  /* (cap, G, Cout) */
+    double flops; /* convolution FLOPs of all images encoded so far */
 } batch;
 
 /* Write the record meta plus the feature keys, and the tensor, as a frame. */
-static int write_feature(mc_encoder *e, const char *meta, const char *feature, const float *data,
-                         int ndim, const uint32_t *dims, int gh, int gw)
+static int write_feature(const mc_encoder *e, const char *hash, const char *meta, const char *feature,
+                         const float *data, int ndim, const uint32_t *dims, int gh, int gw)
 {
     cJSON *rec = cJSON_Parse(meta), *g = cJSON_CreateArray();
     char *text;
@@ -202,7 +203,7 @@ static int write_feature(mc_encoder *e, const char *meta, const char *feature, c
     cJSON_DeleteItemFromObjectCaseSensitive(rec, "grid");
     cJSON_DeleteItemFromObjectCaseSensitive(rec, "feature");
     cJSON_AddStringToObject(rec, "encoder", mc_encoder_arch(e));
-    cJSON_AddStringToObject(rec, "encoder_hash", mc_encoder_hash(e));
+    cJSON_AddStringToObject(rec, "encoder_hash", hash);
     cJSON_AddItemToArray(g, cJSON_CreateNumber(gh));
     cJSON_AddItemToArray(g, cJSON_CreateNumber(gw));
     cJSON_AddItemToObject(rec, "grid", g);
@@ -220,6 +221,7 @@ static int write_feature(mc_encoder *e, const char *meta, const char *feature, c
  * returns 0 or MC_EXIT_IO. */
 static int flush(mc_encoder *e, batch *b, int output, float *pooled)
 {
+    char hash[9];
     int gh, gw, C;
     size_t G;
     if (b->n == 0)
@@ -227,12 +229,14 @@ static int flush(mc_encoder *e, batch *b, int output, float *pooled)
     C = mc_encoder_channels(e);
     mc_encoder_grid(e, b->H, b->W, &gh, &gw);
     G = (size_t)gh * gw;
+    snprintf(hash, sizeof hash, "%s", mc_encoder_hash(e));
     mc_encoder_forward(e, b->grid, b->x, b->n, b->H, b->W, 0);
+    b->flops += 2.0 * b->n * mc_encoder_macs(e, b->H, b->W);
     for (int i = 0; i < b->n; i++) {
         const float *g = b->grid + (size_t)i * G * C;
         if (output & OUT_GRID) {
             uint32_t dims[2] = {(uint32_t)G, (uint32_t)C};
-            if (write_feature(e, b->meta[i], "grid", g, 2, dims, gh, gw) != 0)
+            if (write_feature(e, hash, b->meta[i], "grid", g, 2, dims, gh, gw) != 0)
                 return MC_EXIT_IO;
         }
         if (output & OUT_POOLED) {
@@ -243,7 +247,7 @@ static int flush(mc_encoder *e, batch *b, int output, float *pooled)
                     s += g[p * C + c];
                 pooled[c] = (float)(s / (double)G);
             }
-            if (write_feature(e, b->meta[i], "pooled", pooled, 1, dims, gh, gw) != 0)
+            if (write_feature(e, hash, b->meta[i], "pooled", pooled, 1, dims, gh, gw) != 0)
                 return MC_EXIT_IO;
         }
         free(b->meta[i]);
@@ -295,7 +299,7 @@ static int check_image(const mc_frame *fr, const char *name, long k, int *C, int
 }
 
 /* Encode every frame of the input; returns an exit status. */
-static int run(const options *o, mc_encoder **ep, long *images)
+static int run(const options *o, mc_encoder **ep, long *images, double *flops)
 {
     FILE *in = mc_open_in(o->input);
     const char *name = o->input;
@@ -352,6 +356,7 @@ static int run(const options *o, mc_encoder **ep, long *images)
     }
     if (status == MC_EXIT_IO && !ferror(in))
         mc_err("error writing standard output");
+    *flops = b.flops;
     for (int i = 0; i < b.n; i++)
         free(b.meta[i]);
     free(b.meta);
@@ -369,17 +374,18 @@ int main(int argc, char **argv)
     options o;
     mc_encoder *e = NULL;
     long images = 0;
-    double t0;
+    double t0, flops = 0.0;
     int status;
     mc_set_prog(argv[0]);
     mc_blas_setup(argv, 0);
     parse_args(argc, argv, &o);
     mc_blas_setup(argv, (int)o.threads);
     t0 = mc_now();
-    status = run(&o, &e, &images);
+    status = run(&o, &e, &images, &flops);
     if (o.verbose && status == 0) {
         double dt = mc_now() - t0;
-        mc_err("%ld images in %.3f s (%.1f images/s)", images, dt, dt > 0 ? images / dt : 0.0);
+        mc_err("%ld images in %.3f s (%.1f images/s, %.1f convolution GFLOP/s overall)", images, dt,
+               dt > 0 ? images / dt : 0.0, dt > 0 ? 1e-9 * flops / dt : 0.0);
     }
     mc_encoder_free(e);
     return status ? status : mc_close_stdout();

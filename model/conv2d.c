@@ -22,6 +22,19 @@ size_t mc_conv_scratch(const mc_conv_shape *s, int B, int H, int W)
     return (size_t)(s->ci / s->groups) * s->kh * s->kw * (size_t)B * ho * wo;
 }
 
+/* The output columns [*lo, *hi) whose input column ox*stride - pad + j is
+ * inside 0..W-1. */
+static void valid_cols(int Wo, int W, int stride, int pad, int j, int *lo, int *hi)
+{
+    int a = pad - j, b = W - 1 + pad - j; /* need a <= ox*stride <= b */
+    *lo = a <= 0 ? 0 : (a + stride - 1) / stride;
+    *hi = b < 0 ? 0 : b / stride + 1;
+    if (*hi > Wo)
+        *hi = Wo;
+    if (*lo > *hi)
+        *lo = *hi;
+}
+
 /* col (C*KH*KW, B*Ho*Wo) from in (C, B, H, W) for C channels. */
 static void im2col(float *col, const float *in, int C, const mc_conv_shape *s, int B, int H, int W,
                    int Ho, int Wo)
@@ -31,19 +44,28 @@ static void im2col(float *col, const float *in, int C, const mc_conv_shape *s, i
         for (int i = 0; i < s->kh; i++)
             for (int j = 0; j < s->kw; j++) {
                 float *row = col + ((size_t)(c * s->kh + i) * s->kw + j) * n;
+                int lo, hi;
+                valid_cols(Wo, W, s->stride, s->pad, j, &lo, &hi);
                 for (int b = 0; b < B; b++) {
                     const float *src = in + ((size_t)c * B + b) * plane;
                     for (int oy = 0; oy < Ho; oy++) {
                         int y = oy * s->stride - s->pad + i;
                         float *dst = row + ((size_t)b * Ho + oy) * Wo;
+                        long base;
                         if (y < 0 || y >= H) {
                             memset(dst, 0, (size_t)Wo * sizeof *dst);
                             continue;
                         }
-                        for (int ox = 0; ox < Wo; ox++) {
-                            int x = ox * s->stride - s->pad + j;
-                            dst[ox] = (x >= 0 && x < W) ? src[(size_t)y * W + x] : 0.0f;
-                        }
+                        base = (long)y * W - s->pad + j; /* input index of ox = 0 */
+                        for (int ox = 0; ox < lo; ox++)
+                            dst[ox] = 0.0f;
+                        if (s->stride == 1)
+                            memcpy(dst + lo, src + base + lo, (size_t)(hi - lo) * sizeof *dst);
+                        else
+                            for (int ox = lo; ox < hi; ox++)
+                                dst[ox] = src[base + (long)ox * s->stride];
+                        for (int ox = hi; ox < Wo; ox++)
+                            dst[ox] = 0.0f;
                     }
                 }
             }

@@ -16,6 +16,7 @@
 #include "strtab.h"
 #include "util.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,12 +163,18 @@ static int add_frame(run_state *st, const mc_frame *fr, const char *name, long n
 /* Add every frame of one input.  Returns 0, or the exit status. */
 static int index_file(run_state *st, const char *path)
 {
-    FILE *f = mc_open_in(path);
-    const char *name = strcmp(path, "-") == 0 ? "-" : path;
+    /* not mc_open_in, which would exit and leave the temporary index behind */
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+    const char *name = path;
     mc_frame fr = {0};
     char err[300];
     long no = 0;
-    int rc = 0, kind = mc_input_kind(f);
+    int rc = 0, kind;
+    if (!f) {
+        mc_err("%s: cannot open: %s", path, strerror(errno));
+        return MC_EXIT_IO;
+    }
+    kind = mc_input_kind(f);
     if (kind == MC_INPUT_JSON) {
         mc_err_at(name, 1, "expected feature frames, got text (NDJSON?); run medcap-encode-features first");
         rc = MC_EXIT_INPUT;

@@ -84,7 +84,7 @@ static int parse_frame(const mc_cindex *ix, size_t *off, size_t no, view *v,
     payload = (size_t)get_u64(h + 40);
     if (mc_mul_overflow(count, mc_dtype_size(v->dtype), &count) != 0 || count != payload)
         FAIL("payload of %zu bytes does not match the shape", payload);
-    meta_end = MC_FRAME_HEADER + round64(MC_FRAME_HEADER + meta_len) - MC_FRAME_HEADER;
+    meta_end = round64(MC_FRAME_HEADER + meta_len); /* header + padded metadata */
     if (meta_len > MC_FRAME_MAX_META || meta_end > left || round64(payload) > left - meta_end)
         FAIL("truncated frame (%zu bytes left in the file)", left);
     if (crc(h + MC_FRAME_HEADER, meta_len) != get_u32(h + 48))

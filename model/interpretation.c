@@ -46,7 +46,7 @@ static int ends_sentence(const char *s)
     return n > 0 && strchr(".!?", s[n - 1]) != NULL;
 }
 
-/* Append neighbour i (1-based) of similarity sim. */
+/* Append neighbour nb, number i (1-based). */
 static void add_neighbor(text *t, size_t i, const cJSON *nb, const char *kb_name)
 {
     const cJSON *kn = cJSON_GetObjectItemCaseSensitive(nb, "knowledge");
@@ -80,12 +80,14 @@ char *interpretation_compose(const char *generated, const cJSON *neighbors, size
 {
     text t = {0};
     size_t count = (size_t)cJSON_GetArraySize(neighbors);
-    add(&t, "Generated caption: %s%s Similar cases:", generated, ends_sentence(generated) ? "" : ".");
+    add(&t, "Generated caption: %s%s", generated, ends_sentence(generated) ? "" : ".");
     if (n > count)
         n = count;
+    if (count == 0)
+        add(&t, " Similar cases: none found.");
+    else if (n > 0)
+        add(&t, " Similar cases:");
     for (size_t i = 0; i < n; i++)
         add_neighbor(&t, i + 1, cJSON_GetArrayItem(neighbors, (int)i), kb_name);
-    if (n == 0)
-        add(&t, " none found.");
     return t.s;
 }

@@ -12,7 +12,8 @@
  * wrote) and the first n entries of neighbors (medcap-retrieve's array:
  * similarity, id, case_id, caption, knowledge).  A neighbour with knowledge
  * is quoted as "(quoted from KB_NAME case ID)", one without as "(quoted
- * from indexed image ID)". */
+ * from indexed image ID)".  n 0 gives the caption alone; an empty
+ * neighbors array, "Similar cases: none found." */
 char *interpretation_compose(const char *generated, const cJSON *neighbors, size_t n,
                              const char *kb_name);
 

@@ -182,3 +182,11 @@ neighbour_ids() { jq -r '[.neighbors[].id] | join(" ")'; }
     assert_line --index 1 "map 1"
     assert_line --index 2 "far 0"
 }
+
+@test "medcap-index: a missing input file is an I/O error and leaves no file behind" {
+    run -3 --separate-stderr medcap-index -o ix.idx ix.frames nothere.frames
+    assert_output ""
+    [[ "$stderr" == *"medcap-index: nothere.frames: cannot open: No such file or directory"* ]]
+    [ ! -e ix.idx ]
+    [ "$(ls | grep -c '\.tmp\.')" -eq 0 ]
+}

@@ -222,3 +222,14 @@ medpix_index() {
     run -0 bash -c "medcap-retrieve -i mp.idx -k 2 --kb /work/shared/data/medpix2/data_train.jsonl mq.frames | jq -r '.neighbors[1].knowledge.diagnosis'"
     assert_output "Pancreatic Divisum"
 }
+
+@test "medcap-retrieve: --kb-top 0 gives the caption alone; an empty index answer says none found" {
+    medpix_index
+    run -0 bash -c "medcap-retrieve -i mp.idx -k 2 --kb-top 0 mq.frames | jq -r .interpretation"
+    assert_output "Generated caption: A large mass in the pineal region."
+    "$FRAMES" list '[{"id":"only","case_id":"C","vec":[1,0]}]' > only.frames
+    medcap-index -o only.idx only.frames
+    "$FRAMES" list '[{"id":"q","case_id":"C","caption":"Same case.","vec":[1,0]}]' > same.frames
+    run -0 bash -c "medcap-retrieve -i only.idx --exclude-same-case same.frames | jq -c '[.neighbors, .interpretation]'"
+    assert_output '[[],"Generated caption: Same case. Similar cases: none found."]'
+}

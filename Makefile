@@ -42,7 +42,7 @@ PROG_NAMES := $(filter-out medcap,$(patsubst filters/%.c,%,$(wildcard filters/*.
 PROGS := $(BIN)/medcap $(addprefix $(BIN)/medcap-,$(PROG_NAMES))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNITS := $(patsubst tests/unit/%.c,$(BIN)/test/%,$(UNIT_SRC))
-DEBS = libvips-dev libopenblas-dev libcjson-dev zlib1g-dev pkg-config bats bats-assert bats-support
+DEBS = jq libvips-dev libopenblas-dev libcjson-dev zlib1g-dev pkg-config bats bats-assert bats-support
 DEPS_STAMP := .deps-ok
 
 .PHONY: all check unit bats install deps demo clean bench

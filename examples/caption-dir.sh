@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# caption-dir.sh - the nightly job: caption the images in DIR that have no
+# caption yet and append their records to DIR/captions.ndjson.
+#
+#   examples/caption-dir.sh DIR
+#
+# Safe to run from cron:
+#   - a lock (flock on DIR/.captions.lock) makes a second run that starts while
+#     one is still going exit at once (status 0, nothing done);
+#   - an image whose id (file name without extension) is already in
+#     captions.ndjson is not captioned again;
+#   - new captions are written to a temporary file and joined to
+#     captions.ndjson by an atomic rename, so a run killed half-way loses
+#     nothing already there and leaves no partial line; the next run redoes
+#     the unfinished images.
+# Images: .png .jpg .jpeg .tif .tiff .pgm .ppm .webp directly in DIR.
+#
+# Crontab line (every night at 02:30, log kept beside the captions):
+#   30 2 * * * /usr/local/share/medcap/examples/caption-dir.sh /data/studies/new >>/data/studies/new/captions.log 2>&1
+#
+# Environment: MEDCAP_BIN (programs folder), MEDCAP_MODEL (model file, default
+# the shipped one), SIZE (image side the model was trained at, default 128).
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+export PATH="${MEDCAP_BIN:-$here/../bin}:$PATH"
+dir=${1:?usage: caption-dir.sh DIR}
+[ -d "$dir" ] || { echo "caption-dir.sh: $dir: not a directory" >&2; exit 2; }
+model_args=()
+[ -n "${MEDCAP_MODEL:-}" ] && model_args=(--model "$MEDCAP_MODEL")
+out=$dir/captions.ndjson
+
+exec 9> "$dir/.captions.lock"
+if ! flock -n 9; then
+    echo "caption-dir.sh: another run holds $dir/.captions.lock; nothing to do" >&2
+    exit 0
+fi
+
+tmp=$(mktemp "$dir/.captions.XXXXXX")
+trap 'rm -f "$tmp" "$tmp.new" "$tmp.list"' EXIT
+
+# Ids already captioned, then the images not among them.
+touch "$out"
+jq -r '.id' "$out" | sort -u > "$tmp.list"
+find "$dir" -maxdepth 1 -type f \( -iname '*.png' -o -iname '*.jpg' -o -iname '*.jpeg' \
+        -o -iname '*.tif' -o -iname '*.tiff' -o -iname '*.pgm' -o -iname '*.ppm' -o -iname '*.webp' \) \
+        -printf '%f\n' | sort \
+    | awk -v done="$tmp.list" 'BEGIN { while ((getline id < done) > 0) seen[id] = 1 }
+          { id = $0; sub(/\.[^.]*$/, "", id); if (!(id in seen)) print }' > "$tmp.new"
+n=$(wc -l < "$tmp.new")
+if [ "$n" -eq 0 ]; then
+    echo "caption-dir.sh: no new images in $dir" >&2
+    exit 0
+fi
+
+# Caption them; a bad image is skipped and reported (exit 5 from img-resize),
+# the others are still captioned.
+set +e
+medcap img-resize --keep-going --root "$dir" --size "${SIZE:-128}" < "$tmp.new" \
+    | medcap encode-features "${model_args[@]}" \
+    | medcap decode-caption "${model_args[@]}" --beam 3 > "$tmp"
+status=("${PIPESTATUS[@]}")
+set -e
+for s in "${status[@]}"; do
+    if [ "$s" -ne 0 ] && [ "$s" -ne 5 ]; then
+        echo "caption-dir.sh: captioning failed (statuses ${status[*]}); $out unchanged" >&2
+        exit 1
+    fi
+done
+cat "$out" "$tmp" > "$tmp.new"
+mv "$tmp.new" "$out"
+echo "caption-dir.sh: captioned $(wc -l < "$tmp") of $n new images in $dir" >&2
+[ "${status[0]}" -eq 0 ] || exit 5

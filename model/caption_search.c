@@ -128,7 +128,7 @@ int mc_search_run(mc_search *s, const float *grid, const int **words, float *log
                   const float **att)
 {
     const mc_decoder_arch *a = s->d->arch;
-    int K = s->K, V = s->V, G = s->G, L = s->L, N = 1, finished = 0;
+    int K = s->K, V = s->V, G = s->G, L = s->L, N = 1;
     a->start(s->d->impl, s->ctx, s->states, grid);
     s->feed[0] = MC_TOK_BOS;
     s->score[0] = 0.0f;
@@ -154,8 +154,6 @@ int mc_search_run(mc_search *s, const float *grid, const int **words, float *log
             cand c = s->cands[i];
             if (c.tok == MC_TOK_EOS) {
                 finish(s, s->toks + (long)c.from * L, s->hatt + (long)c.from * L * G, len, c.score);
-                if (++finished >= K)
-                    break;
                 continue;
             }
             memcpy(s->ntoks + (long)n2 * L, s->toks + (long)c.from * L, (size_t)len * sizeof(int));
@@ -169,10 +167,16 @@ int mc_search_run(mc_search *s, const float *grid, const int **words, float *log
             s->score[n2] = c.score;
             n2++;
         }
-        if (finished >= K || (K == 1 && s->best_n >= 0))
-            N = 0;
-        else
-            N = n2;
+        /* stop when no live hypothesis ranks above the best finished one
+         * (exact for length_penalty 0: scores only fall as words are added) */
+        N = n2;
+        if (s->best_n >= 0) {
+            int better = 0;
+            for (int h = 0; h < n2 && !better; h++)
+                better = normalised(s, s->score[h], len + 1) > s->best_norm;
+            if (!better)
+                N = 0;
+        }
         {
             float *t = s->states;
             int *ti = s->toks;

@@ -6,8 +6,8 @@
  * Scores are sums of log-probabilities of the chosen words and the final
  * <eos> (natural log).  Beam search ranks finished captions by
  * score / length^length_penalty (0: raw sum, 1: mean per token); it keeps
- * beam hypotheses, finishing when beam captions have ended or at max_len
- * words.  <pad> and <bos> are never produced; with no_repeat_ngram n > 0,
+ * beam live hypotheses and stops when none ranks above the best finished
+ * caption, or at max_len words.  <pad> and <bos> are never produced; with no_repeat_ngram n > 0,
  * no n-gram of words appears twice in a caption.
  */
 #ifndef MEDCAP_CAPTION_SEARCH_H

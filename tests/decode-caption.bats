@@ -1,0 +1,148 @@
+#!/usr/bin/env bats
+# medcap-decode-caption: greedy and beam search, attention maps, model checks.
+load common
+
+FEAT="$DATA/medpix2-16-features.frames"
+IMGS="$DATA/medpix2-16-64px.frames"
+
+# One small model trained to reproduce the 16 captions, shared by the tests.
+setup_file() {
+    export MODEL="$BATS_FILE_TMPDIR/m.st"
+    medcap-train --min-freq 1 --hidden 64 --embed 32 --attn-dim 32 --dropout 0 \
+        --label-smoothing 0 --alpha-c 0 --epochs 100 --batch 8 --lr 1e-2 --seed 3 --threads 1 \
+        -o "$MODEL" "$FEAT" 2>/dev/null
+    export WEAK="$BATS_FILE_TMPDIR/weak.st"
+    medcap-train --min-freq 1 --hidden 16 --embed 8 --attn-dim 8 --epochs 1 --threads 1 \
+        -o "$WEAK" "$FEAT" 2>/dev/null
+}
+
+setup() {
+    cd "$BATS_TEST_TMPDIR"
+}
+
+@test "medcap-decode-caption: CLI contract" {
+    check_cli_contract medcap-decode-caption
+}
+
+@test "medcap-decode-caption: greedy captions keep the record and add caption and logprob" {
+    run -0 medcap-decode-caption -m "$MODEL" "$FEAT"
+    [ "${#lines[@]}" -eq 16 ]
+    [[ "${lines[0]}" == '{"id":"MPX1024_synpic40275",'*'"encoder":"cnn-small",'*'"caption":"ct of the chest reveals an obstructing mass and resultant lul collapse","logprob":-'* ]]
+    [[ "${lines[2]}" == *'"caption":"selected axial ct images in bone window"'* ]]
+    run -0 medcap-decode-caption --model "$MODEL" < "$FEAT"
+    [ "${#lines[@]}" -eq 16 ]
+}
+
+@test "medcap-decode-caption --beam 3 finds the trained captions too" {
+    medcap-decode-caption -m "$MODEL" "$FEAT" | sed 's/"logprob":[^,}]*//' > greedy
+    medcap-decode-caption -m "$MODEL" --beam 3 "$FEAT" | sed 's/"logprob":[^,}]*//' > beam
+    cmp greedy beam
+    run -0 medcap-decode-caption -m "$WEAK" -k 4 --length-penalty 1 "$FEAT"
+    [ "${#lines[@]}" -eq 16 ]
+}
+
+@test "medcap-decode-caption: beam search scores at least as well as greedy" {
+    g=$(medcap-decode-caption -m "$WEAK" --max-len 8 "$FEAT" | sed -n '1s/.*"logprob":\([-0-9.e]*\).*/\1/p')
+    b=$(medcap-decode-caption -m "$WEAK" --max-len 8 --beam 5 "$FEAT" | sed -n '1s/.*"logprob":\([-0-9.e]*\).*/\1/p')
+    awk -v g="$g" -v b="$b" 'BEGIN { exit !(b >= g - 1e-3) }'
+}
+
+@test "medcap-decode-caption --attention: one grid-shaped map per word, each summing to 1" {
+    run -0 medcap-decode-caption -m "$MODEL" --attention "$FEAT"
+    python3 - "${lines[2]}" <<'PY'
+import json, sys
+r = json.loads(sys.argv[1])
+words = r["caption"].split()
+att = r["attention"]
+assert len(att) == len(words), (len(att), len(words))
+for m in att:
+    assert len(m) == 2 and all(len(row) == 2 for row in m)
+    assert abs(sum(sum(row) for row in m) - 1) < 1e-3
+PY
+}
+
+@test "medcap-decode-caption --max-len and --no-repeat-ngram limit the caption" {
+    run -0 medcap-decode-caption -m "$MODEL" --max-len 3 "$FEAT"
+    [[ "${lines[0]}" == *'"caption":"ct of the",'* ]]
+    medcap-decode-caption -m "$WEAK" --max-len 20 "$FEAT" > plain
+    grep -Eq '"caption":"[^"]*\b([a-z0-9]+) \1\b' plain || grep -Eq '"caption":"[^"]*\b([a-z0-9]+)\b.*\b\1\b[^"]*"' plain
+    run -0 medcap-decode-caption -m "$WEAK" --max-len 20 --no-repeat-ngram 1 "$FEAT"
+    for l in "${lines[@]}"; do
+        cap=$(sed 's/.*"caption":"\([^"]*\)".*/\1/' <<<"$l")
+        [ "$(tr ' ' '\n' <<<"$cap" | sort | uniq -d | wc -l)" -eq 0 ]
+    done
+}
+
+@test "medcap-decode-caption skips pooled frames and streams into head quietly" {
+    medcap-encode-features --allow-random -t 1 -o both "$IMGS" > both.frames
+    run -0 medcap-decode-caption -m "$MODEL" both.frames
+    [ "${#lines[@]}" -eq 16 ]
+    run -0 --separate-stderr bash -c 'medcap-decode-caption -m "$1" both.frames | head -1' _ "$MODEL"
+    [ "${#lines[@]}" -eq 1 ]
+    [ -z "$stderr" ]
+}
+
+@test "medcap-decode-caption: features of another encoder are refused, naming both" {
+    medcap-encode-features --allow-random --seed 5 -t 1 "$IMGS" > other.frames
+    run -4 --separate-stderr medcap-decode-caption -m "$MODEL" other.frames
+    assert_output ""
+    [[ "$stderr" == *"medcap-decode-caption: other.frames:1: record 'MPX1024_synpic40275': features of encoder cnn-small (hash "*"), grid 2x2, 256 channels do not match model $MODEL: encoder cnn-small (hash "*"), grid 2x2, 256 channels"* ]]
+}
+
+@test "medcap-decode-caption: features of another grid size are refused" {
+    echo '{"id":"big","image":"'"$DATA"'/images/MPX1007_synpic46719.png"}' | medcap-img-resize -s 96 \
+        | medcap-encode-features --allow-random -t 1 > big.frames
+    run -4 --separate-stderr medcap-decode-caption -m "$MODEL" big.frames
+    [[ "$stderr" == *"grid 3x3"*"do not match model"*"grid 2x2"* ]]
+    assert_output ""
+}
+
+@test "medcap-decode-caption: bad model files (missing, truncated, not a caption model, other architecture)" {
+    run -3 --separate-stderr medcap-decode-caption -m no-such.st "$FEAT"
+    [[ "$stderr" == *"no-such.st"* ]]
+    head -c 2000 "$MODEL" > trunc.st
+    run -4 --separate-stderr medcap-decode-caption -m trunc.st "$FEAT"
+    [[ "$stderr" == *"trunc.st"* ]]
+    assert_output ""
+    run -4 --separate-stderr medcap-decode-caption -m "$FEAT" "$FEAT"
+    python3 - "$MODEL" arch.st <<'PY'
+import json, struct, sys
+b = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", b[:8])[0]
+h = json.loads(b[8:8 + n])
+h["__metadata__"]["arch"] = "transformer"
+t = json.dumps(h).encode()
+t += b" " * (-len(t) % 8)
+open(sys.argv[2], "wb").write(struct.pack("<Q", len(t)) + t + b[8 + n:])
+PY
+    run -4 --separate-stderr medcap-decode-caption -m arch.st "$FEAT"
+    [[ "$stderr" == *"arch.st"* ]]
+    assert_output ""
+}
+
+@test "medcap-decode-caption: JSON text and truncated frames are bad input" {
+    run -1 --separate-stderr medcap-decode-caption -m "$MODEL" "$DATA/medpix2-16-captions.ndjson"
+    [[ "$stderr" == *"expected feature frames, got JSON text"* ]]
+    head -c 6000 "$FEAT" > trunc.frames
+    run -1 --separate-stderr medcap-decode-caption -m "$MODEL" trunc.frames
+    [[ "$stderr" == *"trunc.frames:2: truncated frame"* ]]
+    [ "${#lines[@]}" -eq 0 ] || [[ "${lines[0]}" == '{"id":'* ]]
+    run -1 --separate-stderr medcap-decode-caption -m "$MODEL" "$IMGS"
+    [[ "$stderr" == *"expected an F32 grid feature frame [G,C], got u8 with 3 dimensions"* ]]
+}
+
+@test "medcap-decode-caption: usage errors" {
+    run -2 --separate-stderr medcap-decode-caption --beam 0 "$FEAT"
+    [[ "$stderr" == *"--beam '0'"* ]]
+    run -2 --separate-stderr medcap-decode-caption --length-penalty -1 "$FEAT"
+    run -2 --separate-stderr medcap-decode-caption a b
+    [[ "$stderr" == *"more than one input file"* ]]
+    assert_output ""
+}
+
+@test "medcap-decode-caption --threads and --version name the BLAS core" {
+    run -0 medcap-decode-caption --version
+    [[ "$output" == "medcap-decode-caption 0.1.0"* ]]
+    run -0 medcap-decode-caption -m "$MODEL" --threads 2 "$FEAT"
+    [ "${#lines[@]}" -eq 16 ]
+}

@@ -164,7 +164,7 @@ print('ok')"
 @test "encode-features: --verbose reports encoder, kernels and speed" {
     run -0 --separate-stderr medcap-encode-features --allow-random --verbose "$T/img.fr"
     [[ "$stderr" == *"encoder cnn-small (1 input channels, 256 features, hash "*"OpenBLAS core "* ]]
-    [[ "$stderr" == *"3 images in "*" images/s)"* ]]
+    [[ "$stderr" == *"3 images in "*" images/s, "*" convolution GFLOP/s overall)"* ]]
 }
 
 @test "encode-features: empty input gives empty output" {

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <vips/vips.h>
@@ -84,8 +85,9 @@ static int jpeg_shrink(int w, int h, int tw, int th)
 }
 
 /* Bring im to 1 band (grey) or 3 bands (colour) of uchar or ushort:
- * CMYK to sRGB, alpha flattened on black, extra bands dropped.  Returns
- * the new image in *out (owned by the local array t), or -1. */
+ * CMYK to sRGB, alpha flattened on black, extra bands dropped.  Puts
+ * the image in *out (owned by the local array t) and returns 0, or
+ * returns MC_EXIT_INPUT with res->err set. */
 static int to_plain_bands(VipsImage *im, VipsImage **t, VipsImage **out, img_result *res)
 {
     if (im->Type == VIPS_INTERPRETATION_CMYK) {

@@ -22,7 +22,7 @@ static const char *find_ci(const char *s, const char *key)
 {
     size_t n = strlen(key);
     for (; *s; s++)
-        if (strncasecmp(s, key, n) == 0)
+        if ((*s | 0x20) == key[0] && strncasecmp(s, key, n) == 0)
             return s;
     return NULL;
 }

@@ -11,7 +11,7 @@ void sc_corpus_init(sc_corpus *c)
 {
     memset(c, 0, sizeof *c);
     sc_intern_init(&c->words);
-    sc_intern_init(&c->grams);
+    sc_gramtab_init(&c->grams);
     sc_intern_init(&c->ref_ids);
     sc_intern_init(&c->values);
 }
@@ -19,7 +19,7 @@ void sc_corpus_init(sc_corpus *c)
 void sc_corpus_free(sc_corpus *c)
 {
     sc_intern_free(&c->words);
-    sc_intern_free(&c->grams);
+    sc_gramtab_free(&c->grams);
     sc_intern_free(&c->ref_ids);
     sc_intern_free(&c->values);
     free(c->toks);
@@ -30,6 +30,7 @@ void sc_corpus_free(sc_corpus *c)
     free(c->strings);
     free(c->scratch);
     free(c->grambuf);
+    free(c->word_gram);
     memset(c, 0, sizeof *c);
 }
 
@@ -45,11 +46,6 @@ static void reserve(void **p, size_t *cap, size_t need, size_t sz)
         mc_die(MC_EXIT_INTERNAL, "corpus too large");
     *p = mc_realloc(*p, bytes);
     *cap = n;
-}
-
-int sc_gram_order(const sc_corpus *c, uint32_t g)
-{
-    return (int)(c->grams.len[g] / sizeof(uint32_t));
 }
 
 const char *sc_corpus_str(const sc_corpus *c, size_t off) { return c->strings + off; }
@@ -113,10 +109,41 @@ static void sort_u32(uint32_t *a, size_t n)
     }
 }
 
+/* The n-gram ids of w[0..n) into c->grambuf, order by order: the n
+ * unigrams, then the n-1 bigrams, ... (each k-gram is its (k-1)-gram prefix
+ * plus a word, so an order's lookups are independent and are prefetched).
+ * Returns the number of ids written. */
+static size_t grams_of(sc_corpus *c, const uint32_t *w, uint32_t n)
+{
+    uint32_t *g = c->grambuf;
+    size_t prev = 0, at = n;
+    if (c->words.n > c->word_gram_cap) {
+        size_t old = c->word_gram_cap;
+        reserve((void **)&c->word_gram, &c->word_gram_cap, c->words.n, sizeof *c->word_gram);
+        for (size_t i = old; i < c->word_gram_cap; i++)
+            c->word_gram[i] = SC_NO_GRAM;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        if (c->word_gram[w[i]] == SC_NO_GRAM)
+            c->word_gram[w[i]] = sc_gramtab_get(&c->grams, SC_NO_GRAM, w[i]);
+        g[i] = c->word_gram[w[i]];
+    }
+    for (uint32_t k = 2; k <= SC_MAX_N && k <= n; k++) {
+        size_t cnt = n - k + 1;
+        for (size_t i = 0; i < cnt; i++)
+            sc_gramtab_prefetch(&c->grams, g[prev + i], w[i + k - 1]);
+        for (size_t i = 0; i < cnt; i++)
+            g[at + i] = sc_gramtab_get(&c->grams, g[prev + i], w[i + k - 1]);
+        prev = at;
+        at += cnt;
+    }
+    return at;
+}
+
 /* Tokenise text into a new caption (word ids and n-gram bag); returns its index. */
 static uint32_t add_caption(sc_corpus *c, const char *text, enum sc_tokenizer tk)
 {
-    size_t len = strlen(text), ng = 0, t0 = c->ntoks;
+    size_t len = strlen(text), ng, t0 = c->ntoks;
     sc_caption *cap;
     uint32_t *w;
     if (c->ncaps >= UINT32_MAX)
@@ -130,9 +157,7 @@ static uint32_t add_caption(sc_corpus *c, const char *text, enum sc_tokenizer tk
     reserve((void **)&c->grambuf, &c->grambuf_cap, (size_t)cap->ntok * SC_MAX_N + 1,
             sizeof *c->grambuf);
     w = c->toks + t0;
-    for (uint32_t k = 1; k <= SC_MAX_N; k++)
-        for (uint32_t i = 0; i + k <= cap->ntok; i++)
-            c->grambuf[ng++] = sc_intern_get(&c->grams, w + i, k * sizeof *w, NULL);
+    ng = grams_of(c, w, cap->ntok);
     sort_u32(c->grambuf, ng);
     cap->bag_off = c->nbags;
     reserve((void **)&c->bags, &c->bags_cap, c->nbags + ng, sizeof *c->bags);

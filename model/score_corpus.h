@@ -11,6 +11,7 @@
 #define MEDCAP_SCORE_CORPUS_H
 
 #include "score_clinical.h"
+#include "score_gramtab.h"
 #include "score_intern.h"
 #include "score_tokenize.h"
 
@@ -52,7 +53,8 @@ typedef struct {
 } sc_load_opts;
 
 typedef struct {
-    sc_intern words, grams, ref_ids, values;
+    sc_intern words, ref_ids, values;
+    sc_gramtab grams;
     uint32_t *toks;
     size_t ntoks, toks_cap;
     sc_gram *bags;
@@ -70,6 +72,8 @@ typedef struct {
     size_t scratch_cap;
     uint32_t *grambuf;
     size_t grambuf_cap;
+    uint32_t *word_gram; /* per word id: its unigram's n-gram id, or SC_NO_GRAM */
+    size_t word_gram_cap;
 } sc_corpus;
 
 /* An empty corpus. */
@@ -92,7 +96,7 @@ int sc_corpus_read_preds(sc_corpus *c, FILE *f, const char *name, const char *re
 size_t sc_ref_union(const sc_corpus *c, const sc_refrec *r, sc_gram **buf, size_t *cap);
 
 /* Order (1..4) of n-gram id g. */
-int sc_gram_order(const sc_corpus *c, uint32_t g);
+static inline int sc_gram_order(const sc_corpus *c, uint32_t g) { return c->grams.order[g]; }
 /* The NUL-terminated string at offset off of the string arena. */
 const char *sc_corpus_str(const sc_corpus *c, size_t off);
 

@@ -1,8 +1,8 @@
 /* intern.h - a table that gives each distinct byte string a small integer id.
  *
- * medcap-score interns words (their bytes), n-grams (the word ids of the
- * n-gram, 4 bytes each) and whole captions (all their word ids), so that
- * every later comparison is an integer comparison.  Ids are dense, from 0,
+ * medcap-score interns words (their bytes), record ids, MedPix field values
+ * and whole captions (all their word ids), so that every later comparison
+ * is an integer comparison.  Ids are dense, from 0,
  * in order of first appearance.  Keys are copied into the table.
  */
 #ifndef MEDCAP_SCORE_INTERN_H

@@ -1,8 +1,10 @@
 /* medcap-retrieve - for each query feature frame, write its record plus
  * "neighbors": the k most similar rows of a case index (cosine of the
  * pooled, L2-normalised vectors, ties by id), optionally with the case
- * knowledge of the best ones (--kb) and an "interpretation" paragraph when
- * the record carries a generated caption.
+ * knowledge of the best ones (--kb) and an "interpretation" paragraph that
+ * joins a generated caption (--captions, from medcap-decode-caption, read
+ * in step with the frames; or a record key named by --caption-key) and the
+ * retrieved cases.
  *
  * Reads feature frames from each FILE in turn ("-" or none: stdin), a batch
  * at a time (--batch), so memory is the index plus one batch.
@@ -17,6 +19,7 @@
 #include "interpretation.h"
 #include "util.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
@@ -31,7 +34,8 @@ typedef struct {
     const char *kb_name;     /* --kb-name */
     long kb_top;             /* --kb-top */
     long excerpt;            /* --excerpt */
-    const char *caption_key; /* --caption-key */
+    const char *captions;    /* --captions: decode-caption's records */
+    const char *caption_key; /* --caption-key, or NULL */
     long batch;              /* --batch */
     int keep_going;          /* --keep-going */
 } options;
@@ -55,8 +59,11 @@ static void usage(FILE *out)
             "      --kb-top N          neighbours given knowledge and quoted (default 3)\n"
             "      --kb-name NAME      the kb's name in quotes (default MedPix)\n"
             "      --excerpt N         cut long knowledge texts to N bytes (40-100000; default 300)\n"
-            "      --caption-key KEY   record field of the generated caption (default caption);\n"
-            "                          when present, \"interpretation\" is added\n"
+            "      --captions FILE     medcap-decode-caption's records for the same frames, in\n"
+            "                          the same order: merged into each record, and their\n"
+            "                          \"caption\" starts an \"interpretation\" paragraph\n"
+            "      --caption-key KEY   the record key holding a generated caption (default\n"
+            "                          caption with --captions, else no interpretation)\n"
             "  -b, --batch N           queries per sgemm batch (1-4096; default 1024)\n"
             "      --keep-going        skip bad query frames (reported), exit 5 at the end\n"
             "  -h, --help              show this help and exit\n"
@@ -77,7 +84,7 @@ static long num_arg(const char *name, const char *s, long lo, long hi)
 
 static int parse_args(int argc, char **argv, options *o)
 {
-    enum { O_EXCL = 256, O_KB, O_KB_KEY, O_KB_NAME, O_KB_TOP, O_EXCERPT, O_CAPKEY, O_KEEP, O_VERSION };
+    enum { O_EXCL = 256, O_KB, O_KB_KEY, O_KB_NAME, O_KB_TOP, O_EXCERPT, O_CAPKEY, O_CAPTIONS, O_KEEP, O_VERSION };
     static const struct option longs[] = {
         {"index", required_argument, NULL, 'i'},
         {"k", required_argument, NULL, 'k'},
@@ -88,6 +95,7 @@ static int parse_args(int argc, char **argv, options *o)
         {"kb-top", required_argument, NULL, O_KB_TOP},
         {"excerpt", required_argument, NULL, O_EXCERPT},
         {"caption-key", required_argument, NULL, O_CAPKEY},
+        {"captions", required_argument, NULL, O_CAPTIONS},
         {"batch", required_argument, NULL, 'b'},
         {"keep-going", no_argument, NULL, O_KEEP},
         {"help", no_argument, NULL, 'h'},
@@ -96,7 +104,7 @@ static int parse_args(int argc, char **argv, options *o)
     };
     int c;
     *o = (options){.k = 5, .kb_key = "U_id", .kb_name = "MedPix", .kb_top = 3, .excerpt = 300,
-                   .caption_key = "caption", .batch = 1024};
+                   .batch = 1024};
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":i:k:b:h", longs, NULL)) != -1) {
         switch (c) {
@@ -109,6 +117,7 @@ static int parse_args(int argc, char **argv, options *o)
         case O_KB_TOP: o->kb_top = num_arg("--kb-top", optarg, 0, 1000); break;
         case O_EXCERPT: o->excerpt = num_arg("--excerpt", optarg, 40, 100000); break;
         case O_CAPKEY: o->caption_key = optarg; break;
+        case O_CAPTIONS: o->captions = optarg; break;
         case 'b': o->batch = num_arg("--batch", optarg, 1, 4096); break;
         case O_KEEP: o->keep_going = 1; break;
         case 'h': usage(stdout); exit(mc_close_stdout());
@@ -119,8 +128,10 @@ static int parse_args(int argc, char **argv, options *o)
     }
     if (!o->index)
         mc_usage_error("no index given (-i INDEX)");
-    if (!*o->kb_key || !*o->caption_key)
+    if (!*o->kb_key || (o->caption_key && !*o->caption_key))
         mc_usage_error("--kb-key and --caption-key need a non-empty key");
+    if (o->captions && !o->caption_key)
+        o->caption_key = "caption";
     return optind;
 }
 
@@ -136,6 +147,8 @@ typedef struct {
     size_t n;        /* queries in the batch */
     mc_hit *hits;    /* (batch, k) */
     size_t *found;   /* (batch) */
+    FILE *capf;      /* --captions */
+    mc_lines caps;
     size_t skipped, kb_missing, kb_asked;
 } run_state;
 
@@ -178,7 +191,8 @@ static int flush_batch(run_state *st)
                   st->n, k, &st->ix);
     for (size_t b = 0; b < st->n; b++) {
         cJSON *arr = cJSON_CreateArray();
-        const cJSON *gen = cJSON_GetObjectItemCaseSensitive(st->rec[b], st->o->caption_key);
+        const cJSON *gen = st->o->caption_key
+            ? cJSON_GetObjectItemCaseSensitive(st->rec[b], st->o->caption_key) : NULL;
         for (size_t i = 0; i < st->found[b]; i++)
             cJSON_AddItemToArray(arr, neighbor(st, &st->hits[b * k + i], i));
         cJSON_DeleteItemFromObjectCaseSensitive(st->rec[b], "neighbors");
@@ -198,6 +212,41 @@ static int flush_batch(run_state *st)
     return rc;
 }
 
+/* The next record of --captions (NULL at its end), parsed; *bad is set to
+ * 1 when the line is not a record (message printed). */
+static cJSON *next_caption(run_state *st, int *bad)
+{
+    char *line;
+    *bad = 0;
+    while (mc_lines_next(&st->caps, &line) >= 0) {
+        cJSON *rec;
+        if (mc_blank(line))
+            continue;
+        rec = mc_record_parse(line, st->o->captions, st->caps.line);
+        *bad = rec == NULL;
+        return rec;
+    }
+    return NULL;
+}
+
+/* Merge the --captions record of query rec (the next one, which must have
+ * rec's id) into rec.  Returns 0, or MC_EXIT_INPUT (message printed). */
+static int merge_caption(run_state *st, cJSON *rec, cJSON *cap)
+{
+    cJSON *item;
+    if (strcmp(mc_record_id(cap), mc_record_id(rec)) != 0) {
+        mc_err_at(st->o->captions, st->caps.line,
+                  "record '%s' does not match frame '%s' (both must come from the same frames, in order)",
+                  mc_record_id(cap), mc_record_id(rec));
+        return MC_EXIT_INPUT;
+    }
+    while ((item = cap->child) != NULL) {
+        cJSON_DeleteItemFromObjectCaseSensitive(rec, item->string);
+        cJSON_AddItemToObject(rec, item->string, cJSON_DetachItemViaPointer(cap, item));
+    }
+    return 0;
+}
+
 /* Check one query frame and add it to the batch.  Returns 0 added,
  * MC_EXIT_INPUT bad frame (message printed), MC_EXIT_MODEL feature size
  * not the index's. */
@@ -205,8 +254,23 @@ static int add_query(run_state *st, const mc_frame *fr, const char *name, long n
 {
     char err[300];
     size_t dim = mc_featvec_dim(fr);
-    cJSON *rec = mc_record_parse(fr->meta, name, no);
+    cJSON *rec = mc_record_parse(fr->meta, name, no), *cap = NULL;
     const cJSON *cs;
+    int bad = 0, rc = 0;
+    if (st->capf) { /* one captions record per frame, good or bad */
+        cap = next_caption(st, &bad);
+        if (!cap && !bad && rec)
+            mc_err_at(st->o->captions, st->caps.line, "ends before frame '%s'", mc_record_id(rec));
+        if (!cap)
+            bad = 1;
+    }
+    if (rec && cap)
+        rc = merge_caption(st, rec, cap);
+    cJSON_Delete(cap);
+    if (rc != 0 || (bad && rec)) {
+        cJSON_Delete(rec);
+        return MC_EXIT_INPUT;
+    }
     if (!rec)
         return MC_EXIT_INPUT;
     if (dim && dim != st->ix.dim) {
@@ -288,6 +352,15 @@ int main(int argc, char **argv)
         status = mc_casekb_load(&st.kb, o.kb, o.kb_key, (size_t)o.excerpt);
         st.have_kb = status == 0;
     }
+    if (status == 0 && o.captions) {
+        st.capf = fopen(o.captions, "rb");
+        if (!st.capf) {
+            mc_err("%s: cannot open: %s", o.captions, strerror(errno));
+            status = MC_EXIT_IO;
+        } else {
+            mc_lines_init(&st.caps, st.capf, o.captions);
+        }
+    }
     st.q = mc_malloc((size_t)o.batch * st.ix.dim * sizeof *st.q);
     st.skip_case = mc_malloc((size_t)o.batch * sizeof *st.skip_case);
     st.rec = mc_malloc((size_t)o.batch * sizeof *st.rec);
@@ -297,6 +370,17 @@ int main(int argc, char **argv)
         status = retrieve_file(&st, i < argc ? argv[i] : "-");
     for (size_t b = 0; b < st.n; b++)
         cJSON_Delete(st.rec[b]);
+    if (st.capf) {
+        int bad;
+        cJSON *extra = status == 0 ? next_caption(&st, &bad) : NULL;
+        if (status == 0 && (extra || bad)) {
+            mc_err_at(o.captions, st.caps.line, "more records than frames");
+            status = MC_EXIT_INPUT;
+        }
+        cJSON_Delete(extra);
+        mc_lines_free(&st.caps);
+        fclose(st.capf);
+    }
     if (st.kb_missing > 0)
         mc_err("%s: %zu of %zu neighbours had no case in the kb; returned without knowledge",
                o.kb, st.kb_missing, st.kb_asked);

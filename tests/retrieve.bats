@@ -18,7 +18,8 @@ medpix_index() {
                      {"id":"img-b","case_id":"MPX1832","caption":"pancreas","vec":[0.9,0.1,0]},
                      {"id":"img-c","case_id":"MPX9999","caption":"not in kb","vec":[0.8,0.2,0]}]' > mp.frames
     medcap-index -o mp.idx mp.frames
-    "$FRAMES" list '[{"id":"query","caption":"A large mass in the pineal region","vec":[1,0,0]}]' > mq.frames
+    "$FRAMES" list '[{"id":"query","caption":"reference caption","vec":[1,0,0]}]' > mq.frames
+    echo '{"id":"query","caption":"A large mass in the pineal region","logprob":-3.5}' > caps.ndjson
 }
 
 @test "medcap-retrieve: CLI contract" {
@@ -172,7 +173,7 @@ medpix_index() {
 
 @test "medcap-retrieve: the interpretation marks the generated caption and each quote's case" {
     medpix_index
-    run -0 bash -c "medcap-retrieve -i mp.idx -k 3 --kb '$KB' --kb-top 3 mq.frames 2>/dev/null | jq -r .interpretation"
+    run -0 bash -c "medcap-retrieve -i mp.idx -k 3 --kb '$KB' --kb-top 3 --captions caps.ndjson mq.frames 2>/dev/null | jq -r .interpretation"
     assert_output --partial 'Generated caption: A large mass in the pineal region. Similar cases: (1) case MPX1303, similarity 1.00, diagnosis Metastatic Carcinoma, unknown primary: findings "Large pineal region mass." (quoted from MedPix case MPX1303).'
     assert_output --partial '(2) case MPX1832, similarity 0.99, diagnosis Pancreatic Divisum: findings "CT abdomen:'
     assert_output --partial '(3) image img-c of case MPX9999, similarity 0.97: caption "not in kb" (quoted from indexed image img-c).'
@@ -180,8 +181,42 @@ medpix_index() {
 
 @test "medcap-retrieve: without --kb the interpretation quotes indexed captions" {
     medpix_index
-    run -0 bash -c "medcap-retrieve -i mp.idx -k 1 mq.frames | jq -r .interpretation"
+    run -0 bash -c "medcap-retrieve -i mp.idx -k 1 --captions caps.ndjson mq.frames | jq -r .interpretation"
     assert_output 'Generated caption: A large mass in the pineal region. Similar cases: (1) image img-a of case MPX1303, similarity 1.00: caption "pineal mass" (quoted from indexed image img-a).'
+}
+
+@test "medcap-retrieve: a frame's own (reference) caption is not called generated" {
+    medpix_index
+    run -0 bash -c "medcap-retrieve -i mp.idx -k 1 mq.frames | jq -c '[.caption, has(\"interpretation\")]'"
+    assert_output '["reference caption",false]'
+}
+
+@test "medcap-retrieve: --captions merges decode-caption's records, in step with the frames" {
+    medpix_index
+    run -0 bash -c "medcap-retrieve -i mp.idx -k 1 --captions caps.ndjson mq.frames | jq -c '[.id, .caption, .logprob, (.neighbors | length)]'"
+    assert_output '["query","A large mass in the pineal region",-3.5,1]'
+}
+
+@test "medcap-retrieve: --captions out of step with the frames is refused" {
+    medpix_index
+    echo '{"id":"other","caption":"x"}' > wrong.ndjson
+    run -1 --separate-stderr medcap-retrieve -i mp.idx --captions wrong.ndjson mq.frames
+    assert_output ""
+    [[ "$stderr" == *"wrong.ndjson:1: record 'other' does not match frame 'query' (both must come from the same frames, in order)"* ]]
+    : > empty.ndjson
+    run -1 --separate-stderr medcap-retrieve -i mp.idx --captions empty.ndjson mq.frames
+    assert_output ""
+    [[ "$stderr" == *"empty.ndjson: ends before frame 'query'"* ]]
+    cat caps.ndjson caps.ndjson > two.ndjson
+    run -1 --separate-stderr medcap-retrieve -i mp.idx --captions two.ndjson mq.frames
+    [[ "$stderr" == *"two.ndjson:2: more records than frames"* ]]
+    echo 'not json' > bad.ndjson
+    run -1 --separate-stderr medcap-retrieve -i mp.idx --captions bad.ndjson mq.frames
+    assert_output ""
+    [[ "$stderr" == *"bad.ndjson:1: malformed JSON"* ]]
+    run -3 --separate-stderr medcap-retrieve -i mp.idx --captions nothere.ndjson mq.frames
+    assert_output ""
+    [[ "$stderr" == *"nothere.ndjson: cannot open"* ]]
 }
 
 @test "medcap-retrieve: --caption-key names the generated caption; no caption, no interpretation" {
@@ -196,7 +231,7 @@ medpix_index() {
 @test "medcap-retrieve: --kb-key and --kb-name for another case database" {
     medpix_index
     printf '%s\n' '{"case":"MPX9999","diagnosis":"Test disease","findings":"A test finding.\n\nSecond line."}' > flat.jsonl
-    run -0 bash -c "medcap-retrieve -i mp.idx -k 3 --kb flat.jsonl --kb-key case --kb-name TestKB mq.frames 2>/dev/null"
+    run -0 bash -c "medcap-retrieve -i mp.idx -k 3 --kb flat.jsonl --kb-key case --kb-name TestKB --captions caps.ndjson mq.frames 2>/dev/null"
     echo "$output" | jq -e '.neighbors[2].knowledge == {"diagnosis":"Test disease","findings":"A test finding. Second line."}'
     echo "$output" | jq -r .interpretation | grep -F '(3) case MPX9999, similarity 0.97, diagnosis Test disease: findings "A test finding. Second line." (quoted from TestKB case MPX9999).'
 }
@@ -225,11 +260,11 @@ medpix_index() {
 
 @test "medcap-retrieve: --kb-top 0 gives the caption alone; an empty index answer says none found" {
     medpix_index
-    run -0 bash -c "medcap-retrieve -i mp.idx -k 2 --kb-top 0 mq.frames | jq -r .interpretation"
+    run -0 bash -c "medcap-retrieve -i mp.idx -k 2 --kb-top 0 --captions caps.ndjson mq.frames | jq -r .interpretation"
     assert_output "Generated caption: A large mass in the pineal region."
     "$FRAMES" list '[{"id":"only","case_id":"C","vec":[1,0]}]' > only.frames
     medcap-index -o only.idx only.frames
     "$FRAMES" list '[{"id":"q","case_id":"C","caption":"Same case.","vec":[1,0]}]' > same.frames
-    run -0 bash -c "medcap-retrieve -i only.idx --exclude-same-case same.frames | jq -c '[.neighbors, .interpretation]'"
+    run -0 bash -c "medcap-retrieve -i only.idx --exclude-same-case --caption-key caption same.frames | jq -c '[.neighbors, .interpretation]'"
     assert_output '[[],"Generated caption: Same case. Similar cases: none found."]'
 }

@@ -23,8 +23,14 @@ typedef struct {
 int mc_conv_out(int in, int k, int stride, int pad);
 
 /* Floats of scratch (the im2col matrix) the forward and backward need for
- * B images of H x W; 0 for a 1x1, stride 1, unpadded convolution. */
+ * B images of H x W; 0 for a 1x1, stride 1, unpadded convolution.  The
+ * batch is processed in chunks of images whose matrix fits the scratch cap
+ * (default 2M floats, at least one image), so it stays near the caches. */
 size_t mc_conv_scratch(const mc_conv_shape *s, int B, int H, int W);
+
+/* Set the scratch cap in floats (for tests; 0 means 1: one image per chunk).
+ * Results do not depend on it beyond rounding. */
+void mc_conv_set_scratch_cap(size_t floats);
 
 /* out (Co, B, Ho, Wo) = conv(in (Ci, B, H, W), weight) + bias (Co, may be
  * NULL); col is scratch of mc_conv_scratch floats. */

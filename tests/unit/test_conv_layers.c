@@ -1,7 +1,8 @@
 /* test_conv_layers.c - finite-difference gradient checks of the encoder's
  * layers (conv2d with stride, padding and groups; batch norm; ReLU; max,
  * average and global average pooling), plus known values: convolution
- * against a direct loop, batch-norm folding against conv + inference BN.
+ * against a direct loop (also with the batch split into one-image im2col
+ * chunks), batch-norm folding against conv + inference BN.
  *
  * Each check uses the loss L = sum(out * R) for a fixed random R, so the
  * backward is called with dout = R; the analytic gradient is compared with
@@ -287,6 +288,11 @@ int main(void)
     test_conv("conv 1x1 s2", (mc_conv_shape){4, 6, 1, 1, 2, 0, 1}, 2, 5, 5);
     test_conv("conv 3x3 groups 2", (mc_conv_shape){4, 6, 3, 3, 1, 1, 2}, 2, 4, 5);
     test_conv("conv 3x3 depthwise", (mc_conv_shape){3, 3, 3, 3, 2, 1, 3}, 1, 6, 6);
+    mc_conv_set_scratch_cap(1); /* one image per im2col chunk */
+    test_conv("conv 3x3 s2 p1, chunked", (mc_conv_shape){3, 4, 3, 3, 2, 1, 1}, 3, 7, 6);
+    test_conv("conv 3x3 groups 2, chunked", (mc_conv_shape){4, 6, 3, 3, 1, 1, 2}, 3, 4, 5);
+    test_conv("conv 1x1 s1, chunked", (mc_conv_shape){4, 3, 1, 1, 1, 0, 1}, 3, 3, 3);
+    mc_conv_set_scratch_cap((size_t)2 << 20);
     test_batchnorm();
     test_fold();
     test_pool("relu", 0);

@@ -222,3 +222,15 @@ print('ok')"
     run -2 --separate-stderr medcap-encode-features "$T/img.fr" "$T/img.fr"
     [[ "$stderr" == *"at most one input FILE"* ]]
 }
+
+# MedPix 2.0 images (Siragusa et al. 2025, NLM MedPix); credit in examples/images/README.
+@test "encode-features: real example images through medcap-img-resize" {
+    for img in MPX1007_synpic46719.png MPX1009_synpic46283.png; do
+        printf '{"id":"%s","image":"%s"}\n' "$img" "$ROOT/examples/images/$img"
+    done > "$T/recs.ndjson"
+    medcap-img-resize --size 96 "$T/recs.ndjson" > "$T/real.fr"
+    medcap-encode-features --allow-random --arch resnet18 "$T/real.fr" > "$T/real-feat.fr"
+    run -0 medcap-frame-info --meta "$T/real-feat.fr"
+    assert_line --index 0 --regexp '^MPX1007_synpic46719.png	f32	9x512	18432	ok	.*"grid":\[3,3\]'
+    assert_line --index 1 --partial 'MPX1009_synpic46283.png	f32	9x512'
+}

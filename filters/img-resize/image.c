@@ -207,12 +207,10 @@ static void store(const float *px, int nx, int ny, int bands, int dx, int dy, do
             for (int x = 0; x < nx; x++) {
                 const float *p = row + (size_t)x * bands;
                 float v = bands == 1 ? p[0] : p[c];
-                if (s->as_float) {
+                if (s->as_float)
                     of[at + x] = v * a + b;
-                } else {
-                    float u = v * a + 0.5f;
-                    ou[at + x] = u <= 0 ? 0 : u >= 255 ? 255 : (unsigned char)u;
-                }
+                else
+                    ou[at + x] = (unsigned char)fminf(fmaxf(v * a + 0.5f, 0.0f), 255.0f);
             }
         }
     }
@@ -224,18 +222,22 @@ static void store(const float *px, int nx, int ny, int bands, int dx, int dy, do
 static void row_to_float(const VipsRegion *reg, int y, int in_bands, int bands, int wide,
                          float *out)
 {
-    int w = reg->valid.width;
+    int n = reg->valid.width;
     const VipsPel *p = VIPS_REGION_ADDR(reg, 0, y);
-    if (in_bands == 3 && bands == 1) {
-        for (int x = 0; x < w; x++)
-            out[x] = wide ? 0.299f * ((const uint16_t *)p)[3 * x] +
-                                0.587f * ((const uint16_t *)p)[3 * x + 1] +
-                                0.114f * ((const uint16_t *)p)[3 * x + 2]
-                          : 0.299f * p[3 * x] + 0.587f * p[3 * x + 1] + 0.114f * p[3 * x + 2];
-        return;
-    }
-    for (int i = 0; i < w * in_bands; i++)
-        out[i] = wide ? ((const uint16_t *)p)[i] : p[i];
+    const uint16_t *p16 = (const uint16_t *)p;
+    /* one simple loop per case, so the compiler vectorises each */
+    if (in_bands == 3 && bands == 1 && wide)
+        for (int x = 0; x < n; x++)
+            out[x] = 0.299f * p16[3 * x] + 0.587f * p16[3 * x + 1] + 0.114f * p16[3 * x + 2];
+    else if (in_bands == 3 && bands == 1)
+        for (int x = 0; x < n; x++)
+            out[x] = 0.299f * p[3 * x] + 0.587f * p[3 * x + 1] + 0.114f * p[3 * x + 2];
+    else if (wide)
+        for (int i = 0; i < n * in_bands; i++)
+            out[i] = p16[i];
+    else
+        for (int i = 0; i < n * in_bands; i++)
+            out[i] = p[i];
 }
 
 /* Decode im top to bottom in strips (in this thread: no thread pool

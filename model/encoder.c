@@ -56,6 +56,7 @@ struct mc_encoder {
     float *buf[NBUF], *col;
     size_t bufcap, colcap;
     int planning;
+    int folded; /* fw/fb are up to date with the parameters */
     size_t need_buf, need_col;
     double plan_macs; /* multiply-adds counted by the last planning pass */
     /* training state (cnn-small) */
@@ -191,7 +192,11 @@ mc_encoder *mc_encoder_new(const char *arch, int in_ch)
 const char *mc_encoder_arch(const mc_encoder *e) { return e->arch; }
 int mc_encoder_in_channels(const mc_encoder *e) { return e->in_ch; }
 int mc_encoder_trainable(const mc_encoder *e) { return !e->resnet; }
-mc_params *mc_encoder_params(mc_encoder *e) { return &e->p; }
+mc_params *mc_encoder_params(mc_encoder *e)
+{
+    e->folded = 0; /* the caller may change the values */
+    return &e->p;
+}
 int mc_encoder_channels(const mc_encoder *e) { return e->channels; }
 
 void mc_encoder_grid(const mc_encoder *e, int H, int W, int *gh, int *gw)
@@ -231,6 +236,7 @@ static double gauss(uint64_t *s)
 void mc_encoder_init_random(mc_encoder *e, uint64_t seed)
 {
     uint64_t s = seed;
+    e->folded = 0;
     for (int i = 0; i < e->nu; i++) {
         unit *u = &e->u[i];
         float *w = mc_params_at(&e->p, u->w);
@@ -286,6 +292,7 @@ int mc_encoder_load(mc_encoder *e, const mc_st_file *f, const char *prefix, char
 {
     size_t plen = strlen(prefix);
     char name[MC_PARAM_NAME + 64];
+    e->folded = 0;
     for (int i = 0; i < e->p.n; i++) {
         const mc_tensor_spec *s = &e->p.t[i];
         const mc_st_tensor *t;
@@ -492,7 +499,7 @@ void mc_encoder_forward(mc_encoder *e, float *grid, const float *x, int B, int H
         forward_train(e, grid, x, B, H, W);
         return;
     }
-    for (int i = 0; i < e->nu; i++) {
+    for (int i = 0; i < e->nu && !e->folded; i++) {
         const unit *u = &e->u[i];
         const float *bn = mc_params_at(&e->p, u->bn);
         mc_batchnorm_fold(u->fw, u->fb, mc_params_at(&e->p, u->w), NULL,
@@ -500,6 +507,7 @@ void mc_encoder_forward(mc_encoder *e, float *grid, const float *x, int B, int H
                           mc_params_at(&e->p, u->bn + 2), mc_params_at(&e->p, u->bn + 3), u->s.co,
                           BN_EPS);
     }
+    e->folded = 1;
     plan(e, B, H, W);
     to_channel_major(e->buf[0], x, B, e->in_ch, (size_t)H * W);
     out = body(e, B, H, W);
@@ -549,6 +557,7 @@ static void forward_train(mc_encoder *e, float *grid, const float *x, int B, int
         e->tcol = mc_malloc((needcol + 1) * sizeof(float));
         e->tB = B, e->tH = H, e->tW = W;
     }
+    e->folded = 0; /* running statistics change now, the weights after the update */
     to_channel_major(e->xin, x, B, e->in_ch, (size_t)H * W);
     in = e->xin;
     h = H, w = W;

@@ -29,7 +29,9 @@ const char *mc_encoder_arch(const mc_encoder *e);
 int mc_encoder_in_channels(const mc_encoder *e);
 /* 1 if mc_encoder_backward is available (cnn-small). */
 int mc_encoder_trainable(const mc_encoder *e);
-/* The parameter table (PyTorch state_dict names). */
+/* The parameter table (PyTorch state_dict names).  Inference caches the
+ * batch-norm-folded weights; calling this (as well as loading, random
+ * initialisation or a training forward) makes the next inference refold. */
 mc_params *mc_encoder_params(mc_encoder *e);
 /* C, the channels of the grid. */
 int mc_encoder_channels(const mc_encoder *e);

@@ -205,6 +205,13 @@ static void test_repeatable(void)
     for (size_t i = 0; i < per; i++)
         maxd = fmax(maxd, fabs(g1[i] - g3[2 * per + i]) / (fabs(g3[2 * per + i]) + 1e-3));
     check(maxd < 1e-4, "an image's features do not depend on its batch");
+    /* changing a weight through the table is seen by the next inference */
+    mc_params_at(mc_encoder_params(e), mc_params_find(mc_encoder_params(e), "layer4.1.bn2.bias"))[0] += 1.0f;
+    mc_encoder_forward(e, again, x, 3, H, H, 0);
+    same = 1;
+    for (size_t i = 0; i < 3 * per; i++)
+        same &= g3[i] == again[i];
+    check(!same, "inference refolds batch norm after the parameters change");
     free(x), free(g3), free(g1), free(again);
     mc_encoder_free(e);
 }

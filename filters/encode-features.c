@@ -180,6 +180,20 @@ static mc_encoder *load_encoder(const options *o, int in_ch)
     return e;
 }
 
+/* Exit with the reader's status when the --model file cannot be opened or
+ * is not valid safetensors, before any input is read. */
+static void check_model_file(const char *path)
+{
+    char err[512];
+    mc_st_file f;
+    int rc = mc_st_open(&f, path, err, sizeof err);
+    if (rc) {
+        mc_err("%s", err);
+        exit(rc);
+    }
+    mc_st_close(&f);
+}
+
 /* ---- batches ---- */
 
 typedef struct {
@@ -380,6 +394,8 @@ int main(int argc, char **argv)
     mc_blas_setup(argv, 0);
     parse_args(argc, argv, &o);
     mc_blas_setup(argv, (int)o.threads);
+    if (o.model)
+        check_model_file(o.model);
     t0 = mc_now();
     status = run(&o, &e, &images, &flops);
     if (o.verbose && status == 0) {

@@ -152,6 +152,9 @@ print('ok')"
     run -3 --separate-stderr medcap-encode-features --model "$T/none.safetensors" "$T/img.fr"
     assert_output ""
     [[ "$stderr" == *"none.safetensors: cannot open"* ]]
+    # checked before any input is read, even when there is none
+    run -4 --separate-stderr medcap-encode-features --model "$T/cut.safetensors" < /dev/null
+    [[ "$stderr" == *"reach past the end"* ]]
 }
 
 @test "encode-features: --arch that contradicts the model file is exit 4" {

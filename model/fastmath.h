@@ -49,6 +49,16 @@ static inline float mc_expf(float x)
     return p * s;
 }
 
+/* For the decoder's elementwise loops: vectorise them (GCC's -O2 cost
+ * model leaves loops with a remainder scalar), and build an AVX2 clone
+ * chosen at load time on CPUs that have it.  ISO C mode keeps
+ * -ffp-contract=off, so every clone computes bit-identical results. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+#define MC_VECTOR_LOOPS __attribute__((optimize("vect-cost-model=dynamic"), target_clones("avx2", "default")))
+#else
+#define MC_VECTOR_LOOPS
+#endif
+
 static inline float mc_sigmoidf(float x) { return 1.0f / (1.0f + mc_expf(-x)); }
 
 #endif

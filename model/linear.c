@@ -29,8 +29,9 @@ void mc_linear_backward(float *dinp, float *dw, float *db, const float *dout, co
     if (dinp)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, IN, OUT, 1.0f, dout, OUT, w, IN, 1.0f,
                     dinp, IN);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OUT, IN, N, 1.0f, dout, OUT, inp, IN, 1.0f, dw,
-                IN);
+    if (dw)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OUT, IN, N, 1.0f, dout, OUT, inp, IN,
+                    1.0f, dw, IN);
     if (db)
         for (int n = 0; n < N; n++)
             for (int o = 0; o < OUT; o++)

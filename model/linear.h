@@ -9,7 +9,7 @@
 void mc_linear_forward(float *out, const float *inp, const float *w, const float *b, int N, int IN,
                        int OUT, int accumulate);
 
-/* Accumulates (+=) into dinp (N,I) (may be NULL), dw (OUT,IN), db (OUT) (may be
+/* Accumulates (+=) into dinp (N,I), dw (OUT,IN), db (OUT) (each may be
  * NULL) from dout (N,OUT) and the forward's inp. */
 void mc_linear_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp,
                         const float *w, int N, int IN, int OUT);

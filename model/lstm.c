@@ -5,7 +5,7 @@
 #include "fastmath.h"
 
 
-void mc_lstm_cell_forward(float *h, float *c_out, float *act, const float *pre, const float *c_in,
+MC_VECTOR_LOOPS void mc_lstm_cell_forward(float *h, float *c_out, float *act, const float *pre, const float *c_in,
                           int B, int H)
 {
     for (int b = 0; b < B; b++) {
@@ -25,7 +25,7 @@ void mc_lstm_cell_forward(float *h, float *c_out, float *act, const float *pre, 
     }
 }
 
-void mc_lstm_cell_backward(float *dpre, float *dc_in, const float *dh, const float *dc_out,
+MC_VECTOR_LOOPS void mc_lstm_cell_backward(float *dpre, float *dc_in, const float *dh, const float *dc_out,
                            const float *act, const float *c_in, const float *c_out, int B, int H)
 {
     for (int b = 0; b < B; b++) {

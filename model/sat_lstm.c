@@ -292,13 +292,13 @@ static void sat_backward(void *impl, const float *dlogits, float *dgrid)
         H = s->c.hidden, V = s->c.vocab, E = s->c.embed;
     long BH = (long)B * H;
     size_t off = 0;
-    float *ws = sat_scratch(s, (size_t)B * T * H + 4 * BH + (size_t)B * G * A + (size_t)B * A +
-                                   3 * (size_t)B * C + (size_t)B * G + (size_t)T * B * 4 * H +
-                                   (size_t)T * B * E + 160);
+    float *ws = sat_scratch(s, (size_t)B * T * H + 4 * BH + (size_t)B * G * A + (size_t)T * B * A +
+                                   2 * (size_t)B * C + (size_t)T * B * C + (size_t)B * G +
+                                   (size_t)T * B * 4 * H + (size_t)T * B * E + 160);
 #define TAKE(n) (off += (((size_t)(n)) + 15) & ~(size_t)15, ws + off - ((((size_t)(n)) + 15) & ~(size_t)15))
     float *dD = TAKE((size_t)B * T * H), *dh = TAKE(BH), *dc = TAKE(BH), *dhp = TAKE(BH),
-          *dcp = TAKE(BH), *dpgrid = TAKE((size_t)B * G * A), *dph = TAKE((size_t)B * A),
-          *dctx = TAKE((size_t)B * C), *dgpre = TAKE((size_t)B * C),
+          *dcp = TAKE(BH), *dpgrid = TAKE((size_t)B * G * A), *dph_all = TAKE((size_t)T * B * A),
+          *dctx = TAKE((size_t)B * C), *dgpre_all = TAKE((size_t)T * B * C),
           *dctxraw = TAKE((size_t)B * C), *dalpha = TAKE((size_t)B * G),
           *dpre_all = TAKE((size_t)T * B * 4 * H), *dembs = TAKE((size_t)T * B * E);
 #undef TAKE
@@ -307,8 +307,8 @@ static void sat_backward(void *impl, const float *dlogits, float *dgrid)
     mc_linear_backward(dD, dW(s, OUT_W), dW(s, OUT_B), dlogits, s->drop, W(s, OUT_W), B * T, H, V);
     for (int t = T - 1; t >= 0; t--) {
         long tc = (long)t * B * C;
-        float *dpre = dpre_all + (long)t * B * 4 * H;
-        const float *ht = s->h + t * BH;
+        float *dpre = dpre_all + (long)t * B * 4 * H, *dgpre = dgpre_all + tc,
+              *dph = dph_all + (long)t * B * A;
         for (int b = 0; b < B; b++)
             mc_dropout_backward(dh + (long)b * H, dD + ((long)b * T + t) * H,
                                 s->mask + ((long)b * T + t) * H, H);
@@ -316,31 +316,36 @@ static void sat_backward(void *impl, const float *dlogits, float *dgrid)
         mc_lstm_cell_backward(dpre, dcp, dh, dc, s->gates + t * B * 4L * H, s->cs + t * BH,
                               s->cs + (t + 1) * BH, B, H);
         memset(dhp, 0, (size_t)BH * sizeof *dhp);
-        mc_linear_backward(dhp, dW(s, W_HH), NULL, dpre, ht, W(s, W_HH), B, H, 4 * H);
+        /* input gradients now; weight gradients for all steps after the loop */
+        mc_linear_backward(dhp, NULL, NULL, dpre, NULL, W(s, W_HH), B, H, 4 * H);
         /* context part of W_ih: columns E..E+C */
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, C, 4 * H, 1.0f, dpre, 4 * H,
                     W(s, W_IH) + E, E + C, 0.0f, dctx, C);
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, 4 * H, C, B, 1.0f, dpre, 4 * H,
-                    s->ctx + tc, C, 1.0f, dW(s, W_IH) + E, E + C);
         for (long i = 0; i < (long)B * C; i++) {
             float g = s->gate[tc + i];
             dgpre[i] = dctx[i] * s->ctxraw[tc + i] * g * (1.0f - g);
             dctxraw[i] = dctx[i] * g;
         }
-        mc_linear_backward(dhp, dW(s, GATE_W), dW(s, GATE_B), dgpre, ht, W(s, GATE_W), B, H, C);
+        mc_linear_backward(dhp, NULL, NULL, dgpre, NULL, W(s, GATE_W), B, H, C);
         for (int b = 0; b < B; b++)
             for (int g = 0; g < G; g++)
                 dalpha[b * G + g] = s->tgt[b * T + t] != MC_TOK_PAD
                                         ? pen * (s->asum[b * G + g] - 1.0f)
                                         : 0.0f;
-        memset(dph, 0, (size_t)B * A * sizeof *dph);
         mc_addattn_backward(dpgrid, dph, dgrid, dW(s, ATT_S_W), dW(s, ATT_S_B), dctxraw, dalpha,
                             s->alpha + (long)t * B * G, s->e + (long)t * B * G * A, s->grid,
                             W(s, ATT_S_W), B, G, A, C);
-        mc_linear_backward(dhp, dW(s, ATT_H_W), dW(s, ATT_H_B), dph, ht, W(s, ATT_H_W), B, H, A);
+        mc_linear_backward(dhp, NULL, NULL, dph, NULL, W(s, ATT_H_W), B, H, A);
         memcpy(dh, dhp, (size_t)BH * sizeof *dh);
         memcpy(dc, dcp, (size_t)BH * sizeof *dc);
     }
+    /* weight gradients of the per-step layers, all steps in one GEMM each:
+     * their inputs h_t are rows 0..T*B of s->h, the contexts s->ctx */
+    mc_linear_backward(NULL, dW(s, W_HH), NULL, dpre_all, s->h, NULL, T * B, H, 4 * H);
+    mc_linear_backward(NULL, dW(s, GATE_W), dW(s, GATE_B), dgpre_all, s->h, NULL, T * B, H, C);
+    mc_linear_backward(NULL, dW(s, ATT_H_W), dW(s, ATT_H_B), dph_all, s->h, NULL, T * B, H, A);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, 4 * H, C, T * B, 1.0f, dpre_all, 4 * H,
+                s->ctx, C, 1.0f, dW(s, W_IH) + E, E + C);
     /* initial state from the mean grid; dmean reuses dctx (B,C) */
     memset(dctx, 0, (size_t)B * C * sizeof *dctx);
     mc_linear_backward(dctx, dW(s, INIT_H_W), dW(s, INIT_H_B), dh, s->mean, W(s, INIT_H_W), B, C, H);

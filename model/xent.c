@@ -6,7 +6,7 @@
 
 #include <math.h>
 
-double mc_xent_forward(float *probs, const float *logits, const int *targets, int N, int V,
+MC_VECTOR_LOOPS double mc_xent_forward(float *probs, const float *logits, const int *targets, int N, int V,
                        float smoothing, int *count)
 {
     double total = 0.0;
@@ -34,7 +34,7 @@ double mc_xent_forward(float *probs, const float *logits, const int *targets, in
     return total;
 }
 
-void mc_xent_backward(float *dlogits, const float *probs, const int *targets, int N, int V,
+MC_VECTOR_LOOPS void mc_xent_backward(float *dlogits, const float *probs, const int *targets, int N, int V,
                       float smoothing, float scale)
 {
     float u = smoothing / (float)V;

@@ -41,19 +41,14 @@ void sc_gramtab_prefetch(const sc_gramtab *t, uint32_t prefix, uint32_t word)
 /* Double the slot array (or create it) and re-insert every key. */
 static void grow(sc_gramtab *t)
 {
-    size_t cap = t->cap ? t->cap * 2 : 4096, bytes;
-    sc_gramslot *s;
-    if (mc_mul_overflow(cap, sizeof *s, &bytes))
-        mc_die(MC_EXIT_INTERNAL, "too many n-grams");
-    s = mc_malloc(bytes);
-    for (size_t i = 0; i < cap; i++)
-        s[i].id = SC_NO_GRAM;
+    size_t cap = t->cap ? t->cap * 2 : 4096;
+    sc_gramslot *s = mc_calloc(cap, sizeof *s); /* zero: every slot empty */
     for (size_t i = 0; i < t->cap; i++) {
         size_t j;
-        if (t->slots[i].id == SC_NO_GRAM)
+        if (t->slots[i].id1 == 0)
             continue;
         j = (size_t)mix(t->slots[i].key) & (cap - 1);
-        while (s[j].id != SC_NO_GRAM)
+        while (s[j].id1 != 0)
             j = (j + 1) & (cap - 1);
         s[j] = t->slots[i];
     }
@@ -69,9 +64,9 @@ uint32_t sc_gramtab_get(sc_gramtab *t, uint32_t prefix, uint32_t word)
     if ((size_t)t->n + 1 > t->cap / 4 * 3)
         grow(t);
     i = (size_t)mix(key) & (t->cap - 1);
-    while (t->slots[i].id != SC_NO_GRAM) {
+    while (t->slots[i].id1 != 0) {
         if (t->slots[i].key == key)
-            return t->slots[i].id;
+            return t->slots[i].id1 - 1;
         i = (i + 1) & (t->cap - 1);
     }
     if (t->n >= SC_NO_GRAM - 1)
@@ -82,6 +77,6 @@ uint32_t sc_gramtab_get(sc_gramtab *t, uint32_t prefix, uint32_t word)
     }
     t->order[t->n] = (uint8_t)(prefix == SC_NO_GRAM ? 1 : t->order[prefix] + 1);
     t->slots[i].key = key;
-    t->slots[i].id = t->n;
+    t->slots[i].id1 = t->n + 1;
     return t->n++;
 }

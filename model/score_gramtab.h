@@ -16,7 +16,7 @@
 
 typedef struct {
     uint64_t key;
-    uint32_t id; /* SC_NO_GRAM: empty slot */
+    uint32_t id1; /* id + 1; 0: empty slot */
 } sc_gramslot;
 
 typedef struct {

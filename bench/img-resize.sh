@@ -39,7 +39,10 @@ repeat_list() {
 seconds() {
     local best="" t
     for _ in $(seq "$REPEAT"); do
-        /usr/bin/time -o "$TMP/time" -f %e "$@" >/dev/null 2>&1
+        if ! /usr/bin/time -o "$TMP/time" -f %e "$@" >/dev/null 2>"$TMP/err"; then
+            echo "bench: failed: $* ($(tail -1 "$TMP/err"))" >&2
+            exit 1
+        fi
         t=$(tail -1 "$TMP/time")
         best=$(echo "$t ${best:-$t}" | awk '{print ($1 < $2) ? $1 : $2}')
     done
@@ -56,6 +59,7 @@ bench_set() {
     # shellcheck disable=SC2046
     v=$(seconds vipsthumbnail -s "$SIZE" -o "$TMP/thumbs/%s.v" $(cat "$list"))
     p=$(seconds "$PY" bench/pil_resize.py "$SIZE" "$list")
+    [ -n "$m" ] && [ -n "$m1" ] && [ -n "$v" ] && [ -n "$p" ] || exit 1
     awk -v name="$name" -v n="$n" -v m="$m" -v m1="$m1" -v v="$v" -v p="$p" 'BEGIN {
         printf "%-32s %6d  %8.1f  %8.1f  %8.1f  %8.1f  %6.2fx  %6.2fx\n",
             name, n, n / m, n / m1, n / v, n / p, v / m, p / m }'

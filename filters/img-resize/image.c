@@ -115,14 +115,22 @@ static int to_plain_bands(VipsImage *im, VipsImage **t, VipsImage **out, img_res
 }
 
 /* The kind of file from its first bytes: JPEG and PNG go straight to
- * their loaders (sniffing every loader costs more than decoding a small
- * image); anything else is left to libvips to recognise. */
+ * their loaders, decoding from memory (one read instead of many small
+ * ones, and no sniffing through every loader, which costs more than
+ * decoding a small image); anything else is left to libvips. */
 enum { KIND_OTHER, KIND_JPEG, KIND_PNG };
-static int sniff(const char *path, img_result *res)
+
+/* File buffers up to this size are kept for the next image. */
+#define KEEP_FILE_BUFFER ((size_t)4 << 20)
+
+/* Open path, tell its kind, and read a JPEG or PNG whole into res->file.
+ * Returns the kind, or -1 with res->err set. */
+static int read_image_file(const char *path, img_result *res)
 {
     unsigned char m[8] = {0};
     FILE *f = fopen(path, "rb");
     struct stat st;
+    int kind = KIND_OTHER;
     if (!f || fstat(fileno(f), &st) != 0) {
         snprintf(res->err, sizeof res->err, "cannot open: %s", strerror(errno));
         if (f)
@@ -134,30 +142,42 @@ static int sniff(const char *path, img_result *res)
         fclose(f);
         return -1;
     }
-    if (fread(m, 1, sizeof m, f) == 0 && ferror(f)) {
+    if (fread(m, 1, sizeof m, f) == sizeof m) {
+        if (m[0] == 0xFF && m[1] == 0xD8 && m[2] == 0xFF)
+            kind = KIND_JPEG;
+        else if (memcmp(m, "\x89PNG\r\n\x1a\n", 8) == 0)
+            kind = KIND_PNG;
+    }
+    if (kind != KIND_OTHER) {
+        size_t size = (size_t)st.st_size;
+        if (res->file_cap < size) {
+            free(res->file);
+            res->file = mc_malloc(size);
+            res->file_cap = size;
+        }
+        memcpy(res->file, m, sizeof m);
+        res->file_len = sizeof m + fread(res->file + sizeof m, 1, size - sizeof m, f);
+    }
+    if (ferror(f)) {
         snprintf(res->err, sizeof res->err, "cannot read: %s", strerror(errno));
         fclose(f);
         return -1;
     }
     fclose(f);
-    if (m[0] == 0xFF && m[1] == 0xD8 && m[2] == 0xFF)
-        return KIND_JPEG;
-    if (memcmp(m, "\x89PNG\r\n\x1a\n", 8) == 0)
-        return KIND_PNG;
-    return KIND_OTHER;
+    return kind;
 }
 
-/* Open path lazily (header only) with the loader for kind; shrink > 1
+/* Open the image lazily (header only) with the loader for kind; shrink > 1
  * asks the JPEG loader for shrink-on-load.  NULL on a libvips error. */
-static VipsImage *open_image(const char *path, int kind, int shrink)
+static VipsImage *open_image(const char *path, int kind, int shrink, const img_result *res)
 {
     VipsImage *im = NULL;
     if (kind == KIND_JPEG)
-        vips_jpegload(path, &im, "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR,
-                      "shrink", shrink, NULL);
+        vips_jpegload_buffer(res->file, res->file_len, &im, "access", VIPS_ACCESS_SEQUENTIAL,
+                             "fail_on", VIPS_FAIL_ON_ERROR, "shrink", shrink, NULL);
     else if (kind == KIND_PNG)
-        vips_pngload(path, &im, "access", VIPS_ACCESS_SEQUENTIAL, "fail_on", VIPS_FAIL_ON_ERROR,
-                     NULL);
+        vips_pngload_buffer(res->file, res->file_len, &im, "access", VIPS_ACCESS_SEQUENTIAL,
+                            "fail_on", VIPS_FAIL_ON_ERROR, NULL);
     else if (vips_foreign_find_load(path))
         im = vips_image_new_from_file(path, "access", VIPS_ACCESS_SEQUENTIAL,
                                       "fail_on", VIPS_FAIL_ON_ERROR, NULL);
@@ -210,7 +230,11 @@ static void store(const float *px, int nx, int ny, int bands, int dx, int dy, do
                 if (s->as_float)
                     of[at + x] = v * a + b;
                 else
-                    ou[at + x] = (unsigned char)fminf(fmaxf(v * a + 0.5f, 0.0f), 255.0f);
+                {
+                    float u = v * a + 0.5f;
+                    u = u < 0.0f ? 0.0f : u;
+                    ou[at + x] = (unsigned char)(u > 255.0f ? 255.0f : u);
+                }
             }
         }
     }
@@ -284,7 +308,7 @@ static int convert(VipsImage *im, const char *path, int jpeg, const img_spec *s,
     if (jpeg && im->BandFmt == VIPS_FORMAT_UCHAR) {
         int shrink = jpeg_shrink(im->Xsize, im->Ysize, tw, th);
         if (shrink > 1) {
-            t[1] = open_image(path, KIND_JPEG, shrink);
+            t[1] = open_image(path, KIND_JPEG, shrink, res);
             if (!t[1])
                 return vips_fail(res, "cannot read image");
             im = t[1];
@@ -302,12 +326,12 @@ int img_load(const char *path, const img_spec *s, img_result *res)
 
     res->err[0] = '\0';
     warning[0] = '\0';
-    kind = sniff(path, res);
+    kind = read_image_file(path, res);
     if (kind < 0)
         return MC_EXIT_IO;
     ctx = vips_image_new();
     t = (VipsImage **)vips_object_local_array(VIPS_OBJECT(ctx), 12);
-    t[0] = open_image(path, kind, 1);
+    t[0] = open_image(path, kind, 1, res);
     if (!t[0] && kind == KIND_OTHER) {
         vips_error_clear();
         snprintf(res->err, sizeof res->err, "not an image format libvips can read");
@@ -329,5 +353,10 @@ int img_load(const char *path, const img_spec *s, img_result *res)
         status = convert(t[0], path, kind == KIND_JPEG, s, t, res);
     }
     g_object_unref(ctx);
+    if (res->file_cap > KEEP_FILE_BUFFER) { /* keep memory flat after a large file */
+        free(res->file);
+        res->file = NULL;
+        res->file_cap = res->file_len = 0;
+    }
     return status;
 }

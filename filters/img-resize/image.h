@@ -23,6 +23,8 @@ typedef struct {
     int width, height; /* size of the original image */
     void *data;        /* channels * size * size elements, channel-first */
     size_t cap;        /* bytes allocated at data */
+    unsigned char *file;        /* the bytes of a JPEG or PNG file, decoded from memory */
+    size_t file_len, file_cap;
     char err[512];     /* what went wrong, when img_load fails */
 } img_result;
 
@@ -36,7 +38,8 @@ void img_shutdown(void);
 /* Bytes of one output tensor for spec. */
 size_t img_bytes(const img_spec *spec);
 
-/* Load the image at path into res (res->data grown as needed).  Safe to
+/* Load the image at path into res (its buffers grown as needed, and
+ * reused by the next call: free data and file when done).  Safe to
  * call from several threads at once.  Returns 0, MC_EXIT_IO when the file
  * cannot be opened, or MC_EXIT_INPUT when it is not a readable image, is
  * truncated or corrupt, or is over the pixel cap; res->err says which. */

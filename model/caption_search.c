@@ -39,7 +39,8 @@ mc_search *mc_search_new(mc_decoder *d, const mc_search_opts *o)
     s->K = o->beam;
     s->V = d->cfg.vocab;
     s->G = d->cfg.grid;
-    s->L = o->max_len;
+    /* no longer than the positions the decoder was built for */
+    s->L = o->max_len < d->cfg.max_len - 1 ? o->max_len : d->cfg.max_len - 1;
     K = (size_t)s->K, L = (size_t)s->L, G = (size_t)s->G, V = (size_t)s->V;
     s->sf = d->arch->state_floats(d->impl);
     s->ctx = mc_malloc(d->arch->ctx_floats(d->impl) * sizeof(float) + 4);

@@ -19,7 +19,7 @@ typedef struct {
     int beam;             /* 1: greedy */
     float length_penalty; /* exponent alpha of the length normalisation */
     int no_repeat_ngram;  /* 0: off */
-    int max_len;          /* most words */
+    int max_len;          /* most words (at most the decoder's max_len - 1) */
     int attention;        /* keep the attention weights of each word */
 } mc_search_opts;
 

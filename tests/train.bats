@@ -106,6 +106,9 @@ SMALL=(--min-freq 1 --hidden 32 --embed 16 --attn-dim 16 --batch 8 --threads 1)
     grep -aq '"arch":"transformer"' t.st
     run -0 medcap-decode-caption -m t.st "$FEAT"
     [ "${#lines[@]}" -eq 16 ]
+    # longer than the 31 positions it was built for: captions stop at 30 words
+    run -0 medcap-decode-caption -m t.st --max-len 100 --beam 2 "$FEAT"
+    [ "${#lines[@]}" -eq 16 ]
 }
 
 @test "medcap-train --train-encoder: img-resize | encode-features --model M | decode-caption --model M" {

@@ -109,6 +109,7 @@ static void test_tokenizer(void)
     ids[0] = 1, ids[1] = 4, ids[2] = 5, ids[3] = 2;
     text = mc_vocab_decode(&w, ids, 4);
     check(strcmp(text, "mri mass") == 0, "decode joins words, skips special tokens");
+    mc_vocab_free(&w);
     check(mc_vocab_from_json(&w, "[\"<pad>\",\"<bos>\",\"<eos>\",\"<unk>\",\"a\",\"a\"]", err,
                              sizeof err) == -1 && strstr(err, "duplicate"),
           "a duplicate word is refused");

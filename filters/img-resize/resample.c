@@ -59,8 +59,6 @@ static void taps_free(rs_taps *t)
 void rs_init(resampler *r, int in_w, int in_h, int bands,
              int full_w, int off_x, int n_x, int full_h, int off_y, int n_y)
 {
-    r->in_w = in_w;
-    r->in_h = in_h;
     r->bands = bands;
     taps_make(&r->x, in_w, full_w, off_x, n_x);
     taps_make(&r->y, in_h, full_h, off_y, n_y);

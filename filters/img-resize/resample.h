@@ -20,7 +20,7 @@ typedef struct {
 } rs_taps;
 
 typedef struct {
-    int in_w, in_h, bands;
+    int bands;
     rs_taps x, y;
     float *hrow; /* one source row after the horizontal pass: x.n * bands */
     float *out;  /* y.n * x.n * bands accumulated output, interleaved */

@@ -1,6 +1,7 @@
 /* medcap-score - score predicted captions against references: BLEU-1..4,
  * ROUGE-L, CIDEr-D (as pycocoevalcap computes them, NLTK's BLEU on
- * request), CheXpert label F1, MedPix field accuracy and diversity.
+ * request), CheXpert label F1, generic label F1, MedPix field accuracy and
+ * diversity.
  *
  * Reads the reference records (--refs), then the prediction records
  * (PREDS or stdin), joins them by "id", and prints one JSON summary (or a
@@ -15,6 +16,7 @@
 #include "score_clinical_score.h"
 #include "score_corpus.h"
 #include "score_diversity.h"
+#include "score_labels.h"
 #include "score_report.h"
 #include "score_rouge.h"
 
@@ -27,6 +29,7 @@ typedef struct {
     sc_bleu_opts bleu;
     double rouge_beta;
     int table;
+    int labels; /* 0 auto, 1 on, 2 off */
 } options;
 
 /* The options, their argument and help: this table drives both the parser and --help. */
@@ -44,6 +47,8 @@ static const struct {
     {"--bleu-def", "coco|nltk", "pycocoevalcap (default) or NLTK 3.8's corpus_bleu/sentence_bleu"},
     {"--bleu-smoothing", "none|method1", "NLTK smoothing (with --bleu-def nltk; default none)"},
     {"--rouge", "coco|f1", "ROUGE-L F with beta 1.2 (default) or plain F1 (beta 1)"},
+    {"--labels", "auto|on|off", "score the labels after \"diagnosis:\" or in a \"labels\" list\n"
+                                "(auto, the default: when a reference has a \"labels\" list)"},
     {"--table", NULL, "print a readable table instead of JSON"},
     {"--per-item", "FILE", "write each prediction's scores to FILE as NDJSON"},
     {"--keep-going", NULL, "skip bad and unmatched records, report them, exit 5"},
@@ -55,8 +60,8 @@ static void usage(void)
 {
     printf("Usage: medcap-score --refs REFS.ndjson [OPTION]... [PREDS.ndjson]\n"
            "Score predicted captions (PREDS, default stdin) against references, joined by\n"
-           "\"id\": BLEU-1..4, ROUGE-L, CIDEr-D, CheXpert label F1, MedPix field accuracy\n"
-           "and diversity.  Prints one JSON object naming each metric's definition.\n\n");
+           "\"id\": BLEU-1..4, ROUGE-L, CIDEr-D, CheXpert and other label F1, MedPix field\n"
+           "accuracy and diversity.  Prints one JSON object naming each metric's definition.\n\n");
     for (size_t i = 0; i < sizeof option_table / sizeof option_table[0]; i++) {
         char left[64];
         const char *h = option_table[i].help, *nl;
@@ -91,6 +96,7 @@ static void apply(options *o, const char *name, const char *arg)
     static const char *const def[] = {"coco", "nltk", NULL};
     static const char *const smooth[] = {"none", "method1", NULL};
     static const char *const rouge[] = {"coco", "f1", NULL};
+    static const char *const labels[] = {"auto", "on", "off", NULL};
     if (strcmp(name, "--refs") == 0)
         o->refs = arg;
     else if (strcmp(name, "--pred-field") == 0)
@@ -109,6 +115,8 @@ static void apply(options *o, const char *name, const char *arg)
         o->bleu.smooth1 = choice(name, arg, smooth);
     else if (strcmp(name, "--rouge") == 0)
         o->rouge_beta = choice(name, arg, rouge) ? 1.0 : 1.2;
+    else if (strcmp(name, "--labels") == 0)
+        o->labels = choice(name, arg, labels);
     else if (strcmp(name, "--table") == 0)
         o->table = 1;
     else if (strcmp(name, "--per-item") == 0)
@@ -166,6 +174,7 @@ static void parse_args(int argc, char **argv, options *o)
         mc_usage_error("--bleu-smoothing method1 needs --bleu-def nltk");
     if (!o->preds)
         o->preds = "-";
+    o->load.labels = o->labels != 2;
     if (strcmp(o->refs, "-") == 0 && strcmp(o->preds, "-") == 0)
         mc_usage_error("references and predictions cannot both be standard input");
     if (!*o->load.pred_field || (o->load.ref_field && !*o->load.ref_field))
@@ -262,6 +271,10 @@ static void summarise(const sc_corpus *c, const item_scores *s, const options *o
     sum->cider = cider / (double)c->nitems;
     sc_clinical_score_compute(c, &sum->clin);
     sc_diversity_compute(c, &sum->div);
+    if (o->labels == 1 || (o->labels == 0 && c->labels.arrays > 0)) {
+        sc_label_score_compute(c, &sum->labels);
+        sum->labels_on = sum->labels.items > 0;
+    }
 }
 
 /* Print the summary on stdout as JSON or a table. */
@@ -314,6 +327,7 @@ int main(int argc, char **argv)
                 mc_err("%ld record(s) skipped", c.skipped);
                 status = MC_EXIT_SKIPPED;
             }
+            sc_label_score_free(&sum.labels);
         }
     }
     free(s.bleu);

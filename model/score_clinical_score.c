@@ -4,8 +4,7 @@
 
 #include <string.h>
 
-/* Fill precision, recall and F1 of p from its counts (0 for a zero denominator). */
-static void prf_finish(sc_prf *p)
+void sc_prf_finish(sc_prf *p)
 {
     p->precision = p->tp + p->fp ? (double)p->tp / (double)(p->tp + p->fp) : 0;
     p->recall = p->tp + p->fn ? (double)p->tp / (double)(p->tp + p->fn) : 0;
@@ -37,7 +36,7 @@ void sc_clinical_score_compute(const sc_corpus *c, sc_clinical_score *out)
         }
     }
     for (int k = 0; k < SC_CHEXPERT_LABELS; k++) {
-        prf_finish(&out->label[k]);
+        sc_prf_finish(&out->label[k]);
         out->micro.tp += out->label[k].tp;
         out->micro.fp += out->label[k].fp;
         out->micro.fn += out->label[k].fn;
@@ -48,5 +47,5 @@ void sc_clinical_score_compute(const sc_corpus *c, sc_clinical_score *out)
     out->macro.precision /= SC_CHEXPERT_LABELS;
     out->macro.recall /= SC_CHEXPERT_LABELS;
     out->macro.f1 /= SC_CHEXPERT_LABELS;
-    prf_finish(&out->micro);
+    sc_prf_finish(&out->micro);
 }

@@ -24,6 +24,8 @@ typedef struct {
     long field_items[SC_FIELDS], field_correct[SC_FIELDS];
 } sc_clinical_score;
 
+/* Fill precision, recall and F1 of p from its counts (0 for a zero denominator). */
+void sc_prf_finish(sc_prf *p);
 /* Score the structured content of every item of c. */
 void sc_clinical_score_compute(const sc_corpus *c, sc_clinical_score *out);
 

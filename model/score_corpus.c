@@ -14,6 +14,7 @@ void sc_corpus_init(sc_corpus *c)
     sc_gramtab_init(&c->grams);
     sc_intern_init(&c->ref_ids);
     sc_intern_init(&c->values);
+    sc_labelstore_init(&c->labels);
 }
 
 void sc_corpus_free(sc_corpus *c)
@@ -22,6 +23,7 @@ void sc_corpus_free(sc_corpus *c)
     sc_gramtab_free(&c->grams);
     sc_intern_free(&c->ref_ids);
     sc_intern_free(&c->values);
+    sc_labelstore_free(&c->labels);
     free(c->toks);
     free(c->bags);
     free(c->caps);
@@ -228,6 +230,7 @@ static int add_ref(sc_corpus *c, const cJSON *rec, const char *name, long line,
     const char *id = mc_record_id(rec);
     uint32_t r;
     sc_refrec *rr;
+    sc_labelset labels = {0};
     if (ref_strings(rec, o, name, line, &list, &one) != 0)
         return bad_record(c, o);
     r = sc_intern_find(&c->ref_ids, id, strlen(id));
@@ -235,11 +238,16 @@ static int add_ref(sc_corpus *c, const cJSON *rec, const char *name, long line,
         mc_err_at(name, line, "duplicate id '%s' (first on line %ld)", id, c->refs[r].line);
         return bad_record(c, o);
     }
+    if (o->labels && sc_labels_of_ref(&c->labels, rec, one ? one->valuestring
+                                                          : list->child->valuestring,
+                                      name, line, &labels) != 0)
+        return bad_record(c, o);
     r = sc_intern_get(&c->ref_ids, id, strlen(id), NULL);
     reserve((void **)&c->refs, &c->refs_cap, c->nrefs + 1, sizeof *c->refs);
     rr = &c->refs[c->nrefs++];
     rr->line = line;
     rr->item = 0;
+    rr->labels = labels;
     rr->cap0 = (uint32_t)c->ncaps;
     if (one) {
         add_caption(c, one->valuestring, o->tokenizer);
@@ -282,6 +290,9 @@ static int add_pred(sc_corpus *c, const cJSON *rec, const char *name, long line,
     it->text_off = add_string(c, v->valuestring);
     it->pred = add_caption(c, v->valuestring, o->tokenizer);
     sc_clinical_parse(v->valuestring, &c->values, &it->pred_clin);
+    it->pred_labels = (sc_labelset){0};
+    if (o->labels)
+        sc_labels_from_text(&c->labels, v->valuestring, &it->pred_labels);
     c->refs[r].item = (uint32_t)c->nitems;
     return 0;
 }

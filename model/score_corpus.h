@@ -13,6 +13,7 @@
 #include "score_clinical.h"
 #include "score_gramtab.h"
 #include "score_intern.h"
+#include "score_labelset.h"
 #include "score_tokenize.h"
 
 #include <stdint.h>
@@ -35,6 +36,7 @@ typedef struct {
     long line;           /* line of the prediction record */
     size_t id_off, text_off; /* id and prediction text in corpus strings */
     sc_clinical pred_clin;
+    sc_labelset pred_labels; /* empty unless sc_load_opts.labels */
 } sc_item;
 
 typedef struct {
@@ -42,6 +44,7 @@ typedef struct {
     long line;           /* line of the reference record */
     uint32_t item;       /* item index + 1 of its prediction, 0 = none yet */
     sc_clinical clin;    /* of the first reference */
+    sc_labelset labels;  /* empty unless sc_load_opts.labels */
 } sc_refrec;
 
 /* What to read and how to treat bad records. */
@@ -50,10 +53,12 @@ typedef struct {
     const char *pred_field; /* field of the prediction caption */
     const char *ref_field;  /* field of the references, NULL: "references" or "caption" */
     int keep_going;         /* skip bad records (counted) instead of failing */
+    int labels;             /* read label sets (score_labelset.h) */
 } sc_load_opts;
 
 typedef struct {
     sc_intern words, ref_ids, values;
+    sc_labelstore labels;
     sc_gramtab grams;
     uint32_t *toks;
     size_t ntoks, toks_cap;

@@ -13,6 +13,10 @@ static const char *const chexpert_def =
     "CheXpert labels after \"diagnosis:\"; zero denominators give 0; macro over 14 labels";
 static const char *const medpix_def =
     "MedPix \"modality:\", \"plane:\", \"category:\" values equal after normalising";
+static const char *const labels_def =
+    "labels: the reference record's \"labels\" array, else the comma-separated list after "
+    "\"diagnosis:\"; trimmed, lower-cased; zero denominators give 0; micro over every label "
+    "(predicted-only ones are false positives); macro over the labels of the references";
 static const char *const diversity_def =
     "over tokenised predictions: distinct/all captions, unigrams, bigrams; share of the most "
     "frequent caption";
@@ -51,6 +55,20 @@ static void add_chexpert(cJSON *root, const sc_clinical_score *c)
         add_prf(labels, sc_chexpert_label(k), &c->label[k], 1);
     add_prf(x, "micro", &c->micro, 1);
     add_prf(x, "macro", &c->macro, 0);
+}
+
+/* The "labels" section. */
+static void add_labels(cJSON *root, const sc_label_score *l)
+{
+    cJSON *x = must(cJSON_AddObjectToObject(root, "labels")), *labels;
+    cJSON_AddStringToObject(x, "definition", labels_def);
+    cJSON_AddNumberToObject(x, "items", (double)l->items);
+    cJSON_AddNumberToObject(x, "predicted_only", (double)l->pred_only);
+    labels = must(cJSON_AddObjectToObject(x, "labels"));
+    for (uint32_t k = 0; k < l->nrows; k++)
+        add_prf(labels, sc_label_name(l->store, l->row[k]), &l->label[l->row[k]], 1);
+    add_prf(x, "micro", &l->micro, 1);
+    add_prf(x, "macro", &l->macro, 0);
 }
 
 /* The "medpix" section. */
@@ -96,6 +114,8 @@ cJSON *sc_summary_json(const sc_summary *s)
     cJSON_AddNumberToObject(x, "score", s->cider);
     add_chexpert(root, &s->clin);
     add_medpix(root, &s->clin);
+    if (s->labels_on)
+        add_labels(root, &s->labels);
     x = must(cJSON_AddObjectToObject(root, "diversity"));
     cJSON_AddStringToObject(x, "definition", diversity_def);
     cJSON_AddNumberToObject(x, "distinct_captions", s->div.distinct_captions);
@@ -131,6 +151,17 @@ void sc_summary_table(FILE *out, const sc_summary *s)
             fprintf(out, "MedPix %-8s accuracy     %10.6f  %ld items\n", sc_field_name(f),
                     (double)s->clin.field_correct[f] / (double)s->clin.field_items[f],
                     s->clin.field_items[f]);
+    if (s->labels_on) {
+        fprintf(out, "%-28s %10.6f  %s (%ld items)\n", "label micro F1", s->labels.micro.f1,
+                labels_def, s->labels.items);
+        fprintf(out, "%-28s %10.6f\n", "label macro F1", s->labels.macro.f1);
+        for (uint32_t k = 0; k < s->labels.nrows; k++) {
+            const sc_prf *p = &s->labels.label[s->labels.row[k]];
+            fprintf(out, "  F1 %-23s %10.6f  support %ld%s\n",
+                    sc_label_name(s->labels.store, s->labels.row[k]), p->f1, p->tp + p->fn,
+                    p->tp + p->fn ? "" : " (predicted only)");
+        }
+    }
     fprintf(out, "%-28s %10.6f\n", "distinct captions", s->div.distinct_captions);
     fprintf(out, "%-28s %10.6f\n", "distinct-1", s->div.distinct_1);
     fprintf(out, "%-28s %10.6f\n", "distinct-2", s->div.distinct_2);

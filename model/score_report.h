@@ -5,6 +5,7 @@
 #include "score_bleu.h"
 #include "score_clinical_score.h"
 #include "score_diversity.h"
+#include "score_labels.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -19,6 +20,8 @@ typedef struct {
     double cider;
     sc_clinical_score clin;
     sc_diversity div;
+    int labels_on; /* print the "labels" section */
+    sc_label_score labels;
 } sc_summary;
 
 /* The summary as one JSON object (caller deletes it). */

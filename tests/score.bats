@@ -248,3 +248,114 @@ small_pair() {
         assert_output ""
     done
 }
+
+# Write refs and preds of a made-up label example in the test folder:
+# a misses ards, b adds tuberculosis (in no reference), c predicts nothing,
+# d has no "labels" array (its "diagnosis:" list counts), e has no labels.
+label_pair() {
+    cd "$BATS_TEST_TMPDIR"
+    printf '%s\n' \
+        '{"id":"a","caption":"modality: xr, diagnosis: covid-19, ards","labels":["COVID-19"," ards "]}' \
+        '{"id":"b","caption":"diagnosis: pneumonia","labels":["pneumonia","Pneumonia"]}' \
+        '{"id":"c","caption":"diagnosis: covid-19","labels":["covid-19"]}' \
+        '{"id":"d","caption":"ap/pa: pa, diagnosis: Ards."}' \
+        '{"id":"e","caption":"no findings listed"}' >refs.ndjson
+    printf '%s\n' \
+        '{"id":"a","caption":"modality: xr, diagnosis: covid-19"}' \
+        '{"id":"b","caption":"diagnosis: pneumonia, Tuberculosis."}' \
+        '{"id":"c","caption":""}' \
+        '{"id":"d","caption":"diagnosis: ards"}' \
+        '{"id":"e","caption":"diagnosis: edema"}' >preds.ndjson
+}
+
+# The "labels" section of the JSON on stdin as lines "NAME P R F1 SUPPORT"
+# rounded to 6 decimals (macro has support -).
+label_rows() {
+    jq -r '.labels | (.labels | to_entries[] | [.key, .value.precision, .value.recall, .value.f1, .value.support]),
+        ["micro", .micro.precision, .micro.recall, .micro.f1, .micro.support],
+        ["macro", .macro.precision, .macro.recall, .macro.f1, "-"]
+        | map(if type == "number" then (. * 1e6 | round / 1e6 | tostring) else . end) | join(" ")'
+}
+
+@test "labels: hand-computed precision, recall, F1, support, micro and macro" {
+    label_pair
+    run -0 --separate-stderr medcap-score --refs refs.ndjson preds.ndjson
+    printf '%s\n' "$output" >out.json
+    run -0 jq -r '.labels | "\(.items) \(.predicted_only)"' out.json
+    assert_output "4 1"
+    run -0 jq -r '.labels.definition' out.json
+    assert_output --partial '"labels" array, else the comma-separated list after "diagnosis:"'
+    run -0 label_rows <out.json
+    # covid-19: a tp, c fn; ards: a fn, d tp; pneumonia: b tp (repeat counts once);
+    # tuberculosis: b fp, in no reference; e's reference has no labels: not counted.
+    # micro tp 3 fp 1 fn 2; macro over covid-19, ards, pneumonia.
+    assert_output "$(printf '%s\n' 'ards 1 0.5 0.666667 2' 'covid-19 1 0.5 0.666667 2' \
+        'pneumonia 1 1 1 1' 'tuberculosis 0 0 0 0' 'micro 0.75 0.6 0.666667 5' \
+        'macro 1 0.666667 0.777778 -')"
+}
+
+@test "labels: a \"labels\" array wins over the diagnosis text" {
+    cd "$BATS_TEST_TMPDIR"
+    echo '{"id":"a","caption":"diagnosis: edema","labels":["Pleural Effusion"]}' >refs.ndjson
+    echo '{"id":"a","caption":"diagnosis: pleural   effusion"}' >preds.ndjson
+    run -0 medcap-score --refs refs.ndjson preds.ndjson
+    run -0 label_rows <<<"$output"
+    assert_output "$(printf '%s\n' 'pleural effusion 1 1 1 1' 'micro 1 1 1 1' 'macro 1 1 1 -')"
+}
+
+@test "--labels auto/on/off: when the section is printed" {
+    label_pair
+    run -0 medcap-score --refs refs.ndjson --labels off preds.ndjson
+    run -0 jq -r 'has("labels")' <<<"$output"
+    assert_output false
+    # without any "labels" array auto leaves it out, on scores the "diagnosis:" lists
+    jq -c 'del(.labels)' refs.ndjson >plain.ndjson
+    run -0 medcap-score --refs plain.ndjson preds.ndjson
+    run -0 jq -r 'has("labels")' <<<"$output"
+    assert_output false
+    run -0 medcap-score --refs plain.ndjson --labels on preds.ndjson
+    run -0 jq -r '.labels | "\(.items) \(.labels | keys | join(","))"' <<<"$output"
+    assert_output "4 ards,covid-19,pneumonia,tuberculosis"
+    # on, but no reference has labels: nothing to print
+    small_pair
+    run -0 medcap-score --refs refs.ndjson --labels=on preds.ndjson
+    run -0 jq -r 'has("labels")' <<<"$output"
+    assert_output false
+}
+
+@test "--labels in --table: averages and one row per label" {
+    label_pair
+    run -0 medcap-score --refs refs.ndjson --table preds.ndjson
+    assert_line --regexp '^label micro F1 +0\.666667  labels: .* \(4 items\)$'
+    assert_line --regexp '^label macro F1 +0\.777778$'
+    assert_line --regexp '^  F1 covid-19 +0\.666667  support 2$'
+    assert_line --regexp '^  F1 tuberculosis +0\.000000  support 0 \(predicted only\)$'
+    run -0 medcap-score --refs refs.ndjson --table --labels off preds.ndjson
+    refute_output --partial "label micro F1"
+}
+
+@test "labels: a bad \"labels\" value is exit 1 (skipped under --keep-going, ignored with off)" {
+    label_pair
+    echo '{"id":"f","caption":"x","labels":"covid-19"}' >>refs.ndjson
+    echo '{"id":"f","caption":"x"}' >>preds.ndjson
+    run -1 --separate-stderr medcap-score --refs refs.ndjson preds.ndjson
+    assert_output ""
+    [[ "$stderr" == *'refs.ndjson:6: "labels" is not a list of strings'* ]]
+    run -0 medcap-score --refs refs.ndjson --labels off preds.ndjson
+    run -5 --separate-stderr medcap-score --refs refs.ndjson --keep-going preds.ndjson
+    [[ "$stderr" == *"id 'f' has no reference"* ]]
+    run -0 jq -r '.labels.items' <<<"$output"
+    assert_output 4
+    echo '{"id":"a","caption":"x","labels":["ok",1]}' >bad.ndjson
+    echo '{"id":"a","caption":"x"}' >p.ndjson
+    run -1 --separate-stderr medcap-score --refs bad.ndjson p.ndjson
+    assert_output ""
+    [[ "$stderr" == *'bad.ndjson:1: "labels" holds something that is not a string'* ]]
+}
+
+@test "--labels with a bad value: exit 2" {
+    small_pair
+    run -2 --separate-stderr medcap-score --refs refs.ndjson --labels maybe preds.ndjson
+    assert_output ""
+    [[ "$stderr" == *"--labels: unknown value 'maybe'"* ]]
+}

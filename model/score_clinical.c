@@ -77,10 +77,12 @@ static void parse_labels(const char *list, size_t n, sc_clinical *out)
     free(buf);
 }
 
-/* Start of the earliest MedPix key in s, or the end of s. */
+/* Start of the earliest MedPix key (or "diagnosis:") in s, or the end of s. */
 static const char *next_key(const char *s)
 {
-    const char *best = s + strlen(s);
+    const char *best = s + strlen(s), *d = find_ci(s, "diagnosis:");
+    if (d)
+        best = d;
     for (int f = 0; f < SC_FIELDS; f++) {
         char key[32];
         const char *at;
@@ -115,6 +117,8 @@ void sc_clinical_parse(const char *text, sc_intern *values, sc_clinical *out)
             size_t k;
             if ((size_t)(end - v) < m)
                 m = (size_t)(end - v);
+            while (m > 0 && (v[m - 1] == ',' || v[m - 1] == ' '))
+                m--; /* the separator before the next key */
             buf = mc_malloc(m + 1);
             k = normalise(v, m, buf);
             out->field[f] = sc_intern_get(values, buf, k, NULL);

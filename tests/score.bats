@@ -359,3 +359,13 @@ label_rows() {
     assert_output ""
     [[ "$stderr" == *"--labels: unknown value 'maybe'"* ]]
 }
+
+@test "medcap-score: a MedPix category with a comma ends at \"diagnosis:\"" {
+    printf '%s\n' '{"id":"a","caption":"modality: ct, plane: axial, category: neoplasm, benign, diagnosis: a mass in the lung"}' \
+        '{"id":"b","caption":"modality: mr, plane: axial, category: trauma, diagnosis: fracture"}' > "$BATS_TEST_TMPDIR/refs.ndjson"
+    printf '%s\n' '{"id":"a","caption":"modality: ct, plane: coronal, category: neoplasm, benign, diagnosis: something else"}' \
+        '{"id":"b","caption":"modality: mr, plane: axial, category: neoplasm, benign, diagnosis: fracture"}' > "$BATS_TEST_TMPDIR/preds.ndjson"
+    run -0 medcap-score --refs "$BATS_TEST_TMPDIR/refs.ndjson" "$BATS_TEST_TMPDIR/preds.ndjson"
+    run -0 jq -c '.medpix | [.modality.accuracy, .plane.accuracy, .category.accuracy]' <<< "$output"
+    assert_output "[1,0.5,0.5]"
+}

@@ -15,14 +15,24 @@ static int is_word_byte(unsigned char c)
     return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c >= 0x80;
 }
 
+/* 1 for the punctuation that structures a caption ("modality: ct, plane:
+ * axial"), kept as a token of its own. */
+static int is_kept_punct(unsigned char c) { return c == ':' || c == ','; }
+
 void mc_tokenize(const char *text, void (*fn)(const char *w, size_t len, void *ctx), void *ctx)
 {
     char buf[MC_TOK_MAX_WORD + 1];
     const unsigned char *p = (const unsigned char *)text;
     while (*p) {
         size_t n = 0;
-        while (*p && !is_word_byte(*p))
+        while (*p && !is_word_byte(*p)) {
+            if (is_kept_punct(*p)) {
+                buf[0] = (char)*p;
+                buf[1] = 0;
+                fn(buf, 1, ctx);
+            }
             p++;
+        }
         while (*p && is_word_byte(*p) && n < MC_TOK_MAX_WORD) {
             unsigned char c = *p++;
             buf[n++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
@@ -264,7 +274,7 @@ char *mc_vocab_decode(const mc_vocab *v, const int *ids, int n)
     for (int i = 0; i < n; i++)
         if (ids[i] >= MC_TOK_SPECIAL && ids[i] < v->n) {
             size_t l = strlen(v->word[ids[i]]);
-            if (k)
+            if (k && !(l == 1 && is_kept_punct((unsigned char)v->word[ids[i]][0])))
                 s[k++] = ' ';
             memcpy(s + k, v->word[ids[i]], l);
             k += l;

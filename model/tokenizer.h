@@ -1,9 +1,12 @@
 /* tokenizer.h - the caption vocabulary: word-level tokens and their ids.
  *
  * Tokenising: the text is lower-cased (ASCII) and split into runs of
- * letters and digits; everything else (spaces, punctuation, symbols) only
- * separates tokens and is dropped.  "T2-weighted MRI, 3.5 cm." gives
- * t2 weighted mri 3 5 cm.  Bytes >= 0x80 (UTF-8) count as letters.
+ * letters and digits; a colon or a comma is a token of its own (they give a
+ * caption its structure: "modality: ct, plane: axial"); everything else
+ * (spaces, other punctuation, symbols) only separates tokens and is dropped.
+ * "T2-weighted MRI, 3.5 cm." gives t2 weighted mri , 3 5 cm.  Bytes >= 0x80
+ * (UTF-8) count as letters.  Decoding joins words with single spaces and
+ * puts no space before a colon or a comma.
  *
  * Ids 0..3 are the special tokens <pad> <bos> <eos> <unk>; the words follow
  * in order of decreasing frequency (ties in byte order), those seen at least
@@ -50,8 +53,8 @@ int mc_vocab_id(const mc_vocab *v, const char *w, size_t len);
 /* Encode text: ids of its tokens into ids[0..max), returns how many tokens
  * the text has (may exceed max; only max are written). */
 int mc_vocab_encode(const mc_vocab *v, const char *text, int *ids, int max);
-/* Words of ids[0..n) joined by single spaces (special tokens skipped),
- * malloc'd. */
+/* Words of ids[0..n) joined by single spaces, without a space before ':'
+ * or ',' (special tokens skipped), malloc'd. */
 char *mc_vocab_decode(const mc_vocab *v, const int *ids, int n);
 void mc_vocab_free(mc_vocab *v);
 

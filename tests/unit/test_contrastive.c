@@ -1,0 +1,124 @@
+/* test_contrastive.c - finite-difference gradient checks of the joint
+ * embedding's pieces (mean pooling of word embeddings, L2 normalisation,
+ * symmetric InfoNCE with its temperature) and known values of InfoNCE.
+ * Layer checks use L = sum(out * R) for a fixed random R, so the backward
+ * gets dout = R.  Exits 1 on failure.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "contrastive.h"
+
+#include "gradcheck_dec.h"
+
+#include <string.h>
+
+enum { B = 3, T = 4, V = 6, E = 5, D = 4 };
+
+static double dot(const float *a, const float *b, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n; i++)
+        s += (double)a[i] * b[i];
+    return s;
+}
+
+/* ---- mean pooling of embeddings ---- */
+static const int tm_tok[B * T] = {1, 4, 4, 0, 5, 0, 0, 0, 2, 3, 5, 1};
+static const int tm_len[B] = {3, 1, 4};
+static float tm_w[V * E], tm_r[B * E];
+static double tm_loss(void *ctx)
+{
+    float out[B * E];
+    (void)ctx;
+    mc_tokmean_forward(out, tm_tok, tm_len, tm_w, B, T, E);
+    return dot(out, tm_r, B * E);
+}
+
+static void test_tokmean(void)
+{
+    float dw[V * E] = {0}, out[B * E];
+    const int zero_len[B] = {0, 0, 0};
+    for (int i = 0; i < V * E; i++)
+        tm_w[i] = urand();
+    for (int i = 0; i < B * E; i++)
+        tm_r[i] = urand();
+    mc_tokmean_forward(out, tm_tok, tm_len, tm_w, B, T, E);
+    check(fabsf(out[E] - tm_w[5 * E]) < 1e-6f, "tokmean of one token is its embedding");
+    check(fabsf(out[0] - (tm_w[E] + 2 * tm_w[4 * E]) / 3) < 1e-6f,
+          "tokmean averages repeated tokens with their weight");
+    mc_tokmean_backward(dw, tm_r, tm_tok, tm_len, B, T, E);
+    gradcheck("tokmean weight", tm_loss, NULL, tm_w, dw, V * E, 1e-2f, 1e-2);
+    mc_tokmean_forward(out, tm_tok, zero_len, tm_w, B, T, E);
+    check(out[0] == 0.0f && out[B * E - 1] == 0.0f, "tokmean of no tokens is zero");
+}
+
+/* ---- L2 normalisation ---- */
+static float ln_x[B * D], ln_r[B * D];
+static double ln_loss(void *ctx)
+{
+    float out[B * D], norm[B];
+    (void)ctx;
+    mc_l2norm_forward(out, norm, ln_x, B, D);
+    return dot(out, ln_r, B * D);
+}
+
+static void test_l2norm(void)
+{
+    float dx[B * D] = {0}, out[B * D], norm[B];
+    for (int i = 0; i < B * D; i++) {
+        ln_x[i] = urand();
+        ln_r[i] = urand();
+    }
+    mc_l2norm_forward(out, norm, ln_x, B, D);
+    check(fabs(dot(out, out, D) - 1.0) < 1e-6, "l2norm rows have unit length");
+    mc_l2norm_backward(dx, ln_r, out, norm, B, D);
+    gradcheck("l2norm input", ln_loss, NULL, ln_x, dx, B * D, 1e-3f, 1e-2);
+}
+
+/* ---- symmetric InfoNCE ---- */
+static float nc_a[B * D], nc_b[B * D], nc_s[1];
+static double nc_loss(void *ctx)
+{
+    float logits[B * B], pr[B * B], pc[B * B];
+    (void)ctx;
+    return mc_infonce_forward(logits, pr, pc, nc_a, nc_b, nc_s[0], B, D);
+}
+
+static void test_infonce(void)
+{
+    float da[B * D] = {0}, db[B * D] = {0}, ds[1] = {0};
+    float logits[B * B], pr[B * B], pc[B * B], loss;
+    for (int i = 0; i < B * D; i++) {
+        nc_a[i] = urand();
+        nc_b[i] = urand();
+    }
+    nc_s[0] = 0.7f;
+    mc_infonce_forward(logits, pr, pc, nc_a, nc_b, nc_s[0], B, D);
+    mc_infonce_backward(da, db, ds, logits, pr, pc, nc_a, nc_b, nc_s[0], B, D);
+    gradcheck("infonce image side", nc_loss, NULL, nc_a, da, B * D, 1e-3f, 1e-2);
+    gradcheck("infonce text side", nc_loss, NULL, nc_b, db, B * D, 1e-3f, 1e-2);
+    gradcheck("infonce log temperature", nc_loss, NULL, nc_s, ds, 1, 1e-3f, 1e-2);
+
+    /* All logits equal: both directions are uniform guesses, loss log N. */
+    memset(nc_a, 0, sizeof nc_a);
+    loss = mc_infonce_forward(logits, pr, pc, nc_a, nc_b, 0.0f, B, D);
+    check(fabsf(loss - logf((float)B)) < 1e-6f, "infonce of equal logits is log N");
+    /* Orthonormal matching pairs at a high scale: loss near 0. */
+    memset(nc_a, 0, sizeof nc_a);
+    for (int i = 0; i < B; i++)
+        nc_a[i * D + i] = 1.0f;
+    loss = mc_infonce_forward(logits, pr, pc, nc_a, nc_a, logf(100.0f), B, D);
+    check(loss < 1e-6f, "infonce of perfectly matched pairs is near 0");
+    /* Rows and columns of the softmaxes sum to one. */
+    check(fabsf(pr[0] + pr[1] + pr[2] - 1.0f) < 1e-6f && fabsf(pc[0] + pc[B] + pc[2 * B] - 1.0f) < 1e-6f,
+          "infonce row and column softmaxes sum to 1");
+}
+
+int main(void)
+{
+    test_tokmean();
+    test_l2norm();
+    test_infonce();
+    if (failures)
+        printf("%d check(s) failed\n", failures);
+    return failures ? 1 : 0;
+}

@@ -1,6 +1,7 @@
 /* clinical.c - CheXpert labels and MedPix fields found in a caption. */
 #define _POSIX_C_SOURCE 200809L
 #include "score_clinical.h"
+#include "score_text.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -27,29 +28,6 @@ static const char *find_ci(const char *s, const char *key)
     return NULL;
 }
 
-/* Normalise s[0..n) into out (size >= n + 1): trim, lower-case ASCII,
- * collapse white space runs to one space, drop one final "."; returns length. */
-static size_t normalise(const char *s, size_t n, char *out)
-{
-    size_t k = 0;
-    int space = 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-            space = k > 0;
-            continue;
-        }
-        if (space)
-            out[k++] = ' ';
-        space = 0;
-        out[k++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
-    }
-    if (k > 0 && out[k - 1] == '.')
-        k--;
-    out[k] = '\0';
-    return k;
-}
-
 /* Read the labels listed in list[0..n) (the text after "diagnosis:") into *out. */
 static void parse_labels(const char *list, size_t n, sc_clinical *out)
 {
@@ -59,7 +37,7 @@ static void parse_labels(const char *list, size_t n, sc_clinical *out)
         size_t m = strcspn(p, ",;.\n");
         if (m > (size_t)(end - p))
             m = (size_t)(end - p);
-        size_t k = normalise(p, m, buf);
+        size_t k = sc_normalise_label(p, m, buf);
         if (k > 0) {
             int found = 0;
             for (int i = 0; i < SC_CHEXPERT_LABELS; i++)
@@ -120,7 +98,7 @@ void sc_clinical_parse(const char *text, sc_intern *values, sc_clinical *out)
             while (m > 0 && (v[m - 1] == ',' || v[m - 1] == ' '))
                 m--; /* the separator before the next key */
             buf = mc_malloc(m + 1);
-            k = normalise(v, m, buf);
+            k = sc_normalise_label(v, m, buf);
             out->field[f] = sc_intern_get(values, buf, k, NULL);
             free(buf);
         }

@@ -1,6 +1,7 @@
 /* corpus.c - reading, joining, tokenising and counting captions. */
 #define _POSIX_C_SOURCE 200809L
 #include "score_corpus.h"
+#include "score_text.h"
 #include "ndjson.h"
 #include "util.h"
 
@@ -70,47 +71,6 @@ static void add_token(const char *tok, size_t len, void *ctx)
     c->toks[c->ntoks++] = sc_intern_get(&c->words, tok, len, NULL);
 }
 
-/* Sort a[0..n) ascending (quicksort, insertion sort below 16 elements). */
-static void sort_u32(uint32_t *a, size_t n)
-{
-    while (n > 16) {
-        uint32_t x = a[0], y = a[n / 2], z = a[n - 1], pivot, t;
-        size_t i = 0, j = n - 1;
-        pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
-        for (;;) {
-            while (a[i] < pivot)
-                i++;
-            while (a[j] > pivot)
-                j--;
-            if (i >= j)
-                break;
-            t = a[i];
-            a[i] = a[j];
-            a[j] = t;
-            i++;
-            j--;
-        }
-        /* a[0..j] <= pivot <= a[j+1..n); recurse on the smaller part */
-        if (j + 1 < n - j - 1) {
-            sort_u32(a, j + 1);
-            a += j + 1;
-            n -= j + 1;
-        } else {
-            sort_u32(a + j + 1, n - j - 1);
-            n = j + 1;
-        }
-    }
-    for (size_t i = 1; i < n; i++) {
-        uint32_t v = a[i];
-        size_t k = i;
-        while (k > 0 && a[k - 1] > v) {
-            a[k] = a[k - 1];
-            k--;
-        }
-        a[k] = v;
-    }
-}
-
 /* The n-gram ids of w[0..n) into c->grambuf, order by order: the n
  * unigrams, then the n-1 bigrams, ... (each k-gram is its (k-1)-gram prefix
  * plus a word, so an order's lookups are independent and are prefetched).
@@ -160,7 +120,7 @@ static uint32_t add_caption(sc_corpus *c, const char *text, enum sc_tokenizer tk
             sizeof *c->grambuf);
     w = c->toks + t0;
     ng = grams_of(c, w, cap->ntok);
-    sort_u32(c->grambuf, ng);
+    sc_sort_u32(c->grambuf, ng);
     cap->bag_off = c->nbags;
     reserve((void **)&c->bags, &c->bags_cap, c->nbags + ng, sizeof *c->bags);
     for (size_t i = 0; i < ng; i++) {

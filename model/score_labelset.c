@@ -1,6 +1,7 @@
 /* score_labelset.c - the clinical labels of captions and reference records. */
 #define _POSIX_C_SOURCE 200809L
 #include "score_labelset.h"
+#include "score_text.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -31,22 +32,7 @@ const char *sc_label_name(const sc_labelstore *s, uint32_t id)
 static void add_label(sc_labelstore *st, const char *s, size_t n)
 {
     char *buf = mc_malloc(n + 1);
-    size_t k = 0;
-    int space = 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = s[i];
-        if (c == ' ' || c == '\t' || c == '\r' || c == '\n') {
-            space = k > 0;
-            continue;
-        }
-        if (space)
-            buf[k++] = ' ';
-        space = 0;
-        buf[k++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
-    }
-    if (k > 0 && buf[k - 1] == '.')
-        k--;
-    buf[k] = '\0';
+    size_t k = sc_normalise_label(s, n, buf);
     if (k > 0) {
         if (st->nids == st->cap) {
             size_t cap = st->cap ? 2 * st->cap : 64, bytes;
@@ -65,15 +51,7 @@ static void finish_set(sc_labelstore *st, size_t off, sc_labelset *out)
 {
     uint32_t *a = st->ids + off;
     size_t n = st->nids - off, m = 0;
-    for (size_t i = 1; i < n; i++) {
-        uint32_t v = a[i];
-        size_t k = i;
-        while (k > 0 && a[k - 1] > v) {
-            a[k] = a[k - 1];
-            k--;
-        }
-        a[k] = v;
-    }
+    sc_sort_u32(a, n);
     for (size_t i = 0; i < n; i++)
         if (m == 0 || a[i] != a[m - 1])
             a[m++] = a[i];

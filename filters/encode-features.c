@@ -26,7 +26,7 @@ enum { OUT_GRID = 1, OUT_POOLED = 2, OUT_BOTH = 3 };
 typedef struct {
     const char *model;  /* --model FILE, or NULL for the shipped model */
     const char *arch;   /* --arch NAME, or NULL */
-    int allow_random;   /* --allow-random: untrained weights when no model */
+    int allow_random;   /* --allow-random: untrained weights instead of the shipped model */
     long seed;          /* --seed for --allow-random */
     int output;         /* OUT_* */
     long batch;         /* --batch */
@@ -47,7 +47,7 @@ static void usage(FILE *out)
             "                        shipped share/medcap/model.safetensors\n"
             "  -a, --arch NAME       cnn-small (default), resnet18, resnet34, resnet50; needed\n"
             "                        for a weights file without medcap metadata\n"
-            "      --allow-random    use untrained random weights when there is no --model\n"
+            "      --allow-random    use untrained random weights (seeded) instead of a model\n"
             "      --seed N          seed of the random weights (default 0)\n"
             "  -o, --output WHAT     grid (default), pooled, or both (grid frame, then pooled)\n"
             "  -b, --batch N         images per forward pass, 1-1024 (default 16)\n"
@@ -134,7 +134,7 @@ static mc_encoder *load_encoder(const options *o, int in_ch)
     int rc;
     if (!path) {
         shipped = mc_share_path("model.safetensors");
-        if (access(shipped, R_OK) != 0) {
+        if (o->allow_random || access(shipped, R_OK) != 0) {
             if (!o->allow_random) {
                 mc_err("no model: %s not found; give --model FILE, or --allow-random for an "
                        "untrained encoder", shipped);

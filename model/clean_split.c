@@ -1,6 +1,7 @@
 /* clean_split.c - stable train/dev/test assignment by hashing a group key. */
 #define _POSIX_C_SOURCE 200809L
 #include "clean.h"
+#include "mix64.h"
 #include "util.h"
 
 #include <stdio.h>
@@ -71,11 +72,7 @@ static uint64_t hash_key(const char *s)
     uint64_t h = 0xcbf29ce484222325ULL;
     for (; *s; s++)
         h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-    h ^= h >> 30;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 27;
-    h *= 0x94d049bb133111ebULL;
-    return h ^ (h >> 31);
+    return mc_mix64(h);
 }
 
 const char *clean_split_assign(const clean_split_spec *sp, const char *key)

@@ -11,6 +11,7 @@
 #include "encoder.h"
 #include "batchnorm.h"
 #include "conv2d.h"
+#include "mix64.h"
 #include "pool.h"
 #include "util.h"
 
@@ -216,20 +217,11 @@ void mc_encoder_grid(const mc_encoder *e, int H, int W, int *gh, int *gw)
 
 /* ---- initialisation, loading, hash ---- */
 
-/* splitmix64 step. */
-static uint64_t next_u64(uint64_t *s)
-{
-    uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-}
-
 /* Standard normal by Box-Muller. */
 static double gauss(uint64_t *s)
 {
-    double u1 = ((next_u64(s) >> 11) + 1.0) / 9007199254740993.0;
-    double u2 = (next_u64(s) >> 11) / 9007199254740992.0;
+    double u1 = ((mc_splitmix64_next(s) >> 11) + 1.0) / 9007199254740993.0;
+    double u2 = (mc_splitmix64_next(s) >> 11) / 9007199254740992.0;
     return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
 }
 

@@ -1,20 +1,13 @@
 /* prng.c - xoshiro128++ seeded by splitmix64. */
 #define _POSIX_C_SOURCE 200809L
 #include "prng.h"
+#include "mix64.h"
 
 #include <math.h>
 
-static uint64_t splitmix64(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
-
 void mc_prng_seed(mc_prng *r, uint64_t seed)
 {
-    uint64_t a = splitmix64(&seed), b = splitmix64(&seed);
+    uint64_t a = mc_splitmix64_next(&seed), b = mc_splitmix64_next(&seed);
     r->s[0] = (uint32_t)a;
     r->s[1] = (uint32_t)(a >> 32);
     r->s[2] = (uint32_t)b;

@@ -1,6 +1,7 @@
 /* score_gramtab.c - n-gram ids from (prefix id, word id) pairs. */
 #define _POSIX_C_SOURCE 200809L
 #include "score_gramtab.h"
+#include "mix64.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -15,17 +16,6 @@ void sc_gramtab_free(sc_gramtab *t)
     memset(t, 0, sizeof *t);
 }
 
-/* splitmix64's finaliser: spreads the key over all 64 bits. */
-static uint64_t mix(uint64_t h)
-{
-    h ^= h >> 30;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 27;
-    h *= 0x94d049bb133111ebULL;
-    h ^= h >> 31;
-    return h;
-}
-
 /* The 64-bit key of (prefix, word). */
 static uint64_t pack(uint32_t prefix, uint32_t word)
 {
@@ -35,7 +25,7 @@ static uint64_t pack(uint32_t prefix, uint32_t word)
 void sc_gramtab_prefetch(const sc_gramtab *t, uint32_t prefix, uint32_t word)
 {
     if (t->cap)
-        __builtin_prefetch(&t->slots[(size_t)mix(pack(prefix, word)) & (t->cap - 1)]);
+        __builtin_prefetch(&t->slots[(size_t)mc_mix64(pack(prefix, word)) & (t->cap - 1)]);
 }
 
 /* Double the slot array (or create it) and re-insert every key. */
@@ -47,7 +37,7 @@ static void grow(sc_gramtab *t)
         size_t j;
         if (t->slots[i].id1 == 0)
             continue;
-        j = (size_t)mix(t->slots[i].key) & (cap - 1);
+        j = (size_t)mc_mix64(t->slots[i].key) & (cap - 1);
         while (s[j].id1 != 0)
             j = (j + 1) & (cap - 1);
         s[j] = t->slots[i];
@@ -63,7 +53,7 @@ uint32_t sc_gramtab_get(sc_gramtab *t, uint32_t prefix, uint32_t word)
     size_t i;
     if ((size_t)t->n + 1 > t->cap / 4 * 3)
         grow(t);
-    i = (size_t)mix(key) & (t->cap - 1);
+    i = (size_t)mc_mix64(key) & (t->cap - 1);
     while (t->slots[i].id1 != 0) {
         if (t->slots[i].key == key)
             return t->slots[i].id1 - 1;

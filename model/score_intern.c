@@ -1,6 +1,7 @@
 /* intern.c - byte-string interning with open addressing. */
 #define _POSIX_C_SOURCE 200809L
 #include "score_intern.h"
+#include "mix64.h"
 #include "util.h"
 
 #include <stdlib.h>
@@ -25,12 +26,7 @@ static uint64_t hash_bytes(const void *key, size_t len)
         memcpy(&w, p, len);
         h = (h ^ w) * 0x94d049bb133111ebULL;
     }
-    h ^= h >> 30;
-    h *= 0xbf58476d1ce4e5b9ULL;
-    h ^= h >> 27;
-    h *= 0x94d049bb133111ebULL;
-    h ^= h >> 31;
-    return h;
+    return mc_mix64(h);
 }
 
 void sc_intern_init(sc_intern *t)

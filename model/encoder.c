@@ -264,22 +264,6 @@ static int load_summed(const mc_st_file *f, int j, const mc_encoder *e, const un
     return 1;
 }
 
-/* "[a,b,c]" for a shape. */
-static void shape_str(char *buf, size_t n, int ndim, const int64_t *shape)
-{
-    size_t k = (size_t)snprintf(buf, n, "[");
-    for (int i = 0; i < ndim && k < n; i++)
-        k += (size_t)snprintf(buf + k, n - k, i ? ",%lld" : "%lld", (long long)shape[i]);
-    if (k < n)
-        snprintf(buf + k, n - k, "]");
-}
-
-static int ends_with(const char *s, const char *suffix)
-{
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && strcmp(s + a - b, suffix) == 0;
-}
-
 int mc_encoder_load(mc_encoder *e, const mc_st_file *f, const char *prefix, char *err, size_t n)
 {
     size_t plen = strlen(prefix);
@@ -288,7 +272,7 @@ int mc_encoder_load(mc_encoder *e, const mc_st_file *f, const char *prefix, char
     for (int i = 0; i < e->p.n; i++) {
         const mc_tensor_spec *s = &e->p.t[i];
         const mc_st_tensor *t;
-        int j, same;
+        int j;
         snprintf(name, sizeof name, "%s%s", prefix, s->name);
         j = mc_st_find(f, name);
         if (j < 0) {
@@ -296,22 +280,19 @@ int mc_encoder_load(mc_encoder *e, const mc_st_file *f, const char *prefix, char
             return MC_EXIT_MODEL;
         }
         t = &f->t[j];
-        same = t->ndim == s->ndim;
-        for (int d = 0; same && d < s->ndim; d++)
-            same = t->shape[d] == s->shape[d];
-        if (same) {
+        if (mc_st_shape_matches(t, s)) {
             mc_st_read_f32(f, j, mc_params_at(&e->p, i));
         } else if (!(i == e->u[0].w && load_summed(f, j, e, &e->u[0], mc_params_at(&e->p, i)))) {
             char got[160], want[160];
-            shape_str(got, sizeof got, t->ndim, t->shape);
-            shape_str(want, sizeof want, s->ndim, s->shape);
+            mc_st_shape_str(got, sizeof got, t->ndim, t->shape);
+            mc_st_shape_str(want, sizeof want, s->ndim, s->shape);
             snprintf(err, n, "%s: tensor '%s' has shape %s, expected %s", f->path, name, got, want);
             return MC_EXIT_MODEL;
         }
     }
     for (int j = 0; j < f->n; j++) {
         const char *nm = f->t[j].name;
-        if (strncmp(nm, prefix, plen) != 0 || ends_with(nm, ".num_batches_tracked") ||
+        if (strncmp(nm, prefix, plen) != 0 || mc_st_is_bookkeeping(nm) ||
             (e->resnet && strncmp(nm + plen, "fc.", 3) == 0))
             continue;
         if (mc_params_find(&e->p, nm + plen) < 0) {

@@ -333,8 +333,15 @@ void mc_st_read_f32(const mc_st_file *f, int i, float *dst)
     }
 }
 
-/* Write "[a,b,c]" for a shape into buf. */
-static void shape_str(char *buf, size_t n, int ndim, const int64_t *shape)
+int mc_st_shape_matches(const mc_st_tensor *t, const mc_tensor_spec *s)
+{
+    int same = t->ndim == s->ndim;
+    for (int d = 0; same && d < s->ndim; d++)
+        same = t->shape[d] == s->shape[d];
+    return same;
+}
+
+void mc_st_shape_str(char *buf, size_t n, int ndim, const int64_t *shape)
 {
     size_t k = (size_t)snprintf(buf, n, "[");
     for (int i = 0; i < ndim && k < n; i++)
@@ -343,10 +350,11 @@ static void shape_str(char *buf, size_t n, int ndim, const int64_t *shape)
         snprintf(buf + k, n - k, "]");
 }
 
-static int ends_with(const char *s, const char *suffix)
+int mc_st_is_bookkeeping(const char *name)
 {
-    size_t a = strlen(s), b = strlen(suffix);
-    return a >= b && strcmp(s + a - b, suffix) == 0;
+    static const char suffix[] = ".num_batches_tracked";
+    size_t a = strlen(name), b = sizeof suffix - 1;
+    return a >= b && strcmp(name + a - b, suffix) == 0;
 }
 
 int mc_st_load_prefix(const mc_st_file *f, mc_params *p, const char *prefix, char *err, size_t errlen)
@@ -355,18 +363,15 @@ int mc_st_load_prefix(const mc_st_file *f, mc_params *p, const char *prefix, cha
     char name[MC_PARAM_NAME + 256];
     for (int i = 0; i < p->n; i++) {
         const mc_tensor_spec *s = &p->t[i];
-        int j, same;
+        int j;
         snprintf(name, sizeof name, "%s%s", prefix, s->name);
         j = mc_st_find(f, name);
         if (j < 0)
             return fail(err, errlen, MC_EXIT_MODEL, "%s: tensor '%s' is missing", f->path, name);
-        same = f->t[j].ndim == s->ndim;
-        for (int d = 0; same && d < s->ndim; d++)
-            same = f->t[j].shape[d] == s->shape[d];
-        if (!same) {
+        if (!mc_st_shape_matches(&f->t[j], s)) {
             char got[160], want[160];
-            shape_str(got, sizeof got, f->t[j].ndim, f->t[j].shape);
-            shape_str(want, sizeof want, s->ndim, s->shape);
+            mc_st_shape_str(got, sizeof got, f->t[j].ndim, f->t[j].shape);
+            mc_st_shape_str(want, sizeof want, s->ndim, s->shape);
             return fail(err, errlen, MC_EXIT_MODEL, "%s: tensor '%s' has shape %s, expected %s", f->path,
                         name, got, want);
         }
@@ -374,7 +379,7 @@ int mc_st_load_prefix(const mc_st_file *f, mc_params *p, const char *prefix, cha
     }
     for (int j = 0; j < f->n; j++) {
         const char *nm = f->t[j].name;
-        if (strncmp(nm, prefix, plen) != 0 || ends_with(nm, ".num_batches_tracked"))
+        if (strncmp(nm, prefix, plen) != 0 || mc_st_is_bookkeeping(nm))
             continue;
         if (mc_params_find(p, nm + plen) < 0)
             return fail(err, errlen, MC_EXIT_MODEL, "%s: unexpected tensor '%s' (not part of this model)",

@@ -57,6 +57,13 @@ int mc_st_find(const mc_st_file *f, const char *name);
 /* Copy tensor i into dst as F32 (converting F16/BF16); count must equal the
  * tensor's element count. */
 void mc_st_read_f32(const mc_st_file *f, int i, float *dst);
+/* 1 if file tensor t has exactly the shape of table entry s, else 0. */
+int mc_st_shape_matches(const mc_st_tensor *t, const mc_tensor_spec *s);
+/* Write a shape as "[a,b,c]" into buf (n bytes, truncated to fit). */
+void mc_st_shape_str(char *buf, size_t n, int ndim, const int64_t *shape);
+/* 1 for a bookkeeping tensor no model needs (a PyTorch batch-norm
+ * "*.num_batches_tracked" counter), which loaders skip, else 0. */
+int mc_st_is_bookkeeping(const char *name);
 /* Fill every tensor of p (already allocated) from the file, checking each
  * name and shape against p's table: a missing tensor, a shape mismatch
  * ("tensor 'layer1.0.conv1.weight' has shape [64,3,3,3], expected

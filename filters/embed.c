@@ -1,0 +1,204 @@
+/* medcap-embed - map images and captions into the joint embedding space of
+ * an embedding model (medcap-train-embed): each feature frame (an image's
+ * pooled features, a grid or a map) and each NDJSON record's caption
+ * becomes an F32 frame [D] holding its unit-length embedding and the
+ * record.  medcap-index and medcap-retrieve then work on these frames
+ * unchanged: index image embeddings, query with caption embeddings (text
+ * to image), or the other way round.
+ *
+ * Reads each FILE in turn ("-" or none: stdin); a stream holds frames or
+ * NDJSON, told apart by its first byte.  Memory is one record at a time.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "embed_model.h"
+#include "featvec.h"
+#include "frame.h"
+#include "ndjson.h"
+#include "util.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const char *model; /* -m */
+    const char *field; /* --field */
+} options;
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: medcap-embed -m MODEL [OPTIONS] [FILE...]\n"
+            "Embed feature frames (images) and NDJSON records (their caption) with a joint\n"
+            "image-text embedding model from medcap-train-embed: each becomes an F32\n"
+            "frame [D] of its unit-length embedding, carrying the record.  Reads standard\n"
+            "input when no FILE is given.\n\n"
+            "Options:\n"
+            "  -m, --model MODEL  the embedding model (required)\n"
+            "      --field KEY    record key of the caption text (default caption)\n"
+            "  -h, --help         show this help and exit\n"
+            "      --version      show the version and exit\n\n"
+            "Example (text to image):\n"
+            "  medcap embed -m E < images.feat | medcap index -o images.index\n"
+            "  echo '{\"id\":\"q\",\"caption\":\"axial ct\"}' | medcap embed -m E |\n"
+            "    medcap retrieve -i images.index\n");
+}
+
+static void parse_args(int argc, char **argv, options *o)
+{
+    enum { O_FIELD = 256, O_VERSION };
+    static const struct option longs[] = {
+        {"model", required_argument, NULL, 'm'}, {"field", required_argument, NULL, O_FIELD},
+        {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, O_VERSION},
+        {NULL, 0, NULL, 0},
+    };
+    int c;
+    *o = (options){.field = "caption"};
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":m:h", longs, NULL)) != -1) {
+        switch (c) {
+        case 'm': o->model = optarg; break;
+        case O_FIELD: o->field = optarg; break;
+        case 'h': usage(stdout); exit(mc_close_stdout());
+        case O_VERSION: printf("medcap-embed %s\n", MEDCAP_VERSION); exit(mc_close_stdout());
+        case ':': mc_usage_error("option '%s' needs a value", argv[optind - 1]);
+        default: mc_usage_error("unknown option '%s'", argv[optind - 1]);
+        }
+    }
+    if (!o->model)
+        mc_usage_error("no model given (-m MODEL)");
+}
+
+/* What one run holds: the model and the scratch of one item. */
+typedef struct {
+    options o;
+    mc_embed_model m;
+    mc_embed_acts a;
+    float *feat, *x;
+    int *tok;
+} embedder;
+
+/* Write out (D) as a frame carrying meta; 0 or MC_EXIT_IO. */
+static int emit(const embedder *e, const float *out, const char *meta)
+{
+    uint32_t dims[4] = {(uint32_t)e->m.cfg.proj_dim, 0, 0, 0};
+    if (mc_frame_write(stdout, MC_F32, 1, dims, meta, strlen(meta), out) != 0) {
+        mc_err("standard output: write error");
+        return MC_EXIT_IO;
+    }
+    return 0;
+}
+
+/* Embed every feature frame of f (named name); 0 or an exit status. */
+static int embed_frames(embedder *e, FILE *f, const char *name)
+{
+    mc_frame fr;
+    char err[256];
+    long k = 0;
+    int r, rc = 0;
+    memset(&fr, 0, sizeof fr);
+    while (rc == 0 && (r = mc_frame_read(f, &fr, err, sizeof err)) == MC_FRAME_OK) {
+        size_t dim = mc_featvec_dim(&fr);
+        k++;
+        if (dim != (size_t)e->m.cfg.feature_dim) {
+            mc_err_at(name, k, "expected an F32 feature frame of size %d (the model's), got %s of size %zu",
+                      e->m.cfg.feature_dim, mc_dtype_name(fr.dtype), dim);
+            rc = MC_EXIT_INPUT;
+        } else if (mc_featvec_pool(e->feat, &fr, err, sizeof err) != 0) {
+            mc_err_at(name, k, "%s", err);
+            rc = MC_EXIT_INPUT;
+        } else {
+            mc_embed_image_input(&e->m, e->x, e->feat);
+            mc_embed_image_forward(&e->m, &e->a, e->x, 1);
+            rc = emit(e, e->a.iout, fr.meta);
+        }
+    }
+    if (rc == 0 && r == MC_FRAME_ERR) {
+        mc_err_at(name, k + 1, "%s", err);
+        rc = ferror(f) ? MC_EXIT_IO : MC_EXIT_INPUT;
+    }
+    mc_frame_free(&fr);
+    return rc;
+}
+
+/* Embed the caption of every NDJSON record of f; 0 or an exit status. */
+static int embed_records(embedder *e, FILE *f, const char *name)
+{
+    mc_lines in;
+    char *line;
+    int rc = 0;
+    mc_lines_init(&in, f, name);
+    while (rc == 0 && mc_lines_next(&in, &line) >= 0) {
+        cJSON *rec;
+        const cJSON *text;
+        char *meta;
+        int len;
+        if (mc_blank(line))
+            continue;
+        if (!(rec = mc_record_parse(line, name, in.line))) {
+            rc = MC_EXIT_INPUT;
+            break;
+        }
+        text = cJSON_GetObjectItemCaseSensitive(rec, e->o.field);
+        if (!cJSON_IsString(text)) {
+            mc_err_at(name, in.line, "record '%s' has no string \"%s\"", mc_record_id(rec),
+                      e->o.field);
+            rc = MC_EXIT_INPUT;
+        } else {
+            len = mc_embed_tokens(&e->m, text->valuestring, e->tok);
+            mc_embed_text_forward(&e->m, &e->a, e->tok, &len, 1);
+            meta = cJSON_PrintUnformatted(rec);
+            rc = emit(e, e->a.tout, meta);
+            free(meta);
+        }
+        cJSON_Delete(rec);
+    }
+    if (rc == 0 && ferror(f)) {
+        mc_err_at(name, 0, "read error");
+        rc = MC_EXIT_IO;
+    }
+    mc_lines_free(&in);
+    return rc;
+}
+
+/* Embed one input file (frames or NDJSON). */
+static int embed_file(embedder *e, const char *path)
+{
+    FILE *f = mc_open_in(path);
+    const char *name = strcmp(path, "-") == 0 ? "-" : path;
+    int kind = mc_input_kind(f), rc = 0;
+    if (kind == MC_INPUT_FRAMES)
+        rc = embed_frames(e, f, name);
+    else if (kind == MC_INPUT_JSON)
+        rc = embed_records(e, f, name);
+    if (f != stdin)
+        fclose(f);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    static embedder e;
+    char err[512];
+    int status;
+    mc_set_prog(argv[0]);
+    parse_args(argc, argv, &e.o);
+    if ((status = mc_embed_model_load(&e.m, e.o.model, err, sizeof err)) != 0) {
+        mc_err("%s", err);
+        return status;
+    }
+    mc_embed_acts_alloc(&e.a, &e.m.cfg, 1);
+    e.feat = mc_malloc((size_t)e.m.cfg.feature_dim * sizeof(float));
+    e.x = mc_malloc((size_t)e.m.cfg.feature_dim * sizeof(float));
+    e.tok = mc_malloc((size_t)e.m.cfg.max_len * sizeof(int));
+    if (optind == argc)
+        status = embed_file(&e, "-");
+    for (int i = optind; i < argc && status == 0; i++)
+        status = embed_file(&e, argv[i]);
+    free(e.feat);
+    free(e.x);
+    free(e.tok);
+    mc_embed_acts_free(&e.a);
+    mc_embed_model_free(&e.m);
+    return status ? status : mc_close_stdout();
+}

@@ -2,19 +2,12 @@
  * on CPUs with AVX2 or AVX-512, recognised cores are kept.  Exits 1 on
  * failure. */
 #define _POSIX_C_SOURCE 200809L
+#include "check.h"
 #include "blas.h"
 
 #include <stdio.h>
 #include <string.h>
 
-static int failures;
-
-static void check(int ok, const char *what)
-{
-    printf("%s %s\n", ok ? "ok" : "FAIL", what);
-    if (!ok)
-        failures++;
-}
 
 int main(void)
 {

@@ -11,8 +11,11 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "batchnorm.h"
+#include "check.h"
 #include "conv2d.h"
+#include "gradcheck.h"
 #include "pool.h"
+#include "testrand.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -20,62 +23,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures;
-static uint64_t rng_state = 0x2545f4914f6cdd1dull;
-
-/* Uniform in [-1, 1) from a fixed xorshift stream. */
-static float urand(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (float)((rng_state >> 40) / (double)(1u << 24)) * 2.0f - 1.0f;
-}
-
-static float *rand_buf(size_t n, float scale)
-{
-    float *b = malloc((n ? n : 1) * sizeof *b);
-    for (size_t i = 0; i < n; i++)
-        b[i] = urand() * scale;
-    return b;
-}
-
-static void check(int ok, const char *what)
-{
-    printf("%s %s\n", ok ? "ok" : "FAIL", what);
-    if (!ok)
-        failures++;
-}
-
-typedef void (*forward_fn)(void *ctx, float *out);
-
-static double loss_of(forward_fn f, void *ctx, float *out, size_t nout, const float *r)
-{
-    double s = 0.0;
-    f(ctx, out);
-    for (size_t i = 0; i < nout; i++)
-        s += (double)out[i] * r[i];
-    return s;
-}
-
 /* Compare grad (n) of input x with central differences; fails when the
  * normalised error exceeds tol or the gradient is all zero. */
-static void gradcheck(const char *name, forward_fn f, void *ctx, float *x, size_t n,
+static void gradcheck(const char *name, gc_forward_fn f, void *ctx, float *x, size_t n,
                       const float *grad, size_t nout, const float *r, double tol)
 {
-    float *out = malloc(nout * sizeof *out);
+    gc_op_loss l = {.f = f, .ctx = ctx, .out = malloc(nout * sizeof(float)), .nout = nout, .r = r};
     double num2 = 0.0, ana2 = 0.0, diff2 = 0.0, rel;
     const float eps = 1e-3f;
     char msg[160];
     for (size_t i = 0; i < n; i++) {
-        float keep = x[i];
-        double lp, lm, g;
-        x[i] = keep + eps;
-        lp = loss_of(f, ctx, out, nout, r);
-        x[i] = keep - eps;
-        lm = loss_of(f, ctx, out, nout, r);
-        x[i] = keep;
-        g = (lp - lm) / (2.0 * eps);
+        double g = gc_central_diff(gc_op_loss_eval, &l, x, i, eps);
         num2 += g * g;
         ana2 += (double)grad[i] * grad[i];
         diff2 += (g - grad[i]) * (g - grad[i]);
@@ -83,7 +41,7 @@ static void gradcheck(const char *name, forward_fn f, void *ctx, float *x, size_
     rel = sqrt(diff2) / (sqrt(num2) + sqrt(ana2) + 1e-12);
     snprintf(msg, sizeof msg, "%s: relative error %.2e (|grad| %.3e)", name, rel, sqrt(ana2));
     check(rel < tol && ana2 > 0.0, msg);
-    free(out);
+    free(l.out);
 }
 
 /* ---- conv2d ---- */

@@ -7,6 +7,7 @@
  * four short sequences.  Exits 1 on failure.
  */
 #define _POSIX_C_SOURCE 200809L
+#include "check.h"
 #include "adamw.h"
 #include "decoder.h"
 #include "gradcheck.h"
@@ -24,15 +25,7 @@ enum { B = 2, T = 5 };
 static const mc_tf_config cfg = {
     .vocab = 11, .dim = 8, .layers = 2, .heads = 2, .max_len = 6, .grid = 4, .channels = 5};
 
-static int failures;
 static float dropout; /* probability used by every forward of a check */
-
-static void check(int ok, const char *what)
-{
-    printf("%s %s\n", ok ? "ok" : "FAIL", what);
-    if (!ok)
-        failures++;
-}
 
 /* Count a failure of a check that printed its own line. */
 static void check_quiet(int ok)

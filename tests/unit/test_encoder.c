@@ -5,6 +5,7 @@
  * repeatability and batch independence of inference.  Exits 1 on failure.
  */
 #define _POSIX_C_SOURCE 200809L
+#include "check.h"
 #include "encoder.h"
 #include "util.h"
 
@@ -14,16 +15,8 @@
 #include <string.h>
 #include <unistd.h>
 
-static int failures;
 /* Small enough that few ReLU kinks are crossed, large enough for float. */
 #define EPS 3e-4f
-
-static void check(int ok, const char *what)
-{
-    printf("%s %s\n", ok ? "ok" : "FAIL", what);
-    if (!ok)
-        failures++;
-}
 
 static float *rand_buf(size_t n, uint64_t seed)
 {

@@ -2,24 +2,13 @@
  * dtype and rank, and each validation of the reader on damaged frames.
  * Exits non-zero when a check fails. */
 #define _POSIX_C_SOURCE 200809L
+#include "check.h"
 #include "frame.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
-
-static int failures;
-
-#define CHECK(cond, ...)                                                   \
-    do {                                                                   \
-        if (!(cond)) {                                                     \
-            fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                                  \
-            fputc('\n', stderr);                                           \
-            failures++;                                                    \
-        }                                                                  \
-    } while (0)
 
 static const char META[] = "{\"id\":\"case-1\",\"caption\":\"x\"}";
 

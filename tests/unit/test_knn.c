@@ -4,6 +4,7 @@
  * appending, and corrupt or missing files refused.
  * Exits non-zero when a check fails. */
 #define _POSIX_C_SOURCE 200809L
+#include "check.h"
 #include "caseindex.h"
 #include "knn.h"
 
@@ -12,18 +13,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static int failures;
-
-#define CHECK(cond, ...)                                                   \
-    do {                                                                   \
-        if (!(cond)) {                                                     \
-            fprintf(stderr, "%s:%d: check failed: %s: ", __FILE__, __LINE__, #cond); \
-            fprintf(stderr, __VA_ARGS__);                                  \
-            fputc('\n', stderr);                                           \
-            failures++;                                                    \
-        }                                                                  \
-    } while (0)
 
 static char dir[] = "/tmp/test_knn.XXXXXX";
 

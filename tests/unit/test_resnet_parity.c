@@ -7,6 +7,7 @@
  * root (make unit does).  Exits 1 on failure.
  */
 #define _POSIX_C_SOURCE 200809L
+#include "check.h"
 #include "encoder.h"
 #include "safetensors.h"
 
@@ -16,14 +17,6 @@
 #include <string.h>
 #include <zlib.h>
 
-static int failures;
-
-static void check(int ok, const char *what)
-{
-    printf("%s %s\n", ok ? "ok" : "FAIL", what);
-    if (!ok)
-        failures++;
-}
 
 static int ends_with(const char *s, const char *suffix)
 {

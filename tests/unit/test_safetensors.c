@@ -3,6 +3,7 @@
  * exit status and message.  Exits 1 on failure.
  */
 #define _POSIX_C_SOURCE 200809L
+#include "check.h"
 #include "safetensors.h"
 #include "util.h"
 
@@ -12,15 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-static int failures;
 static char path[256];
-
-static void check(int ok, const char *what)
-{
-    printf("%s %s\n", ok ? "ok" : "FAIL", what);
-    if (!ok)
-        failures++;
-}
 
 /* Write a file: u64 header length (hlen_override if non-zero), the header
  * text, then ndata bytes of data. */

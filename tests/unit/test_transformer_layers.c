@@ -8,9 +8,13 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "attention.h"
+#include "check.h"
 #include "gelu.h"
 #include "gradcheck.h"
 #include "layernorm.h"
+
+#define TEST_RNG_SEED 0x9e3779b97f4a7c15ull
+#include "testrand.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -18,66 +22,17 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int failures;
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-/* Uniform in [-1, 1) from a fixed xorshift stream. */
-static float urand(void)
-{
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (float)((rng_state >> 40) / (double)(1u << 24)) * 2.0f - 1.0f;
-}
-
-static float *rand_buf(size_t n, float scale)
-{
-    float *b = malloc(n * sizeof *b);
-    for (size_t i = 0; i < n; i++)
-        b[i] = urand() * scale;
-    return b;
-}
-
-static void check(int ok, const char *what)
-{
-    printf("%s %s\n", ok ? "ok" : "FAIL", what);
-    if (!ok)
-        failures++;
-}
-
-/* The op under test: fills out from the current inputs. */
-typedef void (*forward_fn)(void *ctx, float *out);
-
-/* An op with its loss weights: L = sum(out * r). */
-typedef struct {
-    forward_fn f;
-    void *ctx;
-    float *out;
-    size_t nout;
-    const float *r;
-} op_loss;
-
-static double loss_of(void *c)
-{
-    op_loss *l = c;
-    double s = 0.0;
-    l->f(l->ctx, l->out);
-    for (size_t i = 0; i < l->nout; i++)
-        s += (double)l->out[i] * l->r[i];
-    return s;
-}
-
 /* Compare grad (n) of input x with central differences of the loss on
  * every element; records a failure when the relative error exceeds tol
  * or the gradient is all zero. */
-static void gradcheck(const char *name, forward_fn f, void *ctx, float *x, size_t n,
+static void gradcheck(const char *name, gc_forward_fn f, void *ctx, float *x, size_t n,
                       const float *grad, size_t nout, const float *r, double tol)
 {
-    op_loss l = {.f = f, .ctx = ctx, .out = malloc(nout * sizeof(float)), .nout = nout, .r = r};
+    gc_op_loss l = {.f = f, .ctx = ctx, .out = malloc(nout * sizeof(float)), .nout = nout, .r = r};
     double norm = 0.0;
     for (size_t i = 0; i < n; i++)
         norm += fabs(grad[i]);
-    if (!gc_check(name, loss_of, &l, x, n, grad, 0, tol, 0.0) || norm == 0.0)
+    if (!gc_check(name, gc_op_loss_eval, &l, x, n, grad, 0, tol, 0.0) || norm == 0.0)
         failures++;
     free(l.out);
 }

@@ -10,6 +10,7 @@
 #include "caption_model.h"
 #include "caption_search.h"
 #include "frame.h"
+#include "frame_record.h"
 #include "ndjson.h"
 #include "util.h"
 
@@ -148,21 +149,17 @@ static int decode_stream(mc_capmodel *m, const options *o, const char *model, co
         rc = MC_EXIT_INPUT;
     }
     while (rc == 0 && (r = mc_frame_read(f, &fr, err, sizeof err)) == MC_FRAME_OK) {
-        cJSON *rec = cJSON_Parse(fr.meta), *feat;
+        cJSON *rec = mc_frame_record(&fr, path, ++k);
         const int *words;
         const float *att;
         float lp;
         char *text;
         int n;
-        k++;
-        if (!cJSON_IsObject(rec) || !mc_record_id(rec)) {
-            mc_err_at(path, k, "frame metadata is not a record with a string 'id'");
-            cJSON_Delete(rec);
+        if (!rec) {
             rc = MC_EXIT_INPUT;
             break;
         }
-        feat = cJSON_GetObjectItemCaseSensitive(rec, "feature");
-        if (cJSON_IsString(feat) && strcmp(feat->valuestring, "pooled") == 0) {
+        if (mc_record_is_pooled(rec)) {
             cJSON_Delete(rec);
             continue;
         }

@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "train_dataset.h"
 #include "frame.h"
+#include "frame_record.h"
 #include "ndjson.h"
 #include "tokenizer.h"
 #include "util.h"
@@ -106,17 +107,12 @@ int dataset_load(dataset *d, const char *path, const char *field, int images)
         rc = MC_EXIT_INPUT;
     }
     while (rc == 0 && (r = mc_frame_read(f, &fr, err, sizeof err)) == MC_FRAME_OK) {
-        cJSON *rec, *feat;
-        k++;
-        rec = cJSON_Parse(fr.meta);
-        if (!cJSON_IsObject(rec) || !mc_record_id(rec)) {
-            mc_err_at(path, k, "frame metadata is not a record with a string 'id'");
-            cJSON_Delete(rec);
+        cJSON *rec = mc_frame_record(&fr, path, ++k);
+        if (!rec) {
             rc = MC_EXIT_INPUT;
             break;
         }
-        feat = cJSON_GetObjectItemCaseSensitive(rec, "feature");
-        if (!images && cJSON_IsString(feat) && strcmp(feat->valuestring, "pooled") == 0) {
+        if (!images && mc_record_is_pooled(rec)) {
             cJSON_Delete(rec);
             continue;
         }

@@ -89,6 +89,11 @@ void clean_emit_check_template(const clean_ctx *ctx, const clean_part *parts, co
 int clean_emit_record(clean_ctx *ctx, const char *id, const char *image, const char *own_split,
                 const char *group, cJSON *fields, const clean_part *parts,
                 const char *default_template);
+/* clean_emit_record for image file (under dir, as clean_emit_image_path)
+ * whose id is file without its extension (from its last '.'), the split
+ * hashed from group. */
+int clean_emit_file_record(clean_ctx *ctx, const char *dir, const char *file, const char *group,
+                           cJSON *fields, const clean_part *parts, const char *default_template);
 /* The same with a given caption (malloc'd, consumed) instead of parts. */
 int clean_emit_record_caption(clean_ctx *ctx, const char *id, const char *image, const char *own_split,
                         const char *group, cJSON *fields, char *caption);

@@ -87,7 +87,7 @@ static int covid_row(clean_ctx *ctx, const mc_csv *c, const char *path, const co
     const char *file = mc_csv_field(c, (size_t)col->filename);
     const char *patient = mc_csv_field(c, (size_t)col->patient);
     char *finding = norm(c, col->finding), *mod_raw = norm(c, col->modality), *view, *s;
-    char *diag, *id, *image, *dot;
+    char *diag;
     const char *modality = modality_of(mod_raw);
     cJSON *f, *labels;
     long age;
@@ -129,13 +129,8 @@ static int covid_row(clean_ctx *ctx, const mc_csv *c, const char *path, const co
         clean_emit_add_str(f, "license", mc_csv_field(c, (size_t)col->license));
     if (col->url >= 0)
         clean_emit_add_str(f, "url", mc_csv_field(c, (size_t)col->url));
-    id = mc_strdup(file);
-    if ((dot = strrchr(id, '.')) != NULL)
-        *dot = '\0';
-    image = clean_emit_image_path(ctx, col->folder >= 0 ? mc_csv_field(c, (size_t)col->folder) : "", file);
-    status = clean_emit_record(ctx, id, image, NULL, patient, f, parts, default_template);
-    free(image);
-    free(id);
+    status = clean_emit_file_record(ctx, col->folder >= 0 ? mc_csv_field(c, (size_t)col->folder) : "",
+                                    file, patient, f, parts, default_template);
     free(diag);
     free(finding);
     free(mod_raw);

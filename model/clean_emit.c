@@ -192,6 +192,20 @@ void clean_emit_add_str(cJSON *o, const char *key, const char *value)
         mc_die(MC_EXIT_INTERNAL, "out of memory");
 }
 
+int clean_emit_file_record(clean_ctx *ctx, const char *dir, const char *file, const char *group,
+                           cJSON *fields, const clean_part *parts, const char *default_template)
+{
+    char *id = mc_strdup(file), *dot, *image;
+    int status;
+    if ((dot = strrchr(id, '.')) != NULL)
+        *dot = '\0';
+    image = clean_emit_image_path(ctx, dir, file);
+    status = clean_emit_record(ctx, id, image, NULL, group, fields, parts, default_template);
+    free(image);
+    free(id);
+    return status;
+}
+
 char *clean_emit_image_path(const clean_ctx *ctx, const char *dir, const char *file)
 {
     const char *pre = ctx->image_prefix ? ctx->image_prefix : "";

@@ -23,12 +23,11 @@ static int nih_row(clean_ctx *ctx, const mc_csv *c, const char *path, const colu
 {
     const char *img = mc_csv_field(c, (size_t)col->image);
     const char *patient = mc_csv_field(c, (size_t)col->patient);
-    char *found = clean_text_normalise(mc_csv_field(c, (size_t)col->labels)), *p, *id, *image;
+    char *found = clean_text_normalise(mc_csv_field(c, (size_t)col->labels)), *p;
     char *diag = mc_malloc(strlen(found) * 2 + 1);
     size_t dlen = 0;
     cJSON *f = cJSON_CreateObject(), *labels = cJSON_CreateArray();
     long n;
-    int status;
     if (!f || !labels)
         mc_die(MC_EXIT_INTERNAL, "out of memory");
     diag[0] = '\0';
@@ -78,14 +77,7 @@ static int nih_row(clean_ctx *ctx, const mc_csv *c, const char *path, const colu
         cJSON_AddNumberToObject(f, "age", (double)n);
     if (col->followup >= 0 && mc_parse_long(mc_csv_field(c, (size_t)col->followup), 0, 1000000, &n) == 0)
         cJSON_AddNumberToObject(f, "follow_up", (double)n);
-    id = mc_strdup(img);
-    if ((p = strrchr(id, '.')) != NULL)
-        *p = '\0';
-    image = clean_emit_image_path(ctx, "", img);
-    status = clean_emit_record(ctx, id, image, NULL, patient, f, parts, default_template);
-    free(image);
-    free(id);
-    return status;
+    return clean_emit_file_record(ctx, "", img, patient, f, parts, default_template);
 }
 
 int clean_nih_run(clean_ctx *ctx, mc_csv *c, const char *path)

@@ -95,9 +95,15 @@ int mc_embed_model_load(mc_embed_model *m, const char *path, char *err, size_t e
         mc_st_close(&f);
         return MC_EXIT_MODEL;
     }
-    if (mc_vocab_from_json(&vocab, vjson, why, sizeof why) != 0 || vocab.n != nvocab) {
-        snprintf(err, errlen, "%s: %s", path,
-                 vocab.n != nvocab ? "config vocab does not match the vocabulary" : why);
+    if (mc_vocab_from_json(&vocab, vjson, why, sizeof why) != 0) {
+        snprintf(err, errlen, "%s: %s", path, why);
+        mc_st_close(&f);
+        return MC_EXIT_MODEL;
+    }
+    if (vocab.n != nvocab) {
+        snprintf(err, errlen, "%s: config vocab %d does not match the %d-token vocabulary", path,
+                 nvocab, vocab.n);
+        mc_vocab_free(&vocab);
         mc_st_close(&f);
         return MC_EXIT_MODEL;
     }

@@ -155,6 +155,15 @@ train16() {
     run -4 --separate-stderr medcap-embed -m "$MEDCAP_SHARE/model.safetensors" "$CAPS"
     assert_output ""
     [[ "$stderr" == *"not a medcap-embedding-model file (metadata format is 'medcap-caption-model'"* ]]
+    # an embedding model whose config disagrees with its vocabulary
+    python3 -c 'import json,struct,sys
+d=open(sys.argv[1],"rb").read(); n=struct.unpack("<Q",d[:8])[0]; h=json.loads(d[8:8+n])
+c=json.loads(h["__metadata__"]["config"]); c["vocab"]+=1; h["__metadata__"]["config"]=json.dumps(c)
+b=json.dumps(h).encode(); b+=b" "*(-len(b)%8)
+open(sys.argv[2],"wb").write(struct.pack("<Q",len(b))+b+d[8+n:])' m.st badvocab.st
+    run -4 --separate-stderr medcap-embed -m badvocab.st "$CAPS"
+    assert_output ""
+    [[ "$stderr" == *"badvocab.st: config vocab"*"does not match the"*"-token vocabulary"* ]]
     run -3 --separate-stderr medcap-embed -m nothere.st "$CAPS"
     assert_output ""
     # frames of the wrong kind or size

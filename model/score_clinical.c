@@ -72,6 +72,22 @@ static const char *next_key(const char *s)
     return best;
 }
 
+/* End of the field value starting at v: the comma before the next
+ * comma-separated part that holds a colon (the next "key: value", whatever
+ * its key, e.g. "frontal/lateral:" or "diagnosis:"), or the end of v.
+ * "neoplasm, benign, diagnosis: ..." gives "neoplasm, benign". */
+static const char *value_end(const char *v)
+{
+    const char *comma = v;
+    while ((comma = strchr(comma, ',')) != NULL) {
+        size_t part = strcspn(comma + 1, ",");
+        if (memchr(comma + 1, ':', part))
+            return comma;
+        comma++;
+    }
+    return v + strlen(v);
+}
+
 void sc_clinical_parse(const char *text, sc_intern *values, sc_clinical *out)
 {
     const char *d = NULL, *at;
@@ -89,7 +105,7 @@ void sc_clinical_parse(const char *text, sc_intern *values, sc_clinical *out)
         snprintf(key, sizeof key, "%s:", fields[f]);
         at = find_ci(text, key);
         if (at) {
-            const char *v = at + strlen(key), *end = next_key(v);
+            const char *v = at + strlen(key), *end = value_end(v);
             size_t m = strcspn(v, ";|\n");
             char *buf;
             size_t k;

@@ -369,3 +369,11 @@ label_rows() {
     run -0 jq -c '.medpix | [.modality.accuracy, .plane.accuracy, .category.accuracy]' <<< "$output"
     assert_output "[1,0.5,0.5]"
 }
+
+@test "medcap-score: a MedPix field value ends before any next \"key:\" part" {
+    printf '%s\n' '{"id":"x","caption":"modality: xr, frontal/lateral: frontal, ap/pa: pa, diagnosis: covid-19"}' > "$BATS_TEST_TMPDIR/refs.ndjson"
+    printf '%s\n' '{"id":"x","caption":"modality: xr, frontal lateral: frontal, ap pa: pa, diagnosis: covid 19"}' > "$BATS_TEST_TMPDIR/preds.ndjson"
+    run -0 medcap-score --refs "$BATS_TEST_TMPDIR/refs.ndjson" "$BATS_TEST_TMPDIR/preds.ndjson"
+    run -0 jq -c '.medpix.modality.accuracy' <<< "$output"
+    assert_output "1"
+}

@@ -13,7 +13,8 @@
 # most-frequent-caption baselines.
 #
 # Environment (all optional): MEDCAP_DATA (default ../shared/data/cxr-covid),
-# MEDCAP_BIN, SIZE (default 128), EPOCHS (default 30), LIMIT, TRAIN_ARGS.
+# MEDCAP_BIN, SIZE (default 128), EPOCHS (default 30), LIMIT, TRAIN_ARGS
+# (default --max-len 36).
 #
 # Data: COVID-19 image data collection, Cohen et al., 2020,
 # github.com/ieee8023/covid-chestxray-dataset; each image's licence and source
@@ -27,6 +28,7 @@ size=${SIZE:-128}
 epochs=${EPOCHS:-30}
 limit=${LIMIT:-}
 export PATH="${MEDCAP_BIN:-$here/../bin}:$PATH"
+data=$(cd "$data" && pwd)  # absolute: the steps run inside WORKDIR
 mkdir -p "$work"
 cd "$work"
 . "$here/recipe-lib.sh"
@@ -41,7 +43,7 @@ step train.frames "medcap img-resize --root '$data' --size $size < train.ndjson"
 step dev.frames "medcap img-resize --root '$data' --size $size < dev.ndjson" dev.ndjson
 
 # 3. Train; 4. caption the dev patients and make the baselines.
-train_model train.frames dev.frames "$epochs" ${TRAIN_ARGS:-}
+train_model train.frames dev.frames "$epochs" ${TRAIN_ARGS---max-len 36}
 caption_and_baselines
 
 # 5. Caption scores, and the clinical label scores (the findings listed after

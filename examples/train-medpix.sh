@@ -16,12 +16,14 @@
 #   MEDCAP_DATA  the MedPix 2.0 folder (default ../shared/data/medpix2)
 #   MEDCAP_BIN   folder of the medcap programs (default: bin/ of this checkout)
 #   SIZE         image side in pixels (default 128)
-#   EPOCHS       training epochs (default 30)
+#   EPOCHS       training epochs (default 16)
 #   LIMIT        use only the first LIMIT training images (default: all)
-#   EXTRA        an NDJSON file of more training records (with "image"
-#                relative to EXTRA_ROOT), e.g. chest X-rays, trained with MedPix
-#   EXTRA_ROOT   the folder EXTRA's images are relative to
-#   TRAIN_ARGS   more options for medcap-train
+#   WITH_CXR     a COVID-19 chest X-ray collection folder (metadata.csv and
+#                images/): its train-split X-rays are trained on with MedPix,
+#                so that the model also captions X-rays (the shipped model
+#                was made with WITH_CXR=../shared/data/cxr-covid)
+#   TRAIN_ARGS   options for medcap-train (default: those of the shipped
+#                model, --hidden 384 --attn-dim 256 --max-len 36)
 #
 # Each intermediate file is kept in WORKDIR with a .key file naming what made
 # it; a later run reuses it when the command and its inputs are unchanged
@@ -35,9 +37,12 @@ here=$(cd "$(dirname "$0")" && pwd)
 data=${MEDCAP_DATA:-$here/../../shared/data/medpix2}
 work=${1:-work/medpix}
 size=${SIZE:-128}
-epochs=${EPOCHS:-30}
+epochs=${EPOCHS:-16}
+train_args=${TRAIN_ARGS---hidden 384 --attn-dim 256 --max-len 36}
 limit=${LIMIT:-}
 export PATH="${MEDCAP_BIN:-$here/../bin}:$PATH"
+data=$(cd "$data" && pwd)  # absolute: the steps run inside WORKDIR
+[ -z "${WITH_CXR:-}" ] || WITH_CXR=$(cd "$WITH_CXR" && pwd)
 mkdir -p "$work"
 cd "$work"
 
@@ -50,8 +55,9 @@ step dev.ndjson "grep '\"split\":\"dev\"' records.ndjson" records.ndjson
 
 # 2. Image frames (grey, SIZE x SIZE, letterboxed).
 step train.frames "medcap img-resize --root '$data' --size $size < train.ndjson" train.ndjson
-if [ -n "${EXTRA:-}" ]; then
-    step extra.frames "medcap img-resize --root '$EXTRA_ROOT' --size $size < '$EXTRA'" "$EXTRA"
+if [ -n "${WITH_CXR:-}" ]; then
+    step cxr-train.ndjson "medcap csv-clean '$WITH_CXR/metadata.csv' | grep '\"split\":\"train\"'"
+    step extra.frames "medcap img-resize --root '$WITH_CXR' --size $size < cxr-train.ndjson" cxr-train.ndjson
     step train-all.frames "cat train.frames extra.frames" "train.frames extra.frames"
 else
     step train-all.frames "cat train.frames" train.frames
@@ -59,7 +65,7 @@ fi
 step dev.frames "medcap img-resize --root '$data' --size $size < dev.ndjson" dev.ndjson
 
 # 3. Train the encoder and the decoder together; one NDJSON log line per epoch.
-train_model train-all.frames dev.frames "$epochs" ${TRAIN_ARGS:-}
+train_model train-all.frames dev.frames "$epochs" $train_args
 
 # 4. Features of the trained encoder, captions (greedy, beam 3) and the baselines.
 caption_and_baselines

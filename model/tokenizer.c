@@ -33,8 +33,9 @@ void mc_tokenize(const char *text, void (*fn)(const char *w, size_t len, void *c
             }
             p++;
         }
-        while (*p && is_word_byte(*p) && n < MC_TOK_MAX_WORD) {
-            unsigned char c = *p++;
+        while (*p && n < MC_TOK_MAX_WORD &&
+               (is_word_byte(*p) || (n > 0 && (*p == '-' || *p == '/') && is_word_byte(p[1])))) {
+            unsigned char c = *p++; /* a hyphen or slash inside a word stays in it */
             buf[n++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
         }
         if (n > 0) {

@@ -1,10 +1,11 @@
 /* tokenizer.h - the caption vocabulary: word-level tokens and their ids.
  *
  * Tokenising: the text is lower-cased (ASCII) and split into runs of
- * letters and digits; a colon or a comma is a token of its own (they give a
+ * letters and digits, a hyphen or slash between two of them staying inside
+ * the word (as the PTB tokenizer of the COCO scorer does); a colon or a comma is a token of its own (they give a
  * caption its structure: "modality: ct, plane: axial"); everything else
  * (spaces, other punctuation, symbols) only separates tokens and is dropped.
- * "T2-weighted MRI, 3.5 cm." gives t2 weighted mri , 3 5 cm.  Bytes >= 0x80
+ * "T2-weighted MRI, 3.5 cm." gives t2-weighted mri , 3 5 cm.  Bytes >= 0x80
  * (UTF-8) count as letters.  Decoding joins words with single spaces and
  * puts no space before a colon or a comma.
  *

@@ -113,6 +113,9 @@ static void test_tokenizer(void)
     text = mc_vocab_decode(&w, ids, 6);
     check(strcmp(text, "mri mass, mass") == 0,
           "decode joins words, no space before a comma, skips special tokens");
+    n = mc_vocab_encode(&v, "T2-weighted/MRI -mass- a/", ids, 16);
+    check(n == 3 && ids[0] == MC_TOK_UNK && ids[1] == 6 && ids[2] == MC_TOK_UNK,
+          "a hyphen or slash between word characters stays in the word, elsewhere it separates");
     mc_vocab_free(&w);
     check(mc_vocab_from_json(&w, "[\"<pad>\",\"<bos>\",\"<eos>\",\"<unk>\",\"a\",\"a\"]", err,
                              sizeof err) == -1 && strstr(err, "duplicate"),

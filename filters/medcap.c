@@ -21,6 +21,8 @@ static const struct {
     {"train", "train the caption decoder on feature frames with captions"},
     {"decode-caption", "write a caption for each feature frame (greedy or beam search)"},
     {"score", "score captions against references (BLEU, ROUGE-L, CIDEr-D, clinical F1)"},
+    {"train-embed", "train a joint image-text embedding (contrastive, InfoNCE)"},
+    {"embed", "map feature frames or caption records to joint embedding frames"},
     {"index", "build or extend a nearest-neighbour index of feature frames"},
     {"retrieve", "find the most similar indexed cases for each query frame"},
     {"frame-info", "print one line per frame: id, dtype, shape, bytes, CRC status"},

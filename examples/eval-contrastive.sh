@@ -9,14 +9,15 @@
 # Usage: examples/eval-contrastive.sh [INPUT_DIR [WORK_DIR [TRAIN-EMBED OPTIONS...]]]
 #   INPUT_DIR holds train.frames, dev.frames (image frames with captions),
 #   dev.ndjson and model.safetensors (the caption model whose cnn-small
-#   encoder makes the features); default /tmp/final/medpix.
+#   encoder makes the features): the work folder of examples/train-medpix.sh,
+#   default work/medpix.
 #   WORK_DIR gets the features, model, indexes and results.json; default
-#   /tmp/contrastive.
+#   work/contrastive.
 # MedPix 2.0: Siragusa et al., Data Science and Engineering, 2025; images
 # from the U.S. National Library of Medicine MedPix collection.
 set -euo pipefail
-in=${1:-/tmp/final/medpix}
-work=${2:-/tmp/contrastive}
+in=${1:-work/medpix}
+work=${2:-work/contrastive}
 shift $(($# > 2 ? 2 : $#))
 mkdir -p "$work"
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-2}

@@ -12,6 +12,7 @@
 #include "caseindex.h"
 #include "featvec.h"
 #include "frame.h"
+#include "frame_stream.h"
 #include "ndjson.h"
 #include "strtab.h"
 #include "util.h"
@@ -160,44 +161,32 @@ static int add_frame(run_state *st, const mc_frame *fr, const char *name, long n
     return rc;
 }
 
+/* mc_frames_each callback: add one frame (a bad one is skipped and counted
+ * under --keep-going). */
+static int index_frame(mc_frame *fr, const char *name, long no, void *ctx)
+{
+    run_state *st = ctx;
+    int r = add_frame(st, fr, name, no);
+    if (r < 0)
+        return MC_EXIT_IO;
+    if (r > 0 && st->o->keep_going) {
+        st->skipped++;
+        return 0;
+    }
+    return r > 0 ? MC_EXIT_INPUT : 0;
+}
+
 /* Add every frame of one input.  Returns 0, or the exit status. */
 static int index_file(run_state *st, const char *path)
 {
     /* not mc_open_in, which would exit and leave the temporary index behind */
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    const char *name = path;
-    mc_frame fr = {0};
-    char err[300];
-    long no = 0;
-    int rc = 0, kind;
+    int rc;
     if (!f) {
         mc_err("%s: cannot open: %s", path, strerror(errno));
         return MC_EXIT_IO;
     }
-    kind = mc_input_kind(f);
-    if (kind == MC_INPUT_JSON) {
-        mc_err_at(name, 1, "expected feature frames, got text (NDJSON?); run medcap-encode-features first");
-        rc = MC_EXIT_INPUT;
-    }
-    while (rc == 0 && kind == MC_INPUT_FRAMES) {
-        int r = mc_frame_read(f, &fr, err, sizeof err);
-        if (r == MC_FRAME_EOF)
-            break;
-        no++;
-        if (r == MC_FRAME_ERR) {
-            mc_err_at(name, no, "%s", err);
-            rc = ferror(f) ? MC_EXIT_IO : MC_EXIT_INPUT;
-            break;
-        }
-        r = add_frame(st, &fr, name, no);
-        if (r < 0)
-            rc = MC_EXIT_IO;
-        else if (r > 0 && st->o->keep_going)
-            st->skipped++;
-        else if (r > 0)
-            rc = MC_EXIT_INPUT;
-    }
-    mc_frame_free(&fr);
+    rc = mc_frames_each(f, path, index_frame, st);
     if (f != stdin)
         fclose(f);
     return rc;

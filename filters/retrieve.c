@@ -14,6 +14,7 @@
 #include "casekb.h"
 #include "featvec.h"
 #include "frame.h"
+#include "frame_stream.h"
 #include "knn.h"
 #include "ndjson.h"
 #include "interpretation.h"
@@ -296,39 +297,26 @@ static int add_query(run_state *st, const mc_frame *fr, const char *name, long n
     return 0;
 }
 
+/* mc_frames_each callback: queue one query (a bad one is skipped and counted
+ * under --keep-going); answer the queue when it holds a batch. */
+static int query_frame(mc_frame *fr, const char *name, long no, void *ctx)
+{
+    run_state *st = ctx;
+    int r = add_query(st, fr, name, no);
+    if (r == MC_EXIT_INPUT && st->o->keep_going)
+        st->skipped++;
+    else if (r != 0)
+        return r;
+    return st->n == (size_t)st->o->batch ? flush_batch(st) : 0;
+}
+
 /* Answer every query frame of one input.  Returns 0 or the exit status. */
 static int retrieve_file(run_state *st, const char *path)
 {
     FILE *f = mc_open_in(path);
-    mc_frame fr = {0};
-    char err[300];
-    long no = 0;
-    int rc = 0, kind = mc_input_kind(f);
-    if (kind == MC_INPUT_JSON) {
-        mc_err_at(path, 1, "expected feature frames, got text (NDJSON?); run medcap-encode-features first");
-        rc = MC_EXIT_INPUT;
-    }
-    while (rc == 0 && kind == MC_INPUT_FRAMES) {
-        int r = mc_frame_read(f, &fr, err, sizeof err);
-        if (r == MC_FRAME_EOF)
-            break;
-        no++;
-        if (r == MC_FRAME_ERR) {
-            mc_err_at(path, no, "%s", err);
-            rc = ferror(f) ? MC_EXIT_IO : MC_EXIT_INPUT;
-            break;
-        }
-        r = add_query(st, &fr, path, no);
-        if (r == MC_EXIT_INPUT && st->o->keep_going)
-            st->skipped++;
-        else
-            rc = r;
-        if (rc == 0 && st->n == (size_t)st->o->batch)
-            rc = flush_batch(st);
-    }
+    int rc = mc_frames_each(f, path, query_frame, st);
     if (rc == 0)
         rc = flush_batch(st);
-    mc_frame_free(&fr);
     if (f != stdin)
         fclose(f);
     return rc;

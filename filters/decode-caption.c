@@ -44,14 +44,6 @@ static void usage(FILE *f)
             "4 model missing, invalid or not matching the features.\n");
 }
 
-static long num_arg(const char *name, const char *s, long lo, long hi)
-{
-    long v;
-    if (mc_parse_long(s, lo, hi, &v) != 0)
-        mc_usage_error("%s '%s': expected a whole number from %ld to %ld", name, s, lo, hi);
-    return v;
-}
-
 enum { O_LP = 256, O_NR, O_ML, O_ATT, O_THREADS, O_VERSION };
 
 static int parse_args(int argc, char **argv, options *o)
@@ -70,16 +62,16 @@ static int parse_args(int argc, char **argv, options *o)
     while ((c = getopt_long(argc, argv, ":m:k:h", longs, NULL)) != -1) {
         switch (c) {
         case 'm': o->model = optarg; break;
-        case 'k': o->beam = num_arg("--beam", optarg, 1, 64); break;
+        case 'k': o->beam = mc_arg_long("--beam", optarg, 1, 64); break;
         case O_LP:
             if (mc_parse_double(optarg, &o->length_penalty) != 0 ||
                 !(o->length_penalty >= 0 && o->length_penalty <= 10))
                 mc_usage_error("--length-penalty '%s': expected a number from 0 to 10", optarg);
             break;
-        case O_NR: o->no_repeat = num_arg("--no-repeat-ngram", optarg, 0, 100); break;
-        case O_ML: o->max_len = num_arg("--max-len", optarg, 1, 1000); break;
+        case O_NR: o->no_repeat = mc_arg_long("--no-repeat-ngram", optarg, 0, 100); break;
+        case O_ML: o->max_len = mc_arg_long("--max-len", optarg, 1, 1000); break;
         case O_ATT: o->attention = 1; break;
-        case O_THREADS: o->threads = num_arg("--threads", optarg, 1, 1024); break;
+        case O_THREADS: o->threads = mc_arg_long("--threads", optarg, 1, 1024); break;
         case 'h': usage(stdout); exit(mc_close_stdout());
         case O_VERSION: mc_blas_print_version(); exit(mc_close_stdout());
         case ':': mc_usage_error("option '%s' needs a value", argv[optind - 1]);

@@ -74,15 +74,6 @@ static void usage(FILE *out)
             "See medcap-retrieve(1), medcap-index(1), medcap-index(5).\n");
 }
 
-/* Parse a numeric option value or exit with a usage error. */
-static long num_arg(const char *name, const char *s, long lo, long hi)
-{
-    long v;
-    if (mc_parse_long(s, lo, hi, &v) != 0)
-        mc_usage_error("%s '%s': expected a whole number from %ld to %ld", name, s, lo, hi);
-    return v;
-}
-
 static int parse_args(int argc, char **argv, options *o)
 {
     enum { O_EXCL = 256, O_KB, O_KB_KEY, O_KB_NAME, O_KB_TOP, O_EXCERPT, O_CAPKEY, O_CAPTIONS, O_KEEP, O_VERSION };
@@ -110,16 +101,16 @@ static int parse_args(int argc, char **argv, options *o)
     while ((c = getopt_long(argc, argv, ":i:k:b:h", longs, NULL)) != -1) {
         switch (c) {
         case 'i': o->index = optarg; break;
-        case 'k': o->k = num_arg("-k", optarg, 1, 1000); break;
+        case 'k': o->k = mc_arg_long("-k", optarg, 1, 1000); break;
         case O_EXCL: o->exclude_same_case = 1; break;
         case O_KB: o->kb = optarg; break;
         case O_KB_KEY: o->kb_key = optarg; break;
         case O_KB_NAME: o->kb_name = optarg; break;
-        case O_KB_TOP: o->kb_top = num_arg("--kb-top", optarg, 0, 1000); break;
-        case O_EXCERPT: o->excerpt = num_arg("--excerpt", optarg, 40, 100000); break;
+        case O_KB_TOP: o->kb_top = mc_arg_long("--kb-top", optarg, 0, 1000); break;
+        case O_EXCERPT: o->excerpt = mc_arg_long("--excerpt", optarg, 40, 100000); break;
         case O_CAPKEY: o->caption_key = optarg; break;
         case O_CAPTIONS: o->captions = optarg; break;
-        case 'b': o->batch = num_arg("--batch", optarg, 1, 4096); break;
+        case 'b': o->batch = mc_arg_long("--batch", optarg, 1, 4096); break;
         case O_KEEP: o->keep_going = 1; break;
         case 'h': usage(stdout); exit(mc_close_stdout());
         case O_VERSION: printf("medcap-retrieve %s\n", MEDCAP_VERSION); exit(mc_close_stdout());

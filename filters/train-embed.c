@@ -53,14 +53,6 @@ static void usage(FILE *f)
             "      --version            show the version and exit\n");
 }
 
-static long num_arg(const char *name, const char *s, long lo, long hi)
-{
-    long v;
-    if (mc_parse_long(s, lo, hi, &v) != 0)
-        mc_usage_error("%s '%s': expected a whole number from %ld to %ld", name, s, lo, hi);
-    return v;
-}
-
 enum {
     O_FIELD = 256, O_LR, O_PROJ, O_EMB, O_MAXLEN, O_MINF, O_MAXV, O_SEED, O_LOG, O_THREADS,
     O_VERSION
@@ -88,20 +80,20 @@ static void parse_args(int argc, char **argv, options *o)
         switch (c) {
         case 'o': o->out = optarg; break;
         case O_FIELD: o->field = optarg; break;
-        case 'e': o->epochs = num_arg("--epochs", optarg, 1, 100000); break;
-        case 'b': o->batch = num_arg("--batch", optarg, 2, 4096); break;
+        case 'e': o->epochs = mc_arg_long("--epochs", optarg, 1, 100000); break;
+        case 'b': o->batch = mc_arg_long("--batch", optarg, 2, 4096); break;
         case O_LR:
             if (mc_parse_double(optarg, &o->lr) != 0 || !(o->lr > 0 && o->lr <= 1))
                 mc_usage_error("--lr '%s': expected a number above 0, at most 1", optarg);
             break;
-        case O_PROJ: o->proj_dim = num_arg("--proj-dim", optarg, 1, 65536); break;
-        case O_EMB: o->embed = num_arg("--embed", optarg, 1, 65536); break;
-        case O_MAXLEN: o->max_len = num_arg("--max-len", optarg, 1, 4096); break;
-        case O_MINF: o->min_freq = num_arg("--min-freq", optarg, 1, 1000000); break;
-        case O_MAXV: o->max_vocab = num_arg("--max-vocab", optarg, 5, 1000000); break;
-        case O_SEED: o->seed = num_arg("--seed", optarg, 0, 2147483647L); break;
+        case O_PROJ: o->proj_dim = mc_arg_long("--proj-dim", optarg, 1, 65536); break;
+        case O_EMB: o->embed = mc_arg_long("--embed", optarg, 1, 65536); break;
+        case O_MAXLEN: o->max_len = mc_arg_long("--max-len", optarg, 1, 4096); break;
+        case O_MINF: o->min_freq = mc_arg_long("--min-freq", optarg, 1, 1000000); break;
+        case O_MAXV: o->max_vocab = mc_arg_long("--max-vocab", optarg, 5, 1000000); break;
+        case O_SEED: o->seed = mc_arg_long("--seed", optarg, 0, 2147483647L); break;
         case O_LOG: o->log = optarg; break;
-        case O_THREADS: o->threads = num_arg("--threads", optarg, 1, 1024); break;
+        case O_THREADS: o->threads = mc_arg_long("--threads", optarg, 1, 1024); break;
         case 'h': usage(stdout); exit(mc_close_stdout());
         case O_VERSION: mc_blas_print_version(); exit(mc_close_stdout());
         case ':': mc_usage_error("option '%s' needs a value", argv[optind - 1]);

@@ -75,14 +75,6 @@ static void usage(FILE *f)
             "      --version            show the version and exit\n");
 }
 
-static long num_arg(const char *name, const char *s, long lo, long hi)
-{
-    long v;
-    if (mc_parse_long(s, lo, hi, &v) != 0)
-        mc_usage_error("%s '%s': expected a whole number from %ld to %ld", name, s, lo, hi);
-    return v;
-}
-
 static double real_arg(const char *name, const char *s, double lo, double hi)
 {
     double v;
@@ -133,29 +125,29 @@ static void parse_args(int argc, char **argv, options *o)
         case O_ARCH: o->arch = optarg; break;
         case O_TENC: o->train_encoder = 1; break;
         case O_FIELD: o->field = optarg; break;
-        case 'e': o->epochs = num_arg("--epochs", optarg, 1, 100000); break;
-        case 'b': o->batch = num_arg("--batch", optarg, 1, 4096); break;
+        case 'e': o->epochs = mc_arg_long("--epochs", optarg, 1, 100000); break;
+        case 'b': o->batch = mc_arg_long("--batch", optarg, 1, 4096); break;
         case O_LR: o->lr = real_arg("--lr", optarg, 0, 10); break;
-        case O_WARM: o->warmup = num_arg("--warmup", optarg, 0, 100000000); break;
+        case O_WARM: o->warmup = mc_arg_long("--warmup", optarg, 0, 100000000); break;
         case O_WD: o->wd = real_arg("--weight-decay", optarg, 0, 10); break;
         case O_CLIP: o->clip = real_arg("--clip", optarg, 0, 1e6); break;
         case O_LS: o->smoothing = real_arg("--label-smoothing", optarg, 0, 0.99); break;
         case O_DROP: o->dropout = real_arg("--dropout", optarg, 0, 0.95); break;
         case O_AC: o->alpha_c = real_arg("--alpha-c", optarg, 0, 1000); break;
-        case O_EMB: o->embed = num_arg("--embed", optarg, 1, 8192); break;
-        case O_HID: o->hidden = num_arg("--hidden", optarg, 1, 8192); break;
-        case O_ATT: o->attn = num_arg("--attn-dim", optarg, 1, 8192); break;
-        case O_LAY: o->layers = num_arg("--layers", optarg, 1, 64); break;
-        case O_HEADS: o->heads = num_arg("--heads", optarg, 1, 64); break;
-        case O_MAXLEN: o->max_len = num_arg("--max-len", optarg, 1, 1000); break;
-        case O_MINF: o->min_freq = num_arg("--min-freq", optarg, 1, 1000000); break;
-        case O_MAXV: o->max_vocab = num_arg("--max-vocab", optarg, 5, 10000000); break;
-        case O_SEED: o->seed = num_arg("--seed", optarg, 0, 0x7fffffffL); break;
+        case O_EMB: o->embed = mc_arg_long("--embed", optarg, 1, 8192); break;
+        case O_HID: o->hidden = mc_arg_long("--hidden", optarg, 1, 8192); break;
+        case O_ATT: o->attn = mc_arg_long("--attn-dim", optarg, 1, 8192); break;
+        case O_LAY: o->layers = mc_arg_long("--layers", optarg, 1, 64); break;
+        case O_HEADS: o->heads = mc_arg_long("--heads", optarg, 1, 64); break;
+        case O_MAXLEN: o->max_len = mc_arg_long("--max-len", optarg, 1, 1000); break;
+        case O_MINF: o->min_freq = mc_arg_long("--min-freq", optarg, 1, 1000000); break;
+        case O_MAXV: o->max_vocab = mc_arg_long("--max-vocab", optarg, 5, 10000000); break;
+        case O_SEED: o->seed = mc_arg_long("--seed", optarg, 0, 0x7fffffffL); break;
         case O_LOG: o->log = optarg; break;
         case O_CKPT: o->ckpt = optarg; break;
         case O_RESUME: o->resume = optarg; break;
-        case O_STOP: o->stop_after = num_arg("--stop-after", optarg, 1, 100000000); break;
-        case O_THREADS: o->threads = num_arg("--threads", optarg, 1, 1024); break;
+        case O_STOP: o->stop_after = mc_arg_long("--stop-after", optarg, 1, 100000000); break;
+        case O_THREADS: o->threads = mc_arg_long("--threads", optarg, 1, 1024); break;
         case 'h': usage(stdout); exit(mc_close_stdout());
         case O_VERSION: mc_blas_print_version(); exit(mc_close_stdout());
         case ':': mc_usage_error("option '%s' needs a value", argv[optind - 1]);

@@ -132,6 +132,14 @@ int mc_parse_long(const char *s, long lo, long hi, long *out)
     return 0;
 }
 
+long mc_arg_long(const char *name, const char *s, long lo, long hi)
+{
+    long v;
+    if (mc_parse_long(s, lo, hi, &v) != 0)
+        mc_usage_error("%s '%s': expected a whole number from %ld to %ld", name, s, lo, hi);
+    return v;
+}
+
 int mc_parse_double(const char *s, double *out)
 {
     char *end;

@@ -57,6 +57,10 @@ int mc_close_stdout(void);
 /* Parse a whole string as a number in [lo, hi]; 0 on success, -1 otherwise. */
 int mc_parse_long(const char *s, long lo, long hi, long *out);
 int mc_parse_double(const char *s, double *out);
+/* The value of option NAME's argument s, a whole number in [lo, hi]; anything
+ * else is a usage error ("NAME 'S': expected a whole number from LO to HI",
+ * exit 2). */
+long mc_arg_long(const char *name, const char *s, long lo, long hi);
 
 /* Open a file for reading; "-" means stdin.  Exits with MC_EXIT_IO on failure. */
 FILE *mc_open_in(const char *path);

@@ -1,10 +1,10 @@
 /* medcap-embed - map images and captions into the joint embedding space of
- * an embedding model (medcap-train-embed): each feature frame (an image's
- * pooled features, a grid or a map) and each NDJSON record's caption
- * becomes an F32 frame [D] holding its unit-length embedding and the
- * record.  medcap-index and medcap-retrieve then work on these frames
- * unchanged: index image embeddings, query with caption embeddings (text
- * to image), or the other way round.
+ * an embedding model (medcap-train --objective contrastive): each feature
+ * frame (an image's pooled features, a grid or a map) and each NDJSON
+ * record's caption becomes an F32 frame [D] holding its unit-length
+ * embedding and the record.  medcap-index indexes these frames, and
+ * medcap-retrieve -m queries them with text or images (or with frames of
+ * this program, without -m).
  *
  * Reads each FILE in turn ("-" or none: stdin); a stream holds frames or
  * NDJSON, told apart by its first byte.  Memory is one record at a time.
@@ -30,9 +30,9 @@ static void usage(FILE *out)
     fprintf(out,
             "Usage: medcap-embed -m MODEL [OPTIONS] [FILE...]\n"
             "Embed feature frames (images) and NDJSON records (their caption) with a joint\n"
-            "image-text embedding model from medcap-train-embed: each becomes an F32\n"
-            "frame [D] of its unit-length embedding, carrying the record.  Reads standard\n"
-            "input when no FILE is given.\n\n"
+            "image-text embedding model from medcap-train --objective contrastive: each\n"
+            "becomes an F32 frame [D] of its unit-length embedding, carrying the record.\n"
+            "Reads standard input when no FILE is given.\n\n"
             "Options:\n"
             "  -m, --model MODEL  the embedding model (required)\n"
             "      --field KEY    record key of the caption text (default caption)\n"
@@ -40,8 +40,7 @@ static void usage(FILE *out)
             "      --version      show the version and exit\n\n"
             "Example (text to image):\n"
             "  medcap embed -m E < images.feat | medcap index -o images.index\n"
-            "  echo '{\"id\":\"q\",\"caption\":\"axial ct\"}' | medcap embed -m E |\n"
-            "    medcap retrieve -i images.index\n");
+            "  medcap retrieve -i images.index -m E --text 'axial ct'\n");
 }
 
 static void parse_args(int argc, char **argv, options *o)

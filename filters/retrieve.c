@@ -6,11 +6,19 @@
  * in step with the frames; or a record key named by --caption-key) and the
  * retrieved cases.
  *
- * Reads feature frames from each FILE in turn ("-" or none: stdin), a batch
- * at a time (--batch), so memory is the index plus one batch.
+ * With a joint embedding model (--model, from medcap-train --objective
+ * contrastive) the index holds embeddings (medcap-embed) and the queries
+ * are mapped into that space first: feature frames by the image side,
+ * NDJSON records (their --text-field) and --text strings by the text side,
+ * so that text finds images and images find captions.
+ *
+ * Reads query frames (or, with --model, NDJSON records) from each FILE in
+ * turn ("-" or none: stdin; with --text, only the FILEs named), a batch at
+ * a time (--batch), so memory is the index plus one batch.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "caseindex.h"
+#include "embed_model.h"
 #include "casekb.h"
 #include "featvec.h"
 #include "frame.h"
@@ -39,18 +47,31 @@ typedef struct {
     const char *caption_key; /* --caption-key, or NULL */
     long batch;              /* --batch */
     int keep_going;          /* --keep-going */
+    const char *model;       /* -m: joint embedding model */
+    const char *text_field;  /* --text-field */
+    const char **texts;      /* --text queries (ntexts) */
+    int ntexts;
 } options;
 
 static void usage(FILE *out)
 {
     fprintf(out,
             "Usage: medcap-retrieve -i INDEX [OPTIONS] [FILE...]\n"
+            "       medcap-retrieve -i INDEX -m EMBED --text TEXT [--text TEXT...] [FILE...]\n"
             "For each query feature frame, write its record with \"neighbors\": the K most\n"
             "similar indexed items (cosine similarity; ties by id), each with its\n"
             "similarity, id, case_id and caption.  Grids [G,C] and maps [H,W,C] are\n"
-            "averaged over their positions.  Reads standard input when no FILE is given.\n\n"
+            "averaged over their positions.  Reads standard input when no FILE (and no\n"
+            "--text) is given.\n\n"
             "Options:\n"
             "  -i, --index INDEX       the case index (medcap-index)\n"
+            "  -m, --model EMBED       a joint embedding model (medcap-train --objective\n"
+            "                          contrastive); INDEX holds its embeddings (medcap-embed).\n"
+            "                          Query frames go through its image side, NDJSON query\n"
+            "                          records and --text through its text side\n"
+            "      --text TEXT         a text query (needs -m; repeatable): written as\n"
+            "                          {\"id\":\"text-N\",\"text\":TEXT,\"neighbors\":...}\n"
+            "      --text-field KEY    the text of NDJSON query records (default caption)\n"
             "  -k, --k N               neighbours per query (1-1000; default 5)\n"
             "      --exclude-same-case never return a row of the query's own case_id\n"
             "      --kb FILE           case knowledge base, NDJSON keyed by case id (e.g. MedPix\n"
@@ -69,14 +90,15 @@ static void usage(FILE *out)
             "      --keep-going        skip bad query frames (reported), exit 5 at the end\n"
             "  -h, --help              show this help and exit\n"
             "      --version           show the version and exit\n\n"
-            "Exit status: 0 done, 1 bad input, 2 usage error, 3 I/O error, 4 INDEX invalid\n"
-            "or of another feature size, 5 frames skipped with --keep-going.\n"
+            "Exit status: 0 done, 1 bad input, 2 usage error, 3 I/O error, 4 INDEX or EMBED\n"
+            "invalid or of another feature size, 5 queries skipped with --keep-going.\n"
             "See medcap-retrieve(1), medcap-index(1), medcap-index(5).\n");
 }
 
 static int parse_args(int argc, char **argv, options *o)
 {
-    enum { O_EXCL = 256, O_KB, O_KB_KEY, O_KB_NAME, O_KB_TOP, O_EXCERPT, O_CAPKEY, O_CAPTIONS, O_KEEP, O_VERSION };
+    enum { O_EXCL = 256, O_KB, O_KB_KEY, O_KB_NAME, O_KB_TOP, O_EXCERPT, O_CAPKEY, O_CAPTIONS, O_KEEP, O_VERSION,
+           O_TEXT, O_TEXT_FIELD };
     static const struct option longs[] = {
         {"index", required_argument, NULL, 'i'},
         {"k", required_argument, NULL, 'k'},
@@ -90,16 +112,23 @@ static int parse_args(int argc, char **argv, options *o)
         {"captions", required_argument, NULL, O_CAPTIONS},
         {"batch", required_argument, NULL, 'b'},
         {"keep-going", no_argument, NULL, O_KEEP},
+        {"model", required_argument, NULL, 'm'},
+        {"text", required_argument, NULL, O_TEXT},
+        {"text-field", required_argument, NULL, O_TEXT_FIELD},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, O_VERSION},
         {NULL, 0, NULL, 0},
     };
     int c;
     *o = (options){.k = 5, .kb_key = "U_id", .kb_name = "MedPix", .kb_top = 3, .excerpt = 300,
-                   .batch = 1024};
+                   .batch = 1024, .text_field = "caption"};
+    o->texts = mc_malloc((size_t)argc * sizeof *o->texts);
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":i:k:b:h", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":i:k:b:m:h", longs, NULL)) != -1) {
         switch (c) {
+        case 'm': o->model = optarg; break;
+        case O_TEXT: o->texts[o->ntexts++] = optarg; break;
+        case O_TEXT_FIELD: o->text_field = optarg; break;
         case 'i': o->index = optarg; break;
         case 'k': o->k = mc_arg_long("-k", optarg, 1, 1000); break;
         case O_EXCL: o->exclude_same_case = 1; break;
@@ -120,8 +149,12 @@ static int parse_args(int argc, char **argv, options *o)
     }
     if (!o->index)
         mc_usage_error("no index given (-i INDEX)");
-    if (!*o->kb_key || (o->caption_key && !*o->caption_key))
-        mc_usage_error("--kb-key and --caption-key need a non-empty key");
+    if (!*o->kb_key || (o->caption_key && !*o->caption_key) || !*o->text_field)
+        mc_usage_error("--kb-key, --caption-key and --text-field need a non-empty key");
+    if (o->ntexts && !o->model)
+        mc_usage_error("--text needs an embedding model (-m EMBED)");
+    if (o->ntexts && o->captions)
+        mc_usage_error("--captions pairs generated captions with query frames, not with --text");
     if (o->captions && !o->caption_key)
         o->caption_key = "caption";
     return optind;
@@ -142,6 +175,11 @@ typedef struct {
     FILE *capf;      /* --captions */
     mc_lines caps;
     size_t skipped, kb_missing, kb_asked;
+    int have_model;  /* -m given and loaded */
+    mc_embed_model em;
+    mc_embed_acts ea; /* one item */
+    float *feat, *x;  /* (feature_dim) pooled features, image input */
+    int *tok;         /* (max_len) */
 } run_state;
 
 /* A similarity rounded to 6 decimals, so the JSON stays short. */
@@ -239,15 +277,66 @@ static int merge_caption(run_state *st, cJSON *rec, cJSON *cap)
     return 0;
 }
 
-/* Check one query frame and add it to the batch.  Returns 0 added,
- * MC_EXIT_INPUT bad frame (message printed), MC_EXIT_MODEL feature size
- * not the index's. */
-static int add_query(run_state *st, const mc_frame *fr, const char *name, long no)
+/* Add query rec (item no of input name), whose vector is already in place
+ * at row st->n of st->q, to the batch; rec is taken over.  Returns 0, or
+ * MC_EXIT_INPUT (message printed) when --exclude-same-case finds no
+ * case_id. */
+static int push_query(run_state *st, cJSON *rec, const char *name, long no)
+{
+    const cJSON *cs = cJSON_GetObjectItemCaseSensitive(rec, "case_id");
+    if (st->o->exclude_same_case && !cJSON_IsString(cs)) {
+        mc_err_at(name, no, "record '%s': no string \"case_id\" (needed by --exclude-same-case)",
+                  mc_record_id(rec));
+        cJSON_Delete(rec);
+        return MC_EXIT_INPUT;
+    }
+    st->skip_case[st->n] = cJSON_IsString(cs) ? mc_strtab_find(&st->ix.cases, cs->valuestring) : -1;
+    st->rec[st->n++] = rec;
+    return 0;
+}
+
+/* The query vector q (the index's size) of frame fr with record rec: its
+ * pooled features, or with --model their image embedding.  Returns 0,
+ * MC_EXIT_INPUT (a frame that is no feature vector) or MC_EXIT_MODEL (a
+ * feature size not the index's or the model's), after a message. */
+static int frame_vector(run_state *st, float *q, const mc_frame *fr, const cJSON *rec,
+                        const char *name, long no)
 {
     char err[300];
     size_t dim = mc_featvec_dim(fr);
+    size_t want = st->have_model ? (size_t)st->em.cfg.feature_dim : st->ix.dim;
+    if (dim && dim != want) {
+        mc_err_at(name, no, "record '%s': feature size %zu does not match the %s %s (%zu)",
+                  mc_record_id(rec), dim, st->have_model ? "embedding model" : "index",
+                  st->have_model ? st->o->model : st->o->index, want);
+        return MC_EXIT_MODEL;
+    }
+    if (mc_featvec_pool(st->have_model ? st->feat : q, fr, err, sizeof err) != 0) {
+        mc_err_at(name, no, "record '%s': %s", mc_record_id(rec), err);
+        return MC_EXIT_INPUT;
+    }
+    if (st->have_model) {
+        mc_embed_image_input(&st->em, st->x, st->feat);
+        mc_embed_image_forward(&st->em, &st->ea, st->x, 1);
+        memcpy(q, st->ea.iout, st->ix.dim * sizeof *q);
+    }
+    return 0;
+}
+
+/* The query vector q of a text: its embedding by the model's text side. */
+static void text_vector(run_state *st, float *q, const char *text)
+{
+    int len = mc_embed_tokens(&st->em, text, st->tok);
+    mc_embed_text_forward(&st->em, &st->ea, st->tok, &len, 1);
+    memcpy(q, st->ea.tout, st->ix.dim * sizeof *q);
+}
+
+/* Check one query frame and add it to the batch.  Returns 0 added,
+ * MC_EXIT_INPUT bad frame (message printed), MC_EXIT_MODEL feature size
+ * not the index's (or the model's). */
+static int add_query(run_state *st, const mc_frame *fr, const char *name, long no)
+{
     cJSON *rec = mc_record_parse(fr->meta, name, no), *cap = NULL;
-    const cJSON *cs;
     int bad = 0, rc = 0;
     if (st->capf) { /* one captions record per frame, good or bad */
         cap = next_caption(st, &bad);
@@ -265,35 +354,34 @@ static int add_query(run_state *st, const mc_frame *fr, const char *name, long n
     }
     if (!rec)
         return MC_EXIT_INPUT;
-    if (dim && dim != st->ix.dim) {
-        mc_err_at(name, no, "record '%s': feature size %zu does not match the index %s (%zu)",
-                  mc_record_id(rec), dim, st->o->index, st->ix.dim);
+    if ((rc = frame_vector(st, st->q + st->n * st->ix.dim, fr, rec, name, no)) != 0) {
         cJSON_Delete(rec);
-        return MC_EXIT_MODEL;
+        return rc;
     }
-    if (mc_featvec_pool(st->q + st->n * st->ix.dim, fr, err, sizeof err) != 0) {
-        mc_err_at(name, no, "record '%s': %s", mc_record_id(rec), err);
-        cJSON_Delete(rec);
-        return MC_EXIT_INPUT;
-    }
-    cs = cJSON_GetObjectItemCaseSensitive(rec, "case_id");
-    if (st->o->exclude_same_case && !cJSON_IsString(cs)) {
-        mc_err_at(name, no, "record '%s': no string \"case_id\" (needed by --exclude-same-case)",
-                  mc_record_id(rec));
-        cJSON_Delete(rec);
-        return MC_EXIT_INPUT;
-    }
-    st->skip_case[st->n] = cJSON_IsString(cs) ? mc_strtab_find(&st->ix.cases, cs->valuestring) : -1;
-    st->rec[st->n++] = rec;
-    return 0;
+    return push_query(st, rec, name, no);
 }
 
-/* mc_frames_each callback: queue one query (a bad one is skipped and counted
- * under --keep-going); answer the queue when it holds a batch. */
-static int query_frame(mc_frame *fr, const char *name, long no, void *ctx)
+/* Add text query rec (line no of name; taken over), its text under
+ * --text-field, to the batch.  Returns 0 or MC_EXIT_INPUT (message
+ * printed). */
+static int add_text(run_state *st, cJSON *rec, const char *name, long no)
 {
-    run_state *st = ctx;
-    int r = add_query(st, fr, name, no);
+    const cJSON *text = cJSON_GetObjectItemCaseSensitive(rec, st->o->text_field);
+    if (!cJSON_IsString(text)) {
+        mc_err_at(name, no, "record '%s' has no string \"%s\" (the text query)", mc_record_id(rec),
+                  st->o->text_field);
+        cJSON_Delete(rec);
+        return MC_EXIT_INPUT;
+    }
+    text_vector(st, st->q + st->n * st->ix.dim, text->valuestring);
+    return push_query(st, rec, name, no);
+}
+
+/* Queue a query that add_query or add_text answered r for: a bad one is
+ * skipped and counted under --keep-going; answer the queue when it holds a
+ * batch. */
+static int queued(run_state *st, int r)
+{
     if (r == MC_EXIT_INPUT && st->o->keep_going)
         st->skipped++;
     else if (r != 0)
@@ -301,16 +389,93 @@ static int query_frame(mc_frame *fr, const char *name, long no, void *ctx)
     return st->n == (size_t)st->o->batch ? flush_batch(st) : 0;
 }
 
-/* Answer every query frame of one input.  Returns 0 or the exit status. */
+/* mc_frames_each callback: queue one query (a bad one is skipped and counted
+ * under --keep-going); answer the queue when it holds a batch. */
+static int query_frame(mc_frame *fr, const char *name, long no, void *ctx)
+{
+    run_state *st = ctx;
+    return queued(st, add_query(st, fr, name, no));
+}
+
+/* Answer every NDJSON text query record of f (named name).  Returns 0 or
+ * the exit status. */
+static int query_records(run_state *st, FILE *f, const char *name)
+{
+    mc_lines in;
+    char *line;
+    int rc = 0;
+    if (st->capf) {
+        mc_err_at(name, 1, "holds text queries; --captions pairs generated captions with frames");
+        return MC_EXIT_INPUT;
+    }
+    mc_lines_init(&in, f, name);
+    while (rc == 0 && mc_lines_next(&in, &line) >= 0) {
+        cJSON *rec;
+        if (mc_blank(line))
+            continue;
+        rec = mc_record_parse(line, name, in.line);
+        rc = queued(st, rec ? add_text(st, rec, name, in.line) : MC_EXIT_INPUT);
+    }
+    if (rc == 0 && ferror(f)) {
+        mc_err_at(name, 0, "read error");
+        rc = MC_EXIT_IO;
+    }
+    mc_lines_free(&in);
+    return rc;
+}
+
+/* Answer the --text queries, as records {"id":"text-N","text":TEXT}. */
+static int retrieve_texts(run_state *st)
+{
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < st->o->ntexts; i++) {
+        cJSON *rec = cJSON_CreateObject();
+        char id[32];
+        snprintf(id, sizeof id, "text-%d", i + 1);
+        cJSON_AddStringToObject(rec, "id", id);
+        cJSON_AddStringToObject(rec, "text", st->o->texts[i]);
+        text_vector(st, st->q + st->n * st->ix.dim, st->o->texts[i]);
+        rc = queued(st, push_query(st, rec, "--text", i + 1));
+    }
+    return rc == 0 ? flush_batch(st) : rc;
+}
+
+/* Answer every query of one input: frames, or with --model also NDJSON
+ * text queries.  Returns 0 or the exit status. */
 static int retrieve_file(run_state *st, const char *path)
 {
     FILE *f = mc_open_in(path);
-    int rc = mc_frames_each(f, path, query_frame, st);
+    int rc = st->have_model && mc_input_kind(f) == MC_INPUT_JSON ? query_records(st, f, path)
+                                                                 : mc_frames_each(f, path, query_frame, st);
     if (rc == 0)
         rc = flush_batch(st);
     if (f != stdin)
         fclose(f);
     return rc;
+}
+
+/* Load --model and check that it embeds into the index's size.  Returns 0,
+ * or MC_EXIT_IO / MC_EXIT_MODEL after a message. */
+static int open_model(run_state *st)
+{
+    char err[600];
+    int rc = mc_embed_model_load(&st->em, st->o->model, err, sizeof err);
+    if (rc != 0) {
+        mc_err("%s", err);
+        return rc;
+    }
+    st->have_model = 1;
+    mc_embed_acts_alloc(&st->ea, &st->em.cfg, 1);
+    st->feat = mc_malloc((size_t)st->em.cfg.feature_dim * sizeof(float));
+    st->x = mc_malloc((size_t)st->em.cfg.feature_dim * sizeof(float));
+    st->tok = mc_malloc((size_t)st->em.cfg.max_len * sizeof(int));
+    if ((size_t)st->em.cfg.proj_dim != st->ix.dim) {
+        mc_err("%s: embeds into %d dimensions, but the index %s holds vectors of %zu (index the "
+               "output of medcap-embed -m %s)", st->o->model, st->em.cfg.proj_dim, st->o->index,
+               st->ix.dim, st->o->model);
+        return MC_EXIT_MODEL;
+    }
+    return 0;
 }
 
 int main(int argc, char **argv)
@@ -327,7 +492,9 @@ int main(int argc, char **argv)
         mc_err("%s", err);
         return status;
     }
-    if (o.kb) {
+    if (o.model)
+        status = open_model(&st);
+    if (status == 0 && o.kb) {
         status = mc_casekb_load(&st.kb, o.kb, o.kb_key, (size_t)o.excerpt);
         st.have_kb = status == 0;
     }
@@ -345,7 +512,9 @@ int main(int argc, char **argv)
     st.rec = mc_malloc((size_t)o.batch * sizeof *st.rec);
     st.hits = mc_malloc((size_t)o.batch * (size_t)o.k * sizeof *st.hits);
     st.found = mc_malloc((size_t)o.batch * sizeof *st.found);
-    for (int i = first; status == 0 && i < (first < argc ? argc : first + 1); i++)
+    if (status == 0 && o.ntexts)
+        status = retrieve_texts(&st);
+    for (int i = first; status == 0 && i < (first < argc || o.ntexts ? argc : first + 1); i++)
         status = retrieve_file(&st, i < argc ? argv[i] : "-");
     for (size_t b = 0; b < st.n; b++)
         cJSON_Delete(st.rec[b]);
@@ -364,7 +533,7 @@ int main(int argc, char **argv)
         mc_err("%s: %zu of %zu neighbours had no case in the kb; returned without knowledge",
                o.kb, st.kb_missing, st.kb_asked);
     if (status == 0 && st.skipped > 0) {
-        mc_err("%zu query frames skipped", st.skipped);
+        mc_err("%zu queries skipped", st.skipped);
         status = MC_EXIT_SKIPPED;
     }
     free(st.q);
@@ -374,6 +543,14 @@ int main(int argc, char **argv)
     free(st.found);
     if (st.have_kb)
         mc_casekb_free(&st.kb);
+    if (st.have_model) {
+        mc_embed_acts_free(&st.ea);
+        mc_embed_model_free(&st.em);
+        free(st.feat);
+        free(st.x);
+        free(st.tok);
+    }
+    free(o.texts);
     mc_cindex_close(&st.ix);
     return status ? status : mc_close_stdout();
 }

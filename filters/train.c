@@ -1,6 +1,8 @@
 /* medcap-train - train a caption decoder (sat-lstm by default, or the
  * transformer) on feature frames that carry captions, or, with
- * --train-encoder, the small CNN encoder jointly from image frames.
+ * --train-encoder, the small CNN encoder jointly from image frames; with
+ * --objective contrastive, a joint image-text embedding instead
+ * (train/embed_trainer.h).
  *
  * The training set is read into memory; each epoch visits it in an order
  * shuffled from --seed, in batches of --batch, with teacher forcing,
@@ -22,6 +24,14 @@
 #include "train_dataset.h"
 #include "util.h"
 #include "xent.h"
+#include "train/embed_trainer.h"
+
+/* Regularisation defaults of --objective contrastive (chosen on MedPix 2.0,
+ * docs/contrastive.md). */
+#define CON_WD 0
+#define CON_DROPOUT 0.2
+#define STR(x) #x
+#define XSTR(x) STR(x)
 
 #include <getopt.h>
 #include <math.h>
@@ -33,36 +43,45 @@
 typedef struct {
     const char *train, *val, *out, *ckpt, *log, *resume, *field, *arch;
     long epochs, batch, seed, hidden, embed, attn, layers, heads, warmup, max_len, min_freq,
-        max_vocab, threads, stop_after;
+        max_vocab, threads, stop_after, proj_dim;
     double lr, dropout, smoothing, clip, wd, alpha_c;
-    int train_encoder;
+    int train_encoder, contrastive;
+    const char *caption_only; /* the first caption-only option given, or NULL */
 } options;
 
 static void usage(FILE *f)
 {
     fprintf(f,
             "Usage: medcap-train [OPTIONS] TRAIN.frames\n"
-            "Train a caption decoder on feature frames with captions; write a model file.\n\n"
-            "  -o, --out FILE           model file to write (default model.safetensors)\n"
+            "Train a caption decoder on feature frames with captions; write a model file.\n"
+            "With --objective contrastive, train a joint image-text embedding instead.\n\n"
+            "      --objective NAME     caption (default) or contrastive\n"
+            "  -o, --out FILE           model file to write (default model.safetensors, or\n"
+            "                           embed.safetensors for contrastive)\n"
             "      --val FILE           validation frames: loss and BLEU-4 after each epoch\n"
+            "                           (contrastive: recall@1/5/10, the best epoch is kept)\n"
             "      --arch NAME          decoder: sat-lstm (default) or transformer\n"
             "      --train-encoder      read image frames, train the cnn-small encoder jointly\n"
             "      --caption-field KEY  record key of the caption (default caption)\n"
-            "  -e, --epochs N           passes over the data (default 10)\n"
-            "  -b, --batch N            samples per step (default 32)\n"
-            "      --lr X               peak learning rate (default 4e-4)\n"
+            "  -e, --epochs N           passes over the data (default 10; contrastive 30)\n"
+            "  -b, --batch N            samples per step (default 32; contrastive 64, the\n"
+            "                           InfoNCE negatives)\n"
+            "      --lr X               peak learning rate (default 4e-4; contrastive 1e-3)\n"
             "      --warmup N           warmup steps (default: 5%% of all steps)\n"
-            "      --weight-decay X     AdamW decoupled weight decay (default 0)\n"
+            "      --weight-decay X     AdamW decoupled weight decay (default 0; contrastive\n"
+            "                           " XSTR(CON_WD) ")\n"
             "      --clip X             gradient norm limit, 0 off (default 5)\n"
             "      --label-smoothing X  (default 0.1)\n"
-            "      --dropout X          (default 0.5)\n"
+            "      --dropout X          (default 0.5; contrastive: of feature values and\n"
+            "                           caption words, default " XSTR(CON_DROPOUT) ")\n"
             "      --alpha-c X          attention penalty weight, sat-lstm (default 1)\n"
             "      --embed N            word embedding / transformer width (default 256)\n"
+            "      --proj-dim N         contrastive: joint embedding size (default 256)\n"
             "      --hidden N           LSTM state (default 512)\n"
             "      --attn-dim N         additive attention width (default 512)\n"
             "      --layers N           transformer blocks (default 2)\n"
             "      --heads N            transformer heads (default 4)\n"
-            "      --max-len N          longest caption in words (default 30)\n"
+            "      --max-len N          longest caption in words (default 30; contrastive 64)\n"
             "      --min-freq N         words seen fewer times are <unk> (default 2)\n"
             "      --max-vocab N        largest vocabulary, special tokens included (default 5000)\n"
             "      --seed N             shuffling, initial weights, dropout (default 1)\n"
@@ -72,7 +91,10 @@ static void usage(FILE *f)
             "      --stop-after N       stop after N steps as if interrupted (testing)\n"
             "      --threads N          BLAS threads (default: OpenBLAS's)\n"
             "  -h, --help               show this help and exit\n"
-            "      --version            show the version and exit\n");
+            "      --version            show the version and exit\n\n"
+            "Options of the caption decoder (--arch, --train-encoder, --warmup, --clip,\n"
+            "--label-smoothing, --alpha-c, --hidden, --attn-dim, --layers, --heads,\n"
+            "--checkpoint, --resume, --stop-after) are refused with --objective contrastive.\n");
 }
 
 static double real_arg(const char *name, const char *s, double lo, double hi)
@@ -86,8 +108,44 @@ static double real_arg(const char *name, const char *s, double lo, double hi)
 enum {
     O_VAL = 256, O_ARCH, O_TENC, O_FIELD, O_LR, O_WARM, O_WD, O_CLIP, O_LS, O_DROP, O_AC, O_EMB,
     O_HID, O_ATT, O_LAY, O_HEADS, O_MAXLEN, O_MINF, O_MAXV, O_SEED, O_LOG, O_CKPT, O_RESUME,
-    O_STOP, O_THREADS, O_VERSION
+    O_STOP, O_THREADS, O_VERSION, O_OBJ, O_PROJ
 };
+
+/* 1 when option code c only makes sense for the caption objective. */
+static int caption_only(int c)
+{
+    switch (c) {
+    case O_ARCH: case O_TENC: case O_WARM: case O_CLIP: case O_LS: case O_AC: case O_HID:
+    case O_ATT: case O_LAY: case O_HEADS: case O_CKPT: case O_RESUME: case O_STOP:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/* Fill the options left unset with the defaults of the chosen objective,
+ * and refuse the options that do not apply to it. */
+static void objective_defaults(options *o)
+{
+    if (o->contrastive && o->caption_only)
+        mc_usage_error("--%s does not apply to --objective contrastive", o->caption_only);
+    if (!o->contrastive && o->proj_dim)
+        mc_usage_error("--proj-dim applies only to --objective contrastive");
+#define DEFAULT(f, cap, con) if (!o->f) o->f = o->contrastive ? (con) : (cap);
+    DEFAULT(out, "model.safetensors", "embed.safetensors")
+    DEFAULT(epochs, 10, 30)
+    DEFAULT(batch, 32, 64)
+    DEFAULT(lr, 4e-4, 1e-3)
+    DEFAULT(max_len, 30, 64)
+    DEFAULT(proj_dim, 0, 256)
+#undef DEFAULT
+    if (o->wd < 0)
+        o->wd = o->contrastive ? CON_WD : 0.0;
+    if (o->dropout < 0)
+        o->dropout = o->contrastive ? CON_DROPOUT : 0.5;
+    if (o->contrastive && o->batch < 2)
+        mc_usage_error("--batch must be at least 2 with --objective contrastive (the negatives)");
+}
 
 static void parse_args(int argc, char **argv, options *o)
 {
@@ -110,16 +168,29 @@ static void parse_args(int argc, char **argv, options *o)
         {"resume", required_argument, NULL, O_RESUME},
         {"stop-after", required_argument, NULL, O_STOP},
         {"threads", required_argument, NULL, O_THREADS}, {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, O_VERSION}, {NULL, 0, NULL, 0},
+        {"version", no_argument, NULL, O_VERSION},
+        {"objective", required_argument, NULL, O_OBJ},
+        {"proj-dim", required_argument, NULL, O_PROJ}, {NULL, 0, NULL, 0},
     };
     int c;
-    *o = (options){.out = "model.safetensors", .field = "caption", .arch = NULL, .epochs = 10,
-                   .batch = 32, .seed = 1, .hidden = 512, .embed = 256, .attn = 512, .layers = 2,
-                   .heads = 4, .warmup = -1, .max_len = 30, .min_freq = 2, .max_vocab = 5000,
-                   .lr = 4e-4, .dropout = 0.5, .smoothing = 0.1, .clip = 5.0, .alpha_c = 1.0};
+    /* 0 (or -1 for wd and dropout): the objective's default, filled in later */
+    *o = (options){.field = "caption", .arch = NULL, .seed = 1, .hidden = 512, .embed = 256,
+                   .attn = 512, .layers = 2, .heads = 4, .warmup = -1, .min_freq = 2,
+                   .max_vocab = 5000, .dropout = -1, .wd = -1, .smoothing = 0.1, .clip = 5.0,
+                   .alpha_c = 1.0};
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":o:e:b:h", longs, NULL)) != -1) {
+        if (caption_only(c) && !o->caption_only)
+            for (int i = 0; longs[i].name; i++)
+                if (longs[i].val == c)
+                    o->caption_only = longs[i].name;
         switch (c) {
+        case O_OBJ:
+            if (strcmp(optarg, "caption") != 0 && strcmp(optarg, "contrastive") != 0)
+                mc_usage_error("--objective '%s': expected caption or contrastive", optarg);
+            o->contrastive = strcmp(optarg, "contrastive") == 0;
+            break;
+        case O_PROJ: o->proj_dim = mc_arg_long("--proj-dim", optarg, 1, 65536); break;
         case 'o': o->out = optarg; break;
         case O_VAL: o->val = optarg; break;
         case O_ARCH: o->arch = optarg; break;
@@ -127,7 +198,7 @@ static void parse_args(int argc, char **argv, options *o)
         case O_FIELD: o->field = optarg; break;
         case 'e': o->epochs = mc_arg_long("--epochs", optarg, 1, 100000); break;
         case 'b': o->batch = mc_arg_long("--batch", optarg, 1, 4096); break;
-        case O_LR: o->lr = real_arg("--lr", optarg, 0, 10); break;
+        case O_LR: o->lr = real_arg("--lr", optarg, 1e-9, 10); break;
         case O_WARM: o->warmup = mc_arg_long("--warmup", optarg, 0, 100000000); break;
         case O_WD: o->wd = real_arg("--weight-decay", optarg, 0, 10); break;
         case O_CLIP: o->clip = real_arg("--clip", optarg, 0, 1e6); break;
@@ -159,6 +230,7 @@ static void parse_args(int argc, char **argv, options *o)
     o->train = argv[optind];
     if (!*o->field)
         mc_usage_error("--caption-field needs a non-empty key");
+    objective_defaults(o);
 }
 
 /* ---- the run ---- */
@@ -635,6 +707,13 @@ int main(int argc, char **argv)
     mc_set_prog(argv[0]);
     parse_args(argc, argv, &t.o);
     mc_blas_setup(argv, (int)t.o.threads);
+    if (t.o.contrastive) {
+        embed_train_options eo = {t.o.train, t.o.val, t.o.out, t.o.field, t.o.log, t.o.epochs,
+                                  t.o.batch, t.o.proj_dim, t.o.embed, t.o.max_len, t.o.min_freq,
+                                  t.o.max_vocab, t.o.seed, t.o.lr, t.o.wd, t.o.dropout};
+        status = embed_train_run(&eo);
+        return status ? status : mc_close_stdout();
+    }
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_signal;
     sigaction(SIGINT, &sa, NULL);

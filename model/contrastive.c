@@ -1,4 +1,4 @@
-/* contrastive.c - mean pooling of embeddings, L2 normalisation, InfoNCE. */
+/* contrastive.c - weighted pooling of embeddings, L2 normalisation, InfoNCE. */
 #define _POSIX_C_SOURCE 200809L
 #include "contrastive.h"
 #include "util.h"
@@ -7,34 +7,51 @@
 #include <math.h>
 #include <stdlib.h>
 
-void mc_tokmean_forward(float *out, const int *tok, const int *len, const float *w, int B, int T,
-                        int E)
+void mc_tokpool_forward(float *out, float *attn, const int *tok, const int *len, const float *w,
+                        const float *u, int B, int T, int E)
 {
     for (int b = 0; b < B; b++) {
-        float *o = out + (size_t)b * E;
-        float inv = len[b] > 0 ? 1.0f / (float)len[b] : 0.0f;
+        const int *tk = tok + (size_t)b * T;
+        float *o = out + (size_t)b * E, *a = attn + (size_t)b * T, mx = -INFINITY, sum = 0.0f;
+        for (int t = 0; t < T; t++)
+            a[t] = 0.0f;
         for (int e = 0; e < E; e++)
             o[e] = 0.0f;
+        for (int t = 0; t < len[b]; t++)
+            mx = fmaxf(mx, u[tk[t]]);
+        for (int t = 0; t < len[b]; t++)
+            sum += a[t] = expf(u[tk[t]] - mx);
         for (int t = 0; t < len[b]; t++) {
-            const float *row = w + (size_t)tok[(size_t)b * T + t] * E;
+            const float *row = w + (size_t)tk[t] * E;
+            a[t] /= sum;
             for (int e = 0; e < E; e++)
-                o[e] += row[e];
+                o[e] += a[t] * row[e];
         }
-        for (int e = 0; e < E; e++)
-            o[e] *= inv;
     }
 }
 
-void mc_tokmean_backward(float *dw, const float *dout, const int *tok, const int *len, int B, int T,
-                         int E)
+void mc_tokpool_backward(float *dw, float *du, const float *dout, const float *attn,
+                         const int *tok, const int *len, const float *w, int B, int T, int E)
 {
     for (int b = 0; b < B; b++) {
-        const float *d = dout + (size_t)b * E;
-        float inv = len[b] > 0 ? 1.0f / (float)len[b] : 0.0f;
+        const int *tk = tok + (size_t)b * T;
+        const float *d = dout + (size_t)b * E, *a = attn + (size_t)b * T;
+        float mean_da = 0.0f; /* sum over t of a[t] da[t], da[t] = w[tok t] . d */
         for (int t = 0; t < len[b]; t++) {
-            float *row = dw + (size_t)tok[(size_t)b * T + t] * E;
+            const float *row = w + (size_t)tk[t] * E;
+            float da = 0.0f;
             for (int e = 0; e < E; e++)
-                row[e] += d[e] * inv;
+                da += row[e] * d[e];
+            mean_da += a[t] * da;
+        }
+        for (int t = 0; t < len[b]; t++) {
+            const float *row = w + (size_t)tk[t] * E;
+            float *drow = dw + (size_t)tk[t] * E, da = 0.0f;
+            for (int e = 0; e < E; e++) {
+                da += row[e] * d[e];
+                drow[e] += a[t] * d[e];
+            }
+            du[tk[t]] += a[t] * (da - mean_da);
         }
     }
 }

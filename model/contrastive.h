@@ -1,5 +1,5 @@
 /* contrastive.h - the pieces of the joint image-text embedding (CLIP,
- * Radford et al. 2021) that the other layers lack, llm.c style: mean
+ * Radford et al. 2021) that the other layers lack, llm.c style: weighted
  * pooling of word embeddings over a caption, L2 normalisation of rows, and
  * the symmetric InfoNCE loss with a log-parametrised temperature.
  * Backward functions accumulate (+=) into their gradients.
@@ -7,13 +7,17 @@
 #ifndef MEDCAP_CONTRASTIVE_H
 #define MEDCAP_CONTRASTIVE_H
 
-/* out (B,E): row b is the mean of w (V,E) rows tok[b*T + t] for t <
- * len[b] (len[b] <= T; a zero row when len[b] is 0); every token in [0,V). */
-void mc_tokmean_forward(float *out, const int *tok, const int *len, const float *w, int B, int T,
-                        int E);
-/* dw (V,E) += the share of dout (B,E) of each pooled token. */
-void mc_tokmean_backward(float *dw, const float *dout, const int *tok, const int *len, int B, int T,
-                         int E);
+/* Weighted pooling of word embeddings: out (B,E) row b is
+ *   sum over t < len[b] of a[b,t] w[tok[b*T+t]],  a[b,.] = softmax over
+ *   those t of u[tok[b*T+t]]
+ * with w (V,E) the embeddings and u (V) one learned importance score per
+ * word (u = 0 gives the plain mean).  attn (B,T) keeps a for the backward
+ * (zero past len[b]); a zero row when len[b] is 0; tokens in [0,V). */
+void mc_tokpool_forward(float *out, float *attn, const int *tok, const int *len, const float *w,
+                        const float *u, int B, int T, int E);
+/* dw (V,E) and du (V) += the gradients from dout (B,E). */
+void mc_tokpool_backward(float *dw, float *du, const float *dout, const float *attn,
+                         const int *tok, const int *len, const float *w, int B, int T, int E);
 
 /* out (N,D) = inp rows scaled to unit L2 norm; norm (N) keeps each row's
  * norm (floored at 1e-12) for the backward.  out may not alias inp. */

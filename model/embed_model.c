@@ -28,6 +28,7 @@ void mc_embed_model_new(mc_embed_model *m, const mc_embed_config *cfg, mc_vocab 
     m->i_iw = mc_params_addv(&m->p, "image_proj.weight", 2, D, C, 0, 0);
     m->i_ib = mc_params_addv(&m->p, "image_proj.bias", 1, D, 0, 0, 0);
     m->i_emb = mc_params_addv(&m->p, "text_embed.weight", 2, m->vocab.n, E, 0, 0);
+    m->i_tu = mc_params_addv(&m->p, "text_pool.weight", 1, m->vocab.n, 0, 0, 0);
     m->i_tw = mc_params_addv(&m->p, "text_proj.weight", 2, D, E, 0, 0);
     m->i_tb = mc_params_addv(&m->p, "text_proj.bias", 1, D, 0, 0, 0);
     m->i_scale = mc_params_addv(&m->p, "logit_scale", 1, 1, 0, 0, 0);
@@ -164,6 +165,7 @@ void mc_embed_acts_alloc(mc_embed_acts *a, const mc_embed_config *cfg, int B)
     size_t bd = (size_t)B * cfg->proj_dim * sizeof(float);
     a->cap = B;
     a->tmean = mc_malloc((size_t)B * cfg->embed * sizeof(float));
+    a->tattn = mc_malloc((size_t)B * cfg->max_len * sizeof(float));
     a->iproj = mc_malloc(bd);
     a->tproj = mc_malloc(bd);
     a->iout = mc_malloc(bd);
@@ -175,6 +177,7 @@ void mc_embed_acts_alloc(mc_embed_acts *a, const mc_embed_config *cfg, int B)
 void mc_embed_acts_free(mc_embed_acts *a)
 {
     free(a->tmean);
+    free(a->tattn);
     free(a->iproj);
     free(a->tproj);
     free(a->iout);
@@ -195,7 +198,8 @@ void mc_embed_text_forward(const mc_embed_model *m, mc_embed_acts *a, const int 
                            const int *len, int B)
 {
     int E = m->cfg.embed, D = m->cfg.proj_dim;
-    mc_tokmean_forward(a->tmean, tok, len, mc_params_at(&m->p, m->i_emb), B, m->cfg.max_len, E);
+    mc_tokpool_forward(a->tmean, a->tattn, tok, len, mc_params_at(&m->p, m->i_emb),
+                       mc_params_at(&m->p, m->i_tu), B, m->cfg.max_len, E);
     mc_linear_forward(a->tproj, a->tmean, mc_params_at(&m->p, m->i_tw),
                       mc_params_at(&m->p, m->i_tb), B, E, D, 0);
     mc_l2norm_forward(a->tout, a->tnorm, a->tproj, B, D);
@@ -215,7 +219,8 @@ void mc_embed_backward(mc_embed_model *m, const mc_embed_acts *a, const float *x
     mc_l2norm_backward(dproj, dtout, a->tout, a->tnorm, B, D);
     mc_linear_backward(dmean, g + m->p.t[m->i_tw].offset, g + m->p.t[m->i_tb].offset, dproj,
                        a->tmean, mc_params_at(&m->p, m->i_tw), B, E, D);
-    mc_tokmean_backward(g + m->p.t[m->i_emb].offset, dmean, tok, len, B, m->cfg.max_len, E);
+    mc_tokpool_backward(g + m->p.t[m->i_emb].offset, g + m->p.t[m->i_tu].offset, dmean, a->tattn,
+                        tok, len, mc_params_at(&m->p, m->i_emb), B, m->cfg.max_len, E);
     free(dproj);
     free(dmean);
 }

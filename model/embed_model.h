@@ -4,8 +4,10 @@
  *   image: pooled feature vector (C), L2-normalised, minus the training
  *          set's mean ("feature_mean", a buffer), then image_proj (D,C) + b,
  *          L2-normalised
- *   text:  mean of text_embed (V,E) rows over the caption's first max_len
- *          tokens, then text_proj (D,E) + b, L2-normalised
+ *   text:  weighted mean of text_embed (V,E) rows over the caption's first
+ *          max_len tokens, the weights a softmax of the tokens' scores in
+ *          text_pool (V) (each word learns how much it counts), then
+ *          text_proj (D,E) + b, L2-normalised
  *   logit_scale (1): log of the InfoNCE inverse temperature
  *
  * Saved as safetensors with metadata "format": "medcap-embedding-model",
@@ -30,13 +32,14 @@ typedef struct {
     mc_embed_config cfg;
     mc_vocab vocab;
     mc_params p;
-    int i_mean, i_iw, i_ib, i_emb, i_tw, i_tb, i_scale; /* tensor indices in p */
+    int i_mean, i_iw, i_ib, i_emb, i_tu, i_tw, i_tb, i_scale; /* tensor indices in p */
 } mc_embed_model;
 
 /* Scratch of one forward pass over up to B items of both sides. */
 typedef struct {
     int cap;
     float *tmean;          /* (B,E) pooled word embeddings */
+    float *tattn;          /* (B,max_len) pooling weights */
     float *iproj, *tproj;  /* (B,D) before normalisation */
     float *inorm, *tnorm;  /* (B) */
     float *iout, *tout;    /* (B,D) unit embeddings */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
-# The joint image-text embedding (issue 7): medcap-train-embed trains it,
-# medcap-embed maps images and captions into it, and medcap-index /
-# medcap-retrieve search it unchanged.
+# The joint image-text embedding (issue 7): medcap-train --objective
+# contrastive trains it, medcap-embed maps images and captions into it,
+# medcap-index indexes either side and medcap-retrieve -m searches it with
+# image frames, caption records or --text.
 load common
 
 FEAT="$DATA/medpix2-16-features.frames"
@@ -21,16 +22,15 @@ f=open(sys.argv[1],"rb"); n=struct.unpack("<Q",f.read(8))[0]; print(f.read(n).de
 train16() {
     local out=$1
     shift
-    medcap-train-embed --min-freq 1 -e 60 -b 16 --proj-dim 32 --embed 32 -o "$out" "$@" "$FEAT" 2>/dev/null
+    medcap-train --objective contrastive --min-freq 1 -e 60 -b 16 --proj-dim 32 --embed 32 -o "$out" "$@" "$FEAT" 2>/dev/null
 }
 
-@test "medcap-train-embed and medcap-embed: CLI contract" {
-    check_cli_contract medcap-train-embed
+@test "medcap-embed: CLI contract" {
     check_cli_contract medcap-embed
 }
 
-@test "medcap-train-embed: training runs and the loss falls; the model describes itself" {
-    run -0 --separate-stderr medcap-train-embed --min-freq 1 -e 30 -b 16 --log log.ndjson -o m.st "$FEAT"
+@test "medcap-train --objective contrastive: training runs and the loss falls; the model describes itself" {
+    run -0 --separate-stderr medcap-train --objective contrastive --min-freq 1 -e 30 -b 16 --log log.ndjson -o m.st "$FEAT"
     assert_output ""
     [[ "$stderr" == *"epoch 30/30 loss"* ]]
     [ "$(wc -l < log.ndjson)" -eq 30 ]
@@ -90,61 +90,61 @@ train16() {
     assert_output "CT of the chest reveals an obstructing mass"
 }
 
-@test "medcap-train-embed: options shape the model" {
-    run -0 medcap-train-embed --caption-field id --min-freq 1 --max-vocab 10 --proj-dim 8 \
+@test "medcap-train --objective contrastive: options shape the model" {
+    run -0 medcap-train --objective contrastive --caption-field id --min-freq 1 --max-vocab 10 --proj-dim 8 \
         --embed 6 --max-len 5 --epochs 2 --batch 4 --lr 0.01 --seed 3 --threads 1 --out o.st "$FEAT"
     st_header o.st | jq -e '(.__metadata__.config | fromjson) == {"feature_dim":256,"embed":6,"proj_dim":8,"max_len":5,"vocab":10}
         and ."text_embed.weight".shape == [10,6] and ."text_proj.weight".shape == [8,6]' >/dev/null
     # --caption-field: the vocabulary comes from the ids
     st_header o.st | jq -e '.__metadata__.vocab | fromjson | index("mpx1038") != null' >/dev/null
     # --seed: the same seed gives the same file, another seed another
-    medcap-train-embed -e 2 -b 4 --seed 3 -o s3.st "$FEAT" 2>/dev/null
-    medcap-train-embed -e 2 -b 4 --seed 3 -o s3b.st "$FEAT" 2>/dev/null
-    medcap-train-embed -e 2 -b 4 --seed 4 -o s4.st "$FEAT" 2>/dev/null
+    medcap-train --objective contrastive -e 2 -b 4 --seed 3 -o s3.st "$FEAT" 2>/dev/null
+    medcap-train --objective contrastive -e 2 -b 4 --seed 3 -o s3b.st "$FEAT" 2>/dev/null
+    medcap-train --objective contrastive -e 2 -b 4 --seed 4 -o s4.st "$FEAT" 2>/dev/null
     cmp s3.st s3b.st
     ! cmp -s s3.st s4.st
     # default output name
-    medcap-train-embed -e 1 "$FEAT" 2>/dev/null
+    medcap-train --objective contrastive -e 1 "$FEAT" 2>/dev/null
     [ -s embed.safetensors ]
 }
 
-@test "medcap-train-embed: usage errors" {
-    run -2 --separate-stderr medcap-train-embed
+@test "medcap-train --objective contrastive: usage errors" {
+    run -2 --separate-stderr medcap-train --objective contrastive
     assert_output ""
     [[ "$stderr" == *"no training file given"* ]]
-    run -2 --separate-stderr medcap-train-embed a b
+    run -2 --separate-stderr medcap-train --objective contrastive a b
     [[ "$stderr" == *"more than one training file"* ]]
-    run -2 --separate-stderr medcap-train-embed --batch 1 "$FEAT"
-    [[ "$stderr" == *"--batch '1'"* ]]
-    run -2 --separate-stderr medcap-train-embed --lr 0 "$FEAT"
+    run -2 --separate-stderr medcap-train --objective contrastive --batch 1 "$FEAT"
+    [[ "$stderr" == *"--batch must be at least 2"* ]]
+    run -2 --separate-stderr medcap-train --objective contrastive --lr 0 "$FEAT"
     [[ "$stderr" == *"--lr '0'"* ]]
     run -2 --separate-stderr medcap-embed
     [[ "$stderr" == *"no model given"* ]]
 }
 
-@test "medcap-train-embed: bad inputs" {
+@test "medcap-train --objective contrastive: bad inputs" {
     # a frame without a caption
     echo '{"id":"a","text":"no caption here"}' > nocap.ndjson
     train16 m.st
     medcap-embed -m m.st --field text nocap.ndjson > nocap.frames
-    run -1 --separate-stderr medcap-train-embed -o x.st nocap.frames
+    run -1 --separate-stderr medcap-train --objective contrastive -o x.st nocap.frames
     assert_output ""
-    [[ "$stderr" == *"medcap-train-embed: nocap.frames:1: record 'a' has no string \"caption\""* ]]
+    [[ "$stderr" == *"medcap-train: nocap.frames:1: record 'a' has no string \"caption\""* ]]
     [ ! -e x.st ]
     # image frames, not features
-    run -1 --separate-stderr medcap-train-embed -o x.st "$DATA/medpix2-16-64px.frames"
+    run -1 --separate-stderr medcap-train --objective contrastive -o x.st "$DATA/medpix2-16-64px.frames"
     [[ "$stderr" == *"medpix2-16-64px.frames:1: record 'MPX1024_synpic40275': expected an F32 feature frame, got u8"* ]]
     # too few pairs
     echo '{"id":"a","caption":"one pair"}' | medcap-embed -m m.st > one.frames
-    run -1 --separate-stderr medcap-train-embed -o x.st one.frames
+    run -1 --separate-stderr medcap-train --objective contrastive -o x.st one.frames
     [[ "$stderr" == *"needs at least 2 frames with captions, found 1"* ]]
     # truncated
     head -c 5000 "$FEAT" > cut.frames
-    run -1 --separate-stderr medcap-train-embed -o x.st cut.frames
+    run -1 --separate-stderr medcap-train --objective contrastive -o x.st cut.frames
     [[ "$stderr" == *"cut.frames:2: truncated"* ]]
-    run -3 --separate-stderr medcap-train-embed -o x.st missing.frames
+    run -3 --separate-stderr medcap-train --objective contrastive -o x.st missing.frames
     [[ "$stderr" == *"missing.frames"* ]]
-    run -3 --separate-stderr medcap-train-embed --log /nonexistent/log -o x.st "$FEAT"
+    run -3 --separate-stderr medcap-train --objective contrastive --log /nonexistent/log -o x.st "$FEAT"
     [[ "$stderr" == *"/nonexistent/log: cannot open the log"* ]]
     [ ! -e x.st ]
 }
@@ -189,15 +189,138 @@ open(sys.argv[2],"wb").write(struct.pack("<Q",len(b))+b+d[8+n:])' m.st badvocab.
     assert_output ""
 }
 
-@test "medcap-embed and medcap-train-embed: man pages" {
-    for p in medcap-embed medcap-train-embed; do
-        [ -f "$ROOT/man/$p.1" ]
-        grep -q '^\.SH EXIT STATUS' "$ROOT/man/$p.1"
-        grep -q '^\.SH EXAMPLES' "$ROOT/man/$p.1"
-    done
+@test "medcap-embed, medcap-train --objective contrastive, medcap-retrieve -m: man pages" {
     for o in --model --field; do grep -q -- "${o//-/\\\\-}" "$ROOT/man/medcap-embed.1"; done
-    for o in --out --caption-field --epochs --batch --lr --proj-dim --embed --max-len --min-freq \
-        --max-vocab --seed --log --threads; do
-        grep -q -- "${o//-/\\\\-}" "$ROOT/man/medcap-train-embed.1" || { echo "no $o"; return 1; }
+    for o in --objective --proj-dim --weight-decay --dropout --val; do
+        grep -q -- "${o//-/\\\\-}" "$ROOT/man/medcap-train.1" || { echo "no $o"; return 1; }
     done
+    grep -q '^\.SS Contrastive objective' "$ROOT/man/medcap-train.1"
+    for o in --model --text --text-field; do
+        grep -q -- "${o//-/\\\\-}" "$ROOT/man/medcap-retrieve.1" || { echo "no $o"; return 1; }
+    done
+}
+
+@test "medcap-train --objective contrastive: caption-only options refused, objective checked" {
+    run -2 --separate-stderr medcap-train --objective contrastive --hidden 64 "$FEAT"
+    assert_output ""
+    [[ "$stderr" == *"--hidden does not apply to --objective contrastive"* ]]
+    run -2 --separate-stderr medcap-train --resume x.ckpt --objective contrastive "$FEAT"
+    [[ "$stderr" == *"--resume does not apply to --objective contrastive"* ]]
+    run -2 --separate-stderr medcap-train --proj-dim 8 "$FEAT"
+    [[ "$stderr" == *"--proj-dim applies only to --objective contrastive"* ]]
+    run -2 --separate-stderr medcap-train --objective clip "$FEAT"
+    [[ "$stderr" == *"--objective 'clip': expected caption or contrastive"* ]]
+    run -2 --separate-stderr medcap-train --objective contrastive --dropout 0.99 "$FEAT"
+    [[ "$stderr" == *"--dropout '0.99'"* ]]
+    [ ! -e embed.safetensors ]
+}
+
+@test "medcap-train --objective contrastive: --val logs recall and keeps the best epoch" {
+    run -0 --separate-stderr medcap-train --objective contrastive --min-freq 1 -e 8 -b 8 \
+        --proj-dim 16 --embed 16 --val "$FEAT" --log log.ndjson -o m.st "$FEAT"
+    [ "$(wc -l < log.ndjson)" -eq 8 ]
+    jq -s -e 'all(.[]; (.val_i2t_r1 | type) == "number" and .val_t2i_r10 <= 1
+        and .val_i2t_r1 <= .val_i2t_r5 and .val_i2t_r5 <= .val_i2t_r10
+        and (.val_mean - ((.val_i2t_r1 + .val_i2t_r5 + .val_i2t_r10 + .val_t2i_r1
+                           + .val_t2i_r5 + .val_t2i_r10) / 6) | fabs) < 1e-3)' log.ndjson >/dev/null
+    best=$(jq -s 'max_by(.val_mean) | .epoch' log.ndjson)
+    # ties keep the first best epoch
+    first=$(jq -s --argjson b "$(jq -s 'map(.val_mean) | max' log.ndjson)" \
+        'map(select(.val_mean == $b)) | .[0].epoch' log.ndjson)
+    [[ "$stderr" == *"kept the weights of epoch $first "* ]]
+    # the kept model scores what the log says for its epoch, measured by retrieval
+    medcap-embed -m m.st "$FEAT" | medcap-index -o img.idx
+    medcap-embed -m m.st "$CAPS" | medcap-retrieve -i img.idx -k 1 |
+        jq -s '[.[] | select(.neighbors[0].id == .id)] | length / 16' > r1.txt
+    jq -e -n --argjson got "$(cat r1.txt)" --argjson want \
+        "$(jq -s --argjson e "$first" '.[] | select(.epoch == $e) | .val_t2i_r1' log.ndjson)" \
+        '$got >= $want - 0.07' >/dev/null
+    # a validation file of another feature size is refused
+    echo '{"id":"a","caption":"x"}' > one.ndjson
+    medcap-embed -m m.st one.ndjson one.ndjson > small.frames
+    run -1 --separate-stderr medcap-train --objective contrastive --val small.frames -o y.st "$FEAT"
+    [[ "$stderr" == *"small.frames: feature size 16 differs from the training frames' 256"* ]]
+    [ ! -e y.st ]
+}
+
+@test "medcap-train --objective contrastive: dropout and weight decay change the model" {
+    medcap-train --objective contrastive -e 3 -b 8 --seed 2 -o a.st "$FEAT" 2>/dev/null
+    medcap-train --objective contrastive -e 3 -b 8 --seed 2 --dropout 0.3 -o b.st "$FEAT" 2>/dev/null
+    medcap-train --objective contrastive -e 3 -b 8 --seed 2 --dropout 0 --weight-decay 0.5 \
+        -o c.st "$FEAT" 2>/dev/null
+    medcap-train --objective contrastive -e 3 -b 8 --seed 2 --dropout 0 --weight-decay 0 \
+        -o d.st "$FEAT" 2>/dev/null
+    ! cmp -s b.st d.st
+    ! cmp -s c.st d.st
+    # weight decay shrinks the weight matrices
+    norm() { python3 -c 'import json,struct,sys,array
+d=open(sys.argv[1],"rb").read(); n=struct.unpack("<Q",d[:8])[0]; h=json.loads(d[8:8+n])
+a,b=h["image_proj.weight"]["data_offsets"]; v=array.array("f",d[8+n+a:8+n+b])
+print(sum(x*x for x in v))' "$1"; }
+    jq -e -n "$(norm c.st) < $(norm d.st)" >/dev/null
+}
+
+@test "medcap-retrieve -m: text finds images, images find captions" {
+    train16 m.st
+    medcap-embed -m m.st "$FEAT" | medcap-index -o img.idx
+    medcap-embed -m m.st "$CAPS" | medcap-index -o txt.idx
+    # NDJSON caption records through the model: the same answers as embedding them first
+    medcap-retrieve -i img.idx -m m.st -k 3 "$CAPS" > direct.ndjson
+    medcap-embed -m m.st "$CAPS" | medcap-retrieve -i img.idx -k 3 > piped.ndjson
+    diff <(jq -c '[.id, [.neighbors[] | .id]]' direct.ndjson) <(jq -c '[.id, [.neighbors[] | .id]]' piped.ndjson)
+    # --text: each query is a record of its own; the top image has that caption
+    cap=$(head -n 1 "$CAPS" | jq -r .caption)
+    run -0 --separate-stderr medcap-retrieve -i img.idx -m m.st -k 2 --text "$cap" --text "axial"
+    [ "${#lines[@]}" -eq 2 ]
+    echo "${lines[0]}" | jq -e --arg c "$cap" '.id == "text-1" and .text == $c and (.neighbors | length) == 2' >/dev/null
+    echo "${lines[1]}" | jq -e '.id == "text-2" and .text == "axial"' >/dev/null
+    top=$(echo "${lines[0]}" | jq -r '.neighbors[0].id')
+    jq -s -e --arg t "$top" --arg c "$cap" 'map(select(.id == $t)) | .[0].caption == $c' "$CAPS" >/dev/null
+    # image frames through the image side find their captions
+    medcap-retrieve -i txt.idx -m m.st -k 1 "$FEAT" |
+        jq -s -e --slurpfile c "$CAPS" '($c | map({(.id): .caption}) | add) as $cap
+            | length == 16 and all(.[]; $cap[.neighbors[0].id] == $cap[.id])' >/dev/null
+    # --text-field; --text then FILEs named
+    jq -c '{id, words: .caption}' "$CAPS" > words.ndjson
+    run -0 medcap-retrieve -i img.idx -m m.st --text-field words words.ndjson
+    [ "${#lines[@]}" -eq 16 ]
+    run -0 medcap-retrieve -i img.idx -m m.st --text x words.ndjson --text-field words
+    [ "${#lines[@]}" -eq 17 ]
+}
+
+@test "medcap-retrieve -m: usage errors, mismatched models and bad text queries" {
+    train16 m.st
+    medcap-embed -m m.st "$FEAT" | medcap-index -o img.idx
+    medcap-index -o feat.idx "$FEAT"
+    run -2 --separate-stderr medcap-retrieve -i img.idx --text "axial"
+    [[ "$stderr" == *"--text needs an embedding model (-m EMBED)"* ]]
+    run -2 --separate-stderr medcap-retrieve -i img.idx -m m.st --text x --captions c.ndjson
+    [[ "$stderr" == *"--captions pairs generated captions with query frames, not with --text"* ]]
+    # an index of plain features (256) with a 32-dimensional model
+    run -4 --separate-stderr medcap-retrieve -i feat.idx -m m.st --text "axial"
+    assert_output ""
+    [[ "$stderr" == *"m.st: embeds into 32 dimensions, but the index feat.idx holds vectors of 256"* ]]
+    # a caption model is not an embedding model
+    run -4 --separate-stderr medcap-retrieve -i img.idx -m "$MEDCAP_SHARE/model.safetensors" --text x
+    [[ "$stderr" == *"not a medcap-embedding-model file"* ]]
+    # query frames of another size than the model's features
+    run -4 --separate-stderr medcap-retrieve -i img.idx -m m.st < <(medcap-embed -m m.st "$FEAT")
+    [[ "$stderr" == *"feature size 32 does not match the embedding model m.st (256)"* ]]
+    # text records: one without the text, one malformed; --keep-going skips them
+    printf '{"id":"a","caption":"axial ct"}\n{"id":"b","text":"x"}\n{"id":\n{"id":"d","caption":"mr"}\n' > q.ndjson
+    run -1 --separate-stderr medcap-retrieve -i img.idx -m m.st q.ndjson
+    [[ "$stderr" == *"q.ndjson:2: record 'b' has no string \"caption\" (the text query)"* ]]
+    run -5 --separate-stderr medcap-retrieve -i img.idx -m m.st --keep-going -k 1 q.ndjson
+    [ "${#lines[@]}" -eq 2 ]
+    [[ "$stderr" == *"q.ndjson:3:"* ]]
+    [[ "$stderr" == *"2 queries skipped"* ]]
+    # text records without a model are not feature frames
+    run -1 --separate-stderr medcap-retrieve -i img.idx q.ndjson
+    [[ "$stderr" == *"q.ndjson:1: expected feature frames, got text"* ]]
+    # text queries cannot be paired with --captions
+    run -1 --separate-stderr medcap-retrieve -i img.idx -m m.st --captions q.ndjson q.ndjson
+    [[ "$stderr" == *"holds text queries; --captions pairs generated captions with frames"* ]]
+    # --exclude-same-case needs a case_id, which --text queries do not have
+    run -1 --separate-stderr medcap-retrieve -i img.idx -m m.st --exclude-same-case --text x
+    [[ "$stderr" == *"--text:1: record 'text-1': no string \"case_id\""* ]]
 }

@@ -138,7 +138,7 @@ medpix_index() {
     run -5 --separate-stderr medcap-retrieve -i ix.idx --keep-going bad.frames q.frames
     [ "${#lines[@]}" -eq 12 ]
     [[ "$stderr" == *"bad.frames:1: record 'bad': feature frame has dtype u8, expected f32"* ]]
-    [[ "$stderr" == *"1 query frames skipped"* ]]
+    [[ "$stderr" == *"1 queries skipped"* ]]
 }
 
 @test "medcap-retrieve: --kb attaches MedPix case knowledge; a case missing from the kb is counted" {

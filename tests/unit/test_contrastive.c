@@ -21,34 +21,46 @@ static double dot(const float *a, const float *b, size_t n)
     return s;
 }
 
-/* ---- mean pooling of embeddings ---- */
+/* ---- weighted pooling of embeddings ---- */
 static const int tm_tok[B * T] = {1, 4, 4, 0, 5, 0, 0, 0, 2, 3, 5, 1};
 static const int tm_len[B] = {3, 1, 4};
-static float tm_w[V * E], tm_r[B * E];
+static float tm_w[V * E], tm_u[V], tm_r[B * E];
 static double tm_loss(void *ctx)
 {
-    float out[B * E];
+    float out[B * E], attn[B * T];
     (void)ctx;
-    mc_tokmean_forward(out, tm_tok, tm_len, tm_w, B, T, E);
+    mc_tokpool_forward(out, attn, tm_tok, tm_len, tm_w, tm_u, B, T, E);
     return dot(out, tm_r, B * E);
 }
 
-static void test_tokmean(void)
+static void test_tokpool(void)
 {
-    float dw[V * E] = {0}, out[B * E];
+    float dw[V * E] = {0}, du[V] = {0}, out[B * E], attn[B * T];
     const int zero_len[B] = {0, 0, 0};
     for (int i = 0; i < V * E; i++)
         tm_w[i] = urand();
     for (int i = 0; i < B * E; i++)
         tm_r[i] = urand();
-    mc_tokmean_forward(out, tm_tok, tm_len, tm_w, B, T, E);
-    check(fabsf(out[E] - tm_w[5 * E]) < 1e-6f, "tokmean of one token is its embedding");
+    /* scores 0: the plain mean */
+    mc_tokpool_forward(out, attn, tm_tok, tm_len, tm_w, tm_u, B, T, E);
+    check(fabsf(out[E] - tm_w[5 * E]) < 1e-6f, "tokpool of one token is its embedding");
     check(fabsf(out[0] - (tm_w[E] + 2 * tm_w[4 * E]) / 3) < 1e-6f,
-          "tokmean averages repeated tokens with their weight");
-    mc_tokmean_backward(dw, tm_r, tm_tok, tm_len, B, T, E);
-    gradcheck("tokmean weight", tm_loss, NULL, tm_w, dw, V * E, 1e-2f, 1e-2);
-    mc_tokmean_forward(out, tm_tok, zero_len, tm_w, B, T, E);
-    check(out[0] == 0.0f && out[B * E - 1] == 0.0f, "tokmean of no tokens is zero");
+          "tokpool with zero scores averages, repeated tokens with their weight");
+    check(attn[3] == 0.0f && attn[T + 1] == 0.0f, "tokpool weights are zero past the length");
+    /* scores: a softmax over the caption's tokens */
+    for (int v = 0; v < V; v++)
+        tm_u[v] = urand();
+    mc_tokpool_forward(out, attn, tm_tok, tm_len, tm_w, tm_u, B, T, E);
+    {
+        double e1 = exp(tm_u[1]), e4 = exp(tm_u[4]), want = (e1 * tm_w[E] + 2 * e4 * tm_w[4 * E]) / (e1 + 2 * e4);
+        check(fabs(out[0] - want) < 1e-5, "tokpool weights tokens by the softmax of their scores");
+        check(fabs(attn[0] + attn[1] + attn[2] - 1.0) < 1e-6, "tokpool weights sum to 1");
+    }
+    mc_tokpool_backward(dw, du, tm_r, attn, tm_tok, tm_len, tm_w, B, T, E);
+    gradcheck("tokpool embeddings", tm_loss, NULL, tm_w, dw, V * E, 1e-2f, 1e-2);
+    gradcheck("tokpool scores", tm_loss, NULL, tm_u, du, V, 1e-2f, 1e-2);
+    mc_tokpool_forward(out, attn, tm_tok, zero_len, tm_w, tm_u, B, T, E);
+    check(out[0] == 0.0f && out[B * E - 1] == 0.0f, "tokpool of no tokens is zero");
 }
 
 /* ---- L2 normalisation ---- */
@@ -115,7 +127,7 @@ static void test_infonce(void)
 
 int main(void)
 {
-    test_tokmean();
+    test_tokpool();
     test_l2norm();
     test_infonce();
     if (failures)

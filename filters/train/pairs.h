@@ -1,7 +1,8 @@
-/* pairs.h - medcap-train-embed's training set: the unit-normalised pooled
- * feature vector and the caption of every frame of a file, in memory. */
-#ifndef MEDCAP_TRAIN_EMBED_PAIRS_H
-#define MEDCAP_TRAIN_EMBED_PAIRS_H
+/* pairs.h - the training set of medcap-train --objective contrastive: the
+ * unit-normalised pooled feature vector and the caption of every frame of a
+ * file, in memory. */
+#ifndef MEDCAP_TRAIN_PAIRS_H
+#define MEDCAP_TRAIN_PAIRS_H
 
 typedef struct {
     int n, dim;     /* items; feature size C */

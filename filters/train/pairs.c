@@ -1,4 +1,5 @@
-/* pairs.c - loading the image-caption pairs of medcap-train-embed. */
+/* pairs.c - loading the image-caption pairs of medcap-train --objective
+ * contrastive. */
 #define _POSIX_C_SOURCE 200809L
 #include "pairs.h"
 #include "featvec.h"

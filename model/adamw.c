@@ -29,6 +29,20 @@ float mc_clip_grad_norm(mc_params *p, float max_norm)
     return norm;
 }
 
+/* The AdamW update of n weights w with gradients d and moments m, v; the
+ * pointers do not alias, so that the compiler vectorises the loop. */
+static void update(float *restrict w, float *restrict m, float *restrict v,
+                   const float *restrict d, size_t n, float decay, float beta1, float beta2,
+                   float step, float rbc2, float eps)
+{
+    for (size_t k = 0; k < n; k++) {
+        w[k] -= decay * w[k];
+        m[k] = beta1 * m[k] + (1.0f - beta1) * d[k];
+        v[k] = beta2 * v[k] + (1.0f - beta2) * d[k] * d[k];
+        w[k] -= step * m[k] / (sqrtf(v[k]) * rbc2 + eps);
+    }
+}
+
 void mc_adamw_step(mc_params *p, float lr, float beta1, float beta2, float eps, float wd, long t)
 {
     float bc1 = 1.0f - powf(beta1, (float)t), bc2 = 1.0f - powf(beta2, (float)t);
@@ -37,15 +51,8 @@ void mc_adamw_step(mc_params *p, float lr, float beta1, float beta2, float eps, 
     mc_params_moments(p);
     for (int i = 0; i < p->n; i++) {
         size_t o = p->t[i].offset;
-        float *w = p->data + o, *m = p->m + o, *v = p->v + o;
-        const float *d = g + o;
-        if (p->t[i].buffer)
-            continue;
-        for (size_t k = 0; k < p->t[i].count; k++) {
-            w[k] -= lr * wd * w[k];
-            m[k] = beta1 * m[k] + (1.0f - beta1) * d[k];
-            v[k] = beta2 * v[k] + (1.0f - beta2) * d[k] * d[k];
-            w[k] -= step * m[k] / (sqrtf(v[k]) * rbc2 + eps);
-        }
+        if (!p->t[i].buffer)
+            update(p->data + o, p->m + o, p->v + o, g + o, p->t[i].count, lr * wd, beta1, beta2,
+                   step, rbc2, eps);
     }
 }

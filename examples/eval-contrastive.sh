@@ -8,7 +8,7 @@
 #
 # A tenth of the training cases (chosen by their case id) is held out as
 # the validation set that picks the epoch kept (--val); dev is used only
-# for the numbers reported.  The baseline uses the plain encoder features
+# for the numbers reported.  The baseline uses the same image features
 # without any text model: each dev image takes the captions of its 10
 # nearest training images (medcap retrieve over an index of the features),
 # and dev captions are ranked by TF-IDF cosine to them
@@ -22,7 +22,9 @@
 #   results.json; default work/contrastive.  Options after them go to
 #   medcap train (e.g. --seed 2).
 # Environment: MEDCAP_DATA (the MedPix 2.0 folder, default
-#   ../shared/data/medpix2), SIZE (image side, default 128, as the model's).
+#   ../shared/data/medpix2), SIZE (image side, default 128, as the model's),
+#   LAYOUT (medcap encode-features --layout: the pooled features are followed
+#   by the image's LAYOUT x LAYOUT layout; default 8, 0 for none).
 # MedPix 2.0: Siragusa et al., Data Science and Engineering, 2025; images
 # from the U.S. National Library of Medicine MedPix collection.
 set -euo pipefail
@@ -32,6 +34,8 @@ in=${1:-work/medpix}
 work=${2:-work/contrastive}
 shift $(($# > 2 ? 2 : $#))
 size=${SIZE:-128}
+layout=${LAYOUT:-8}
+[ "$layout" = 0 ] && layout_opt=() || layout_opt=(--layout "$layout")
 mkdir -p "$work"
 export PATH="${MEDCAP_BIN:-$here/../bin}:$PATH"
 export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-2}
@@ -41,10 +45,13 @@ jq -c 'select((.case_id | explode | add) % 10 != 0)' "$in/train.ndjson" > "$work
 jq -c 'select((.case_id | explode | add) % 10 == 0)' "$in/train.ndjson" > "$work/val.ndjson"
 cp "$in/dev.ndjson" "$work/dev.ndjson"
 for s in fit val dev; do
-    if [ ! -s "$work/$s.feat" ] || [ "$work/$s.ndjson" -nt "$work/$s.feat" ]; then
+    key="$size $layout $(cksum < "$in/model.safetensors") $(cksum < "$work/$s.ndjson")"
+    if [ ! -s "$work/$s.feat" ] || [ "$(cat "$work/$s.feat.key" 2>/dev/null)" != "$key" ]; then
         medcap img-resize --root "$data" --size "$size" < "$work/$s.ndjson" |
-            medcap encode-features --model "$in/model.safetensors" --output pooled > "$work/$s.feat.tmp"
+            medcap encode-features --model "$in/model.safetensors" --output pooled \
+                ${layout_opt[@]+"${layout_opt[@]}"} > "$work/$s.feat.tmp"
         mv "$work/$s.feat.tmp" "$work/$s.feat"
+        echo "$key" > "$work/$s.feat.key"
     fi
 done
 
@@ -60,7 +67,7 @@ medcap embed -m "$e" < "$work/dev.ndjson" | medcap index -o "$work/dev-text.inde
 medcap retrieve -i "$work/dev-text.index" -m "$e" -k 10 < "$work/dev.feat" > "$work/i2t.ndjson"
 medcap retrieve -i "$work/dev-image.index" -m "$e" -k 10 < "$work/dev.ndjson" > "$work/t2i.ndjson"
 
-# baseline: plain features, captions of the nearest training images
+# baseline: the same features, captions of the nearest training images
 medcap index -o "$work/fit-features.index" "$work/fit.feat"
 medcap retrieve -i "$work/fit-features.index" -k 10 < "$work/dev.feat" > "$work/dev-nn.ndjson"
 /usr/bin/python3 "$here/nn_transfer_recall.py" "$work/dev-nn.ndjson" "$work/dev.ndjson" \
@@ -78,7 +85,7 @@ n=$(recall "$work/i2t.ndjson" | jq .n)
 best=$(sed -n 's/^kept the weights of epoch \([0-9]*\).*/\1/p' "$work/train.err")
 jq -n --argjson i2t "$(recall "$work/i2t.ndjson")" --argjson t2i "$(recall "$work/t2i.ndjson")" \
     --argjson base "$(cat "$work/baseline.json")" --argjson n "$n" \
-    --argjson secs "$(echo "$t1 - $t0" | bc)" --argjson best "${best:-null}" \
+    --argjson secs "$(echo "$t1 - $t0" | bc)" --argjson best "${best:-null}" --argjson layout "$layout" \
     '{image_to_text: $i2t, text_to_image: $t2i, baseline_plain_features: $base,
       random: {r1: (1 / $n), r5: (5 / $n), r10: (10 / $n)},
-      train_seconds: $secs, epoch_kept: $best}' | tee "$work/results.json"
+      layout: $layout, train_seconds: $secs, epoch_kept: $best}' | tee "$work/results.json"

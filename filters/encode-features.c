@@ -4,7 +4,10 @@
  * medcap-img-resize) and writes, for each, the encoder's spatial grid
  * (F32 [gh*gw, C], position-major) and/or its average-pooled vector
  * (F32 [C]), carrying the input record plus "encoder", "encoder_hash",
- * "grid" and "feature".  Frames are encoded in batches of --batch images of
+ * "grid" and "feature".  With --layout N the pooled vector is followed by
+ * the image's N x N layout (its area averages per channel): average
+ * pooling keeps what the features say but not where, and where (the plane,
+ * the body outline) is much of what tells medical images apart.  Frames are encoded in batches of --batch images of
  * the same size so the convolutions are large GEMMs; output order is input
  * order and memory stays flat for any stream length.
  */
@@ -17,6 +20,7 @@
 #include "util.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -32,6 +36,7 @@ typedef struct {
     long batch;         /* --batch */
     long threads;       /* --threads, 0: OpenBLAS default */
     int verbose;
+    long layout;        /* --layout N, 0: none */
     const char *input;  /* FILE or "-" */
 } options;
 
@@ -50,6 +55,8 @@ static void usage(FILE *out)
             "      --allow-random    use untrained random weights (seeded) instead of a model\n"
             "      --seed N          seed of the random weights (default 0)\n"
             "  -o, --output WHAT     grid (default), pooled, or both (grid frame, then pooled)\n"
+            "      --layout N        pooled: append the image's N x N layout (area averages,\n"
+            "                        1-32), each part scaled to unit length\n"
             "  -b, --batch N         images per forward pass, 1-1024 (default 16)\n"
             "  -t, --threads N       OpenBLAS threads (default: all cores); 1 is reproducible\n"
             "  -v, --verbose         report the encoder, kernels and speed on stderr\n"
@@ -67,7 +74,7 @@ static void parse_args(int argc, char **argv, options *o)
         {"output", required_argument, NULL, 'o'}, {"batch", required_argument, NULL, 'b'},
         {"threads", required_argument, NULL, 't'}, {"verbose", no_argument, NULL, 'v'},
         {"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
+        {"layout", required_argument, NULL, 'L'}, {NULL, 0, NULL, 0},
     };
     int c;
     memset(o, 0, sizeof *o);
@@ -107,6 +114,7 @@ static void parse_args(int argc, char **argv, options *o)
                 mc_usage_error("--threads needs a number 1-256, not '%s'", optarg);
             break;
         case 'v': o->verbose = 1; break;
+        case 'L': o->layout = mc_arg_long("--layout", optarg, 1, 32); break;
         case 'h': usage(stdout); exit(mc_close_stdout());
         case 'V': mc_blas_print_version(); exit(mc_close_stdout());
         case ':': mc_usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -115,6 +123,8 @@ static void parse_args(int argc, char **argv, options *o)
     }
     if (o->model && o->allow_random)
         mc_usage_error("--allow-random and --model cannot be combined");
+    if (o->layout && !(o->output & OUT_POOLED))
+        mc_usage_error("--layout is part of the pooled output: give --output pooled or both");
     if (optind < argc - 1)
         mc_usage_error("at most one input FILE, got %d", argc - optind);
     o->input = optind < argc ? argv[optind] : "-";
@@ -231,9 +241,44 @@ static int write_feature(const mc_encoder *e, const char *hash, const char *meta
     return rc;
 }
 
+/* Scale v (n) to unit length (left alone when it is all zeros). */
+static void unit(float *v, size_t n)
+{
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++)
+        s += (double)v[i] * v[i];
+    if (s > 0)
+        for (size_t i = 0; i < n; i++)
+            v[i] = (float)(v[i] / sqrt(s));
+}
+
+/* out (C*N*N) = the N x N layout of image x (C, H, W; H, W >= N): the
+ * average of each cell of an N x N partition, per channel, minus their
+ * mean, scaled to unit length. */
+static void layout(float *out, const float *x, int C, int H, int W, int N)
+{
+    double mean = 0.0;
+    for (int c = 0; c < C; c++)
+        for (int i = 0; i < N; i++)
+            for (int j = 0; j < N; j++) {
+                int r0 = i * H / N, r1 = (i + 1) * H / N, c0 = j * W / N, c1 = (j + 1) * W / N;
+                double s = 0.0;
+                for (int r = r0; r < r1; r++)
+                    for (int q = c0; q < c1; q++)
+                        s += x[((size_t)c * H + r) * W + q];
+                out[(c * N + i) * N + j] = (float)(s / ((double)(r1 - r0) * (c1 - c0)));
+                mean += out[(c * N + i) * N + j];
+            }
+    mean /= (double)C * N * N;
+    for (int k = 0; k < C * N * N; k++)
+        out[k] -= (float)mean;
+    unit(out, (size_t)C * N * N);
+}
+
 /* Encode and write the images of b (none: nothing to do, e may be NULL);
- * returns 0 or MC_EXIT_IO. */
-static int flush(mc_encoder *e, batch *b, int output, float *pooled)
+ * with layout N > 0 the pooled vectors get the images' layouts.  Returns 0
+ * or MC_EXIT_IO. */
+static int flush(mc_encoder *e, batch *b, int output, int N, float *pooled)
 {
     char hash[9];
     int gh, gw, C;
@@ -254,14 +299,19 @@ static int flush(mc_encoder *e, batch *b, int output, float *pooled)
                 return MC_EXIT_IO;
         }
         if (output & OUT_POOLED) {
-            uint32_t dims[1] = {(uint32_t)C};
+            uint32_t dims[1] = {(uint32_t)(C + b->C * N * N)};
             for (int c = 0; c < C; c++) {
                 double s = 0.0;
                 for (size_t p = 0; p < G; p++)
                     s += g[p * C + c];
                 pooled[c] = (float)(s / (double)G);
             }
-            if (write_feature(e, hash, b->meta[i], "pooled", pooled, 1, dims, gh, gw) != 0)
+            if (N) {
+                unit(pooled, (size_t)C);
+                layout(pooled + C, b->x + (size_t)i * b->C * b->H * b->W, b->C, b->H, b->W, N);
+            }
+            if (write_feature(e, hash, b->meta[i], N ? "pooled+layout" : "pooled", pooled, 1, dims,
+                              gh, gw) != 0)
                 return MC_EXIT_IO;
         }
         free(b->meta[i]);
@@ -340,7 +390,8 @@ static int run(const options *o, mc_encoder **ep, long *images, double *flops)
             break;
         if (!e) {
             e = *ep = load_encoder(o, C);
-            pooled = mc_malloc((size_t)mc_encoder_channels(e) * sizeof *pooled);
+            pooled = mc_malloc(((size_t)mc_encoder_channels(e) + (size_t)C * o->layout * o->layout) *
+                               sizeof *pooled);
             if (o->verbose)
                 mc_err("encoder %s (%d input channels, %d features, hash %s), OpenBLAS core %s",
                        mc_encoder_arch(e), C, mc_encoder_channels(e), mc_encoder_hash(e),
@@ -352,8 +403,14 @@ static int run(const options *o, mc_encoder **ep, long *images, double *flops)
             status = MC_EXIT_INPUT;
             break;
         }
+        if (H < o->layout || W < o->layout) {
+            mc_err_at(name, 0, "frame %ld: a %dx%d image is smaller than its --layout %ld", k, W, H,
+                      o->layout);
+            status = MC_EXIT_INPUT;
+            break;
+        }
         if (!b.x || H != b.H || W != b.W) {
-            if ((status = flush(e, &b, o->output, pooled)) != 0)
+            if ((status = flush(e, &b, o->output, (int)o->layout, pooled)) != 0)
                 break;
             batch_shape(&b, e, C, H, W);
         }
@@ -361,11 +418,11 @@ static int run(const options *o, mc_encoder **ep, long *images, double *flops)
         b.meta[b.n++] = mc_strdup(fr.meta);
         (*images)++;
         if (b.n == b.cap)
-            status = flush(e, &b, o->output, pooled);
+            status = flush(e, &b, o->output, (int)o->layout, pooled);
     }
     /* images read before a bad frame are still encoded and written */
     if (status == 0 || status == MC_EXIT_INPUT) {
-        int st = flush(e, &b, o->output, pooled);
+        int st = flush(e, &b, o->output, (int)o->layout, pooled);
         status = status ? status : st;
     }
     if (status == MC_EXIT_IO && !ferror(in))

@@ -63,7 +63,7 @@ static void usage(FILE *f)
             "      --arch NAME          decoder: sat-lstm (default) or transformer\n"
             "      --train-encoder      read image frames, train the cnn-small encoder jointly\n"
             "      --caption-field KEY  record key of the caption (default caption)\n"
-            "  -e, --epochs N           passes over the data (default 10; contrastive 30)\n"
+            "  -e, --epochs N           passes over the data (default 10)\n"
             "  -b, --batch N            samples per step (default 32; contrastive 64, the\n"
             "                           InfoNCE negatives)\n"
             "      --lr X               peak learning rate (default 4e-4; contrastive 1e-3)\n"
@@ -133,7 +133,6 @@ static void objective_defaults(options *o)
         mc_usage_error("--proj-dim applies only to --objective contrastive");
 #define DEFAULT(f, cap, con) if (!o->f) o->f = o->contrastive ? (con) : (cap);
     DEFAULT(out, "model.safetensors", "embed.safetensors")
-    DEFAULT(epochs, 10, 30)
     DEFAULT(batch, 32, 64)
     DEFAULT(lr, 4e-4, 1e-3)
     DEFAULT(max_len, 30, 64)
@@ -174,7 +173,7 @@ static void parse_args(int argc, char **argv, options *o)
     };
     int c;
     /* 0 (or -1 for wd and dropout): the objective's default, filled in later */
-    *o = (options){.field = "caption", .arch = NULL, .seed = 1, .hidden = 512, .embed = 256,
+    *o = (options){.field = "caption", .arch = NULL, .epochs = 10, .seed = 1, .hidden = 512, .embed = 256,
                    .attn = 512, .layers = 2, .heads = 4, .warmup = -1, .min_freq = 2,
                    .max_vocab = 5000, .dropout = -1, .wd = -1, .smoothing = 0.1, .clip = 5.0,
                    .alpha_c = 1.0};

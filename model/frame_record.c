@@ -20,5 +20,5 @@ cJSON *mc_frame_record(const mc_frame *fr, const char *path, long k)
 int mc_record_is_pooled(const cJSON *rec)
 {
     const cJSON *feat = cJSON_GetObjectItemCaseSensitive(rec, "feature");
-    return cJSON_IsString(feat) && strcmp(feat->valuestring, "pooled") == 0;
+    return cJSON_IsString(feat) && strncmp(feat->valuestring, "pooled", 6) == 0;
 }

@@ -12,8 +12,8 @@
  * record with a string 'id'" for frame k of path and returns NULL. */
 cJSON *mc_frame_record(const mc_frame *fr, const char *path, long k);
 
-/* 1 when rec is a pooled feature vector ("feature": "pooled"), which the
- * readers of grid features skip; else 0. */
+/* 1 when rec is a pooled feature vector ("feature": "pooled" or
+ * "pooled+layout"), which the readers of grid features skip; else 0. */
 int mc_record_is_pooled(const cJSON *rec);
 
 #endif

@@ -71,6 +71,49 @@ print('ok')"
     assert_output ok
 }
 
+@test "encode-features: --layout appends the image's unit-length N x N layout" {
+    medcap-encode-features --allow-random -o both "$T/img.fr" > "$T/both.fr"
+    medcap-encode-features --allow-random -o pooled --layout 4 "$T/img.fr" > "$T/lay.fr"
+    run -0 medcap-frame-info --meta "$T/lay.fr"
+    assert_line --index 0 --regexp '^img000	f32	272	1088	ok	.*"feature":"pooled\+layout"\}$'
+    # the CNN part is the pooled vector at unit length; the layout is the
+    # mean of each 16x16 cell of the 64x64 image, centred and at unit length
+    # (the encoder's input normalisation is affine, so it cancels)
+    run -0 python3 -c "
+import math, sys; sys.path.insert(0, '$ROOT/tests')
+import encoder_helper as h
+both, lay, img = h.read_frames('$T/both.fr'), h.read_frames('$T/lay.fr'), h.read_frames('$T/img.fr')
+for i in range(3):
+    pooled, got = both[2 * i + 1][2], lay[i][2]
+    n = math.sqrt(sum(v * v for v in pooled))
+    assert all(abs(a / n - b) < 1e-5 for a, b in zip(pooled, got[:256]))
+    px = [(v / 255 - 0.5) / 0.25 for v in img[i][2]]
+    cells = [sum(px[r * 64 + c] for r in range(16 * a, 16 * a + 16) for c in range(16 * b, 16 * b + 16)) / 256
+             for a in range(4) for b in range(4)]
+    m = sum(cells) / 16
+    cells = [c - m for c in cells]
+    n = math.sqrt(sum(c * c for c in cells))
+    want = [c / n for c in cells]
+    assert all(abs(a - b) < 1e-4 for a, b in zip(want, got[256:])), (want, got[256:])
+print('ok')"
+    assert_output ok
+    # grid frames are unchanged by --layout; pooled frames are still skipped
+    # by the grid readers
+    medcap-encode-features --allow-random -o both --layout 4 "$T/img.fr" > "$T/both4.fr"
+    run -0 medcap-frame-info "$T/both4.fr"
+    assert_line --index 0 --partial 'img000	f32	4x256'
+    assert_line --index 1 --partial 'img000	f32	272'
+    # usage and input errors
+    run -2 --separate-stderr medcap-encode-features --allow-random --layout 4 "$T/img.fr"
+    [[ "$stderr" == *"--layout is part of the pooled output: give --output pooled or both"* ]]
+    run -2 --separate-stderr medcap-encode-features --allow-random -o pooled --layout 33 "$T/img.fr"
+    [[ "$stderr" == *"--layout"* ]]
+    helper images 1 1 8 8 > "$T/small.fr"
+    run -1 --separate-stderr medcap-encode-features --allow-random -o pooled --layout 16 "$T/small.fr"
+    assert_output ""
+    [[ "$stderr" == *"frame 1: a 8x8 image is smaller than its --layout 16"* ]]
+}
+
 @test "encode-features: --batch does not change the features; --threads 1 is repeatable" {
     helper images 5 1 64 64 > "$T/five.fr"
     medcap-encode-features --allow-random --threads 1 --batch 1 "$T/five.fr" > "$T/b1.fr"

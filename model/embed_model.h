@@ -1,5 +1,6 @@
-/* embed_model.h - the joint image-text embedding model (medcap-train-embed,
- * medcap-embed): both sides land on the unit sphere of dimension proj_dim.
+/* embed_model.h - the joint image-text embedding model (medcap-train
+ * --objective contrastive, medcap-embed, medcap-retrieve -m): both sides
+ * land on the unit sphere of dimension proj_dim.
  *
  *   image: pooled feature vector (C), L2-normalised, minus the training
  *          set's mean ("feature_mean", a buffer), then image_proj (D,C) + b,

@@ -1,11 +1,14 @@
 /* test_contrastive.c - finite-difference gradient checks of the joint
- * embedding's pieces (mean pooling of word embeddings, L2 normalisation,
- * symmetric InfoNCE with its temperature) and known values of InfoNCE.
+ * embedding's pieces (weighted pooling of word embeddings, L2
+ * normalisation, symmetric InfoNCE with its temperature), of the whole
+ * embedding model (model/embed_model.c) under InfoNCE, and known values of
+ * InfoNCE.
  * Layer checks use L = sum(out * R) for a fixed random R, so the backward
  * gets dout = R.  Exits 1 on failure.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "contrastive.h"
+#include "embed_model.h"
 
 #include "gradcheck_dec.h"
 
@@ -125,11 +128,71 @@ static void test_infonce(void)
           "infonce row and column softmaxes sum to 1");
 }
 
+/* ---- the whole embedding model: InfoNCE of B image-caption pairs ---- */
+static mc_embed_model em;
+static mc_embed_acts ea;
+static float em_x[B * E];
+static int em_tok[B * T], em_len[B];
+
+static double em_loss(void *ctx)
+{
+    float logits[B * B], pr[B * B], pc[B * B];
+    (void)ctx;
+    mc_embed_image_forward(&em, &ea, em_x, B);
+    mc_embed_text_forward(&em, &ea, em_tok, em_len, B);
+    return mc_infonce_forward(logits, pr, pc, ea.iout, ea.tout,
+                              mc_params_at(&em.p, em.i_scale)[0], B, D);
+}
+
+static void test_embed_model(void)
+{
+    mc_embed_config cfg = {E, E, D, T}; /* feature_dim, embed, proj_dim, max_len */
+    mc_wordcount *wc = mc_wordcount_new();
+    mc_vocab v;
+    float logits[B * B], pr[B * B], pc[B * B], diout[B * D] = {0}, dtout[B * D] = {0};
+    float *g, *w;
+    mc_wordcount_add(wc, "axial ct of the chest");
+    mc_wordcount_add(wc, "sagittal mr of the spine");
+    mc_vocab_build(&v, wc, 1, 100);
+    mc_wordcount_free(wc);
+    mc_embed_model_new(&em, &cfg, &v);
+    mc_embed_model_init(&em, 7);
+    w = mc_params_at(&em.p, em.i_tu); /* non-zero word scores */
+    for (size_t k = 0; k < em.p.t[em.i_tu].count; k++)
+        w[k] = urand();
+    mc_params_at(&em.p, em.i_scale)[0] = 1.0f;
+    mc_embed_acts_alloc(&ea, &cfg, B);
+    for (int i = 0; i < B * E; i++)
+        em_x[i] = urand();
+    em_len[0] = mc_embed_tokens(&em, "axial ct of the chest", em_tok);
+    em_len[1] = mc_embed_tokens(&em, "sagittal mr", em_tok + T);
+    em_len[2] = mc_embed_tokens(&em, "the spine of the chest", em_tok + 2 * T);
+    check(em_len[0] == T && em_len[1] == 2, "embed tokens stop at max_len");
+    em_loss(NULL);
+    mc_infonce_forward(logits, pr, pc, ea.iout, ea.tout, 1.0f, B, D);
+    mc_params_zero_grad(&em.p);
+    g = mc_params_grad(&em.p);
+    mc_infonce_backward(diout, dtout, g + em.p.t[em.i_scale].offset, logits, pr, pc, ea.iout,
+                        ea.tout, 1.0f, B, D);
+    mc_embed_backward(&em, &ea, em_x, em_tok, em_len, diout, dtout, B);
+    for (int i = 0; i < em.p.n; i++) {
+        char what[160];
+        if (em.p.t[i].buffer)
+            continue;
+        snprintf(what, sizeof what, "embed model %s", em.p.t[i].name);
+        gradcheck(what, em_loss, NULL, mc_params_at(&em.p, i), g + em.p.t[i].offset,
+                  em.p.t[i].count, 1e-2f, 2e-2);
+    }
+    mc_embed_acts_free(&ea);
+    mc_embed_model_free(&em);
+}
+
 int main(void)
 {
     test_tokpool();
     test_l2norm();
     test_infonce();
+    test_embed_model();
     if (failures)
         printf("%d check(s) failed\n", failures);
     return failures ? 1 : 0;

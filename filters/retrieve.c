@@ -490,6 +490,7 @@ int main(int argc, char **argv)
     status = mc_cindex_open(&st.ix, o.index, err, sizeof err);
     if (status != 0) {
         mc_err("%s", err);
+        free(o.texts);
         return status;
     }
     if (o.model)

@@ -134,10 +134,11 @@ static void objective_defaults(options *o)
 #define DEFAULT(f, cap, con) if (!o->f) o->f = o->contrastive ? (con) : (cap);
     DEFAULT(out, "model.safetensors", "embed.safetensors")
     DEFAULT(batch, 32, 64)
-    DEFAULT(lr, 4e-4, 1e-3)
     DEFAULT(max_len, 30, 64)
     DEFAULT(proj_dim, 0, 256)
 #undef DEFAULT
+    if (o->lr < 0)
+        o->lr = o->contrastive ? 1e-3 : 4e-4;
     if (o->wd < 0)
         o->wd = o->contrastive ? CON_WD : 0.0;
     if (o->dropout < 0)
@@ -172,10 +173,10 @@ static void parse_args(int argc, char **argv, options *o)
         {"proj-dim", required_argument, NULL, O_PROJ}, {NULL, 0, NULL, 0},
     };
     int c;
-    /* 0 (or -1 for wd and dropout): the objective's default, filled in later */
+    /* 0 (or -1 for lr, wd and dropout): the objective's default, filled in later */
     *o = (options){.field = "caption", .arch = NULL, .epochs = 10, .seed = 1, .hidden = 512, .embed = 256,
                    .attn = 512, .layers = 2, .heads = 4, .warmup = -1, .min_freq = 2,
-                   .max_vocab = 5000, .dropout = -1, .wd = -1, .smoothing = 0.1, .clip = 5.0,
+                   .max_vocab = 5000, .lr = -1, .dropout = -1, .wd = -1, .smoothing = 0.1, .clip = 5.0,
                    .alpha_c = 1.0};
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":o:e:b:h", longs, NULL)) != -1) {
@@ -197,7 +198,7 @@ static void parse_args(int argc, char **argv, options *o)
         case O_FIELD: o->field = optarg; break;
         case 'e': o->epochs = mc_arg_long("--epochs", optarg, 1, 100000); break;
         case 'b': o->batch = mc_arg_long("--batch", optarg, 1, 4096); break;
-        case O_LR: o->lr = real_arg("--lr", optarg, 1e-9, 10); break;
+        case O_LR: o->lr = real_arg("--lr", optarg, 0, 10); break;
         case O_WARM: o->warmup = mc_arg_long("--warmup", optarg, 0, 100000000); break;
         case O_WD: o->wd = real_arg("--weight-decay", optarg, 0, 10); break;
         case O_CLIP: o->clip = real_arg("--clip", optarg, 0, 1e6); break;

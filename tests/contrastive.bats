@@ -116,8 +116,8 @@ train16() {
     [[ "$stderr" == *"more than one training file"* ]]
     run -2 --separate-stderr medcap-train --objective contrastive --batch 1 "$FEAT"
     [[ "$stderr" == *"--batch must be at least 2"* ]]
-    run -2 --separate-stderr medcap-train --objective contrastive --lr 0 "$FEAT"
-    [[ "$stderr" == *"--lr '0'"* ]]
+    run -2 --separate-stderr medcap-train --objective contrastive --lr -1 "$FEAT"
+    [[ "$stderr" == *"--lr '-1'"* ]]
     run -2 --separate-stderr medcap-embed
     [[ "$stderr" == *"no model given"* ]]
 }

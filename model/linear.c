@@ -4,6 +4,9 @@
 
 #include <cblas.h>
 
+/* Rows up to which mc_matmul_wt_acc calls sgemv row by row. */
+#define MC_LINEAR_GEMV_ROWS 4
+
 void mc_linear_forward(float *out, const float *inp, const float *w, const float *b, int N, int IN,
                        int OUT, int accumulate)
 {
@@ -16,10 +19,18 @@ void mc_linear_forward(float *out, const float *inp, const float *w, const float
             for (int o = 0; o < OUT; o++)
                 out[(long)n * OUT + o] += b[o];
     }
-    if (N == 1)
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, OUT, IN, 1.0f, w, IN, inp, 1, 1.0f, out, 1);
+    mc_matmul_wt_acc(out, inp, w, IN, N, IN, OUT);
+}
+
+void mc_matmul_wt_acc(float *out, const float *inp, const float *w, int ldw, int N, int IN,
+                      int OUT)
+{
+    if (N <= MC_LINEAR_GEMV_ROWS) /* sgemm would repack all of w on every call */
+        for (int n = 0; n < N; n++)
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, OUT, IN, 1.0f, w, ldw, inp + (long)n * IN, 1,
+                        1.0f, out + (long)n * OUT, 1);
     else
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OUT, IN, 1.0f, inp, IN, w, IN, 1.0f,
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OUT, IN, 1.0f, inp, IN, w, ldw, 1.0f,
                     out, OUT);
 }
 

@@ -202,12 +202,7 @@ static void sat_attend(sat *s, float *pre, float *ctxraw, float *gate, float *ct
         gate[i] = mc_sigmoidf(gate[i]);
         ctx[i] = gate[i] * ctxraw[i];
     }
-    if (N == 1)
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, 4 * H, C, 1.0f, W(s, W_IH) + E, E + C, ctx, 1,
-                    1.0f, pre, 1);
-    else
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, 4 * H, C, 1.0f, ctx, C,
-                    W(s, W_IH) + E, E + C, 1.0f, pre, 4 * H);
+    mc_matmul_wt_acc(pre, ctx, W(s, W_IH) + E, E + C, N, C, 4 * H);
     mc_linear_forward(pre, h, W(s, W_HH), NULL, N, H, 4 * H, 1);
 }
 
@@ -220,12 +215,7 @@ static void sat_embed(sat *s, float *pre, float *embs, const int *tokens, int N)
     for (int n = 0; n < N; n++)
         for (int j = 0; j < 4 * H; j++)
             pre[(long)n * 4 * H + j] = bi[j] + bh[j];
-    if (N == 1)
-        cblas_sgemv(CblasRowMajor, CblasNoTrans, 4 * H, E, 1.0f, W(s, W_IH), E + C, embs, 1, 1.0f,
-                    pre, 1);
-    else
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, 4 * H, E, 1.0f, embs, E,
-                    W(s, W_IH), E + C, 1.0f, pre, 4 * H);
+    mc_matmul_wt_acc(pre, embs, W(s, W_IH), E + C, N, E, 4 * H);
 }
 
 static float sat_forward(void *impl, float *logits, const int *tokens, const int *targets,

@@ -106,6 +106,27 @@ medpix_index() {
     [[ "$stderr" == *"not a medcap-index version 1 vector chunk"* ]]
 }
 
+@test "medcap-retrieve: a large index (CRC checked in two halves) answers as brute force; a flipped byte in either half is refused" {
+    # 8,300 vectors of 512 floats: a 17 MB vector block, checked on two threads
+    "$FRAMES" gen 8300 512 --seed 3 --cases 50 > big.frames
+    "$FRAMES" gen 3 512 --seed 4 --prefix q > q3.frames
+    medcap-index -o big.idx big.frames
+    OPENBLAS_NUM_THREADS=2 medcap-retrieve -i big.idx -k 3 q3.frames > two.ndjson
+    OPENBLAS_NUM_THREADS=1 medcap-retrieve -i big.idx -k 3 q3.frames > one.ndjson
+    cmp one.ndjson two.ndjson
+    "$FRAMES" brute big.frames q3.frames 3 > want.tsv
+    jq -r '.id + "\t" + ([.neighbors[].id] | join(" "))' two.ndjson > got.tsv
+    diff want.tsv got.tsv
+    size=$(stat -c %s big.idx)
+    for at in $((size / 3)) $((size * 2 / 3)); do
+        cp big.idx bad.idx
+        printf '\x01' | dd of=bad.idx bs=1 seek="$at" conv=notrunc 2>/dev/null
+        run -4 --separate-stderr env OPENBLAS_NUM_THREADS=2 medcap-retrieve -i bad.idx q3.frames
+        assert_output ""
+        [[ "$stderr" == *"bad.idx: corrupt or not an index"*"CRC mismatch"* ]]
+    done
+}
+
 @test "medcap-retrieve: a missing index is an I/O error; no -i is a usage error" {
     run -3 --separate-stderr medcap-retrieve -i nothere.idx q.frames
     assert_output ""

@@ -27,3 +27,21 @@ setup_file() {
         | medcap encode-features | medcap decode-caption --beam 3 | jq -c '{id, caption, reference}'"
     assert_output "$(cat "$DEMO_OUT")"
 }
+
+@test "demo: the shipped joint embedding finds the example images that match a description" {
+    E="$MEDCAP_SHARE/embed.safetensors"
+    medcap img-resize --root "$ROOT/examples/images" --size 128 < "$ROOT/examples/images/records.ndjson" |
+        medcap encode-features --output pooled --layout 8 |
+        medcap embed -m "$E" | medcap index -o "$BATS_TEST_TMPDIR/examples.idx"
+    run -0 env OPENBLAS_NUM_THREADS=1 medcap retrieve -i "$BATS_TEST_TMPDIR/examples.idx" -m "$E" -k 2 \
+        --text "axial ct" --text "chest x-ray" --text "mr of the brain"
+    # the two axial CTs; an X-ray first; the axial MR of an infarction first
+    echo "${lines[0]}" | jq -e '[.neighbors[].id] | sort == ["MPX1075_synpic20513", "MPX1135_synpic16704"]' >/dev/null
+    echo "${lines[1]}" | jq -e '.neighbors[0].id | IN("19abe1f3", "acute-respiratory-distress-syndrome-ards-1", "legionella-pneumonia-2")' >/dev/null
+    echo "${lines[2]}" | jq -e '.neighbors[0].id == "MPX1007_synpic46719"' >/dev/null
+    # its features must be pooled + layout 8 of the shipped encoder: plain pooled ones are refused
+    medcap img-resize --root "$ROOT/examples/images" --size 128 < "$ROOT/examples/images/records.ndjson" |
+        medcap encode-features --output pooled > "$BATS_TEST_TMPDIR/plain.feat"
+    run -1 --separate-stderr medcap embed -m "$E" "$BATS_TEST_TMPDIR/plain.feat"
+    [[ "$stderr" == *"expected an F32 feature frame of size 320 (the model's), got f32 of size 256"* ]]
+}

@@ -5,8 +5,8 @@
  * --root) or bare image paths (id = file name without extension).  Each
  * frame's shape is [C,S,S] (channel-first, C order); its metadata is the
  * input record with every key kept, plus "width" and "height" of the
- * original image.  Images are loaded on --jobs worker threads and written
- * in input order.
+ * original image (upright: an EXIF orientation is applied).  Images are
+ * loaded on --jobs worker threads and written in input order.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "img-resize/image.h"

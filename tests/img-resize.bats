@@ -240,3 +240,38 @@ values() {
     [ "$(head -c 6 ards.npy | tail -c 5)" = "NUMPY" ]
     [ "$(stat -c %s ards.npy)" -eq $((128 + 64)) ]
 }
+
+@test "img-resize: EXIF orientation 1-8 is applied; width and height are the upright size" {
+    # quadrants.jpg: 64x32, quadrants 250 (top left), 180, 100, 20 (bottom right)
+    for o in 1 2 3 4 5 6 7 8; do
+        python3 "$ROOT/tests/exif_orientation.py" set "$IMAGES/quadrants.jpg" "$o" "q$o.jpg"
+        echo "{\"id\":\"q$o\",\"image\":\"q$o.jpg\"}"
+    done > oriented.ndjson
+    medcap-img-resize --root . --size 32 < oriented.ndjson > q.frames
+    run -0 python3 "$ROOT/tests/exif_orientation.py" quadrants q.frames
+    # as libvips's autorot turns them (EXIF: 2 mirror, 3 rotate 180, 4 flip,
+    # 5 transpose, 6 rotate 90 clockwise, 7 transverse, 8 rotate 270)
+    assert_output "q1 32 16 250 180 100 20
+q2 32 16 180 250 20 100
+q3 32 16 20 100 180 250
+q4 32 16 100 20 250 180
+q5 16 32 250 100 180 20
+q6 16 32 100 250 20 180
+q7 16 32 20 180 100 250
+q8 16 32 180 20 250 100"
+    run -0 bash -c "medcap-frame-info -m q.frames | cut -f 6 | jq -c '[.id, .width, .height]'"
+    assert_line --index 0 '["q1",64,32]'
+    assert_line --index 5 '["q6",32,64]'
+    # --fit crop takes the centre square of the upright image: the same
+    # quadrants, filling the frame
+    medcap-img-resize --root . --size 16 --fit crop < oriented.ndjson > crop.frames
+    run -0 python3 "$ROOT/tests/exif_orientation.py" quadrants crop.frames
+    assert_output "q1 16 16 250 180 100 20
+q2 16 16 180 250 20 100
+q3 16 16 20 100 180 250
+q4 16 16 100 20 250 180
+q5 16 16 250 100 180 20
+q6 16 16 100 250 20 180
+q7 16 16 20 180 100 250
+q8 16 16 180 20 250 100"
+}

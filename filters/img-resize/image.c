@@ -264,20 +264,67 @@ static void row_to_float(const VipsRegion *reg, int y, int in_bands, int bands, 
             out[i] = p[i];
 }
 
+/* The EXIF orientation of im (1-8; 1, upright, when absent or invalid). */
+static int orientation(VipsImage *im)
+{
+    int o = 1;
+    if (vips_image_get_typeof(im, VIPS_META_ORIENTATION) &&
+        vips_image_get_int(im, VIPS_META_ORIENTATION, &o) == 0 && o >= 1 && o <= 8)
+        return o;
+    return 1;
+}
+
+/* Orientations 5-8 turn the image a quarter: width and height swap. */
+static int swaps_axes(int o) { return o >= 5; }
+
+/* Whether the stored x (or y) axis runs against the upright image's axis
+ * it becomes, for orientation o (EXIF: 2 mirror, 3 rotate 180, 4 flip,
+ * 5 transpose, 6 rotate 90 clockwise, 7 transverse, 8 rotate 270). */
+static int mirrors_x(int o) { return o == 2 || o == 3 || o == 7 || o == 8; }
+static int mirrors_y(int o) { return o == 3 || o == 4 || o == 6 || o == 7; }
+
+/* out (h x w x bands, upright) from the stored block in (H x W x bands):
+ * upright pixel (x, y) is stored pixel (x, y) with the axes swapped and
+ * mirrored as orientation o says. */
+static void upright(float *out, const float *in, int W, int H, int bands, int o)
+{
+    int w = swaps_axes(o) ? H : W, h = swaps_axes(o) ? W : H;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            int sx = swaps_axes(o) ? y : x, sy = swaps_axes(o) ? x : y;
+            sx = mirrors_x(o) ? W - 1 - sx : sx;
+            sy = mirrors_y(o) ? H - 1 - sy : sy;
+            memcpy(out + ((size_t)y * w + x) * bands, in + ((size_t)sy * W + sx) * bands,
+                   (size_t)bands * sizeof *out);
+        }
+}
+
+/* The stored image's fit along one of its axes, from the upright fit f of
+ * the axis it becomes (mirrored: the window counted from the other end). */
+static axis_fit stored_fit(axis_fit f, int mirrored)
+{
+    if (mirrored)
+        f.off = f.full - f.off - f.n;
+    return f;
+}
+
 /* Decode im top to bottom in strips (in this thread: no thread pool
- * hand-offs), feeding each row to the resampler, and store the result.
+ * hand-offs), feeding each row to the resampler, and store the result
+ * turned upright (orientation o; tw x th is the upright target size).
  * Grey sources and grey output are resampled as one band.  Returns 0 or
  * an exit status. */
-static int resample(VipsImage *im, int tw, int th, const img_spec *s, img_result *res)
+static int resample(VipsImage *im, int tw, int th, int o, const img_spec *s, img_result *res)
 {
     enum { STRIP = 16 };
     axis_fit ax = fit_axis(tw, s->size), ay = fit_axis(th, s->size);
+    axis_fit fx = stored_fit(swaps_axes(o) ? ay : ax, mirrors_x(o));
+    axis_fit fy = stored_fit(swaps_axes(o) ? ax : ay, mirrors_y(o));
     int wide = im->BandFmt == VIPS_FORMAT_USHORT, status = 0;
     int bands = im->Bands == 3 && s->channels == 3 ? 3 : 1;
     VipsRegion *reg = vips_region_new(im);
     float *row = mc_malloc((size_t)im->Xsize * im->Bands * sizeof *row);
     resampler r;
-    rs_init(&r, im->Xsize, im->Ysize, bands, ax.full, ax.off, ax.n, ay.full, ay.off, ay.n);
+    rs_init(&r, im->Xsize, im->Ysize, bands, fx.full, fx.off, fx.n, fy.full, fy.off, fy.n);
     for (int y0 = 0; y0 < im->Ysize && status == 0; y0 += STRIP) {
         VipsRect strip = {0, y0, im->Xsize, im->Ysize - y0 < STRIP ? im->Ysize - y0 : STRIP};
         if (vips_region_prepare(reg, &strip) != 0) {
@@ -291,22 +338,32 @@ static int resample(VipsImage *im, int tw, int th, const img_spec *s, img_result
     }
     g_object_unref(reg);
     free(row);
-    if (status == 0)
+    if (status == 0 && o != 1) {
+        float *up = mc_malloc((size_t)fx.n * fy.n * bands * sizeof *up);
+        upright(up, r.out, fx.n, fy.n, bands, o);
+        store(up, ax.n, ay.n, bands, ax.dst, ay.dst, wide ? 65535.0 : 255.0, s, res);
+        free(up);
+    } else if (status == 0) {
         store(r.out, ax.n, ay.n, bands, ax.dst, ay.dst, wide ? 65535.0 : 255.0, s, res);
+    }
     rs_free(&r);
     return status;
 }
 
 /* The steps of img_load after the header is known good, on im (owned by
- * ctx's local array t): JPEG shrink-on-load, plain bands, resample.
- * Returns 0 or an exit status. */
-static int convert(VipsImage *im, const char *path, int jpeg, const img_spec *s,
+ * ctx's local array t), whose EXIF orientation is o: JPEG shrink-on-load,
+ * plain bands, resample and turn upright.  Returns 0 or an exit status. */
+static int convert(VipsImage *im, const char *path, int jpeg, int o, const img_spec *s,
                    VipsImage **t, img_result *res)
 {
-    int tw, th;
-    target_size(s, im->Xsize, im->Ysize, &tw, &th);
+    int tw, th; /* upright target size */
+    if (swaps_axes(o))
+        target_size(s, im->Ysize, im->Xsize, &tw, &th);
+    else
+        target_size(s, im->Xsize, im->Ysize, &tw, &th);
     if (jpeg && im->BandFmt == VIPS_FORMAT_UCHAR) {
-        int shrink = jpeg_shrink(im->Xsize, im->Ysize, tw, th);
+        int shrink = swaps_axes(o) ? jpeg_shrink(im->Xsize, im->Ysize, th, tw)
+                                   : jpeg_shrink(im->Xsize, im->Ysize, tw, th);
         if (shrink > 1) {
             t[1] = open_image(path, KIND_JPEG, shrink, res);
             if (!t[1])
@@ -316,7 +373,7 @@ static int convert(VipsImage *im, const char *path, int jpeg, const img_spec *s,
     }
     if (to_plain_bands(im, t + 2, &im, res) != 0)
         return MC_EXIT_INPUT;
-    return resample(im, tw, th, s, res);
+    return resample(im, tw, th, o, s, res);
 }
 
 int img_load(const char *path, const img_spec *s, img_result *res)
@@ -343,14 +400,15 @@ int img_load(const char *path, const img_spec *s, img_result *res)
                  t[0]->Xsize, t[0]->Ysize, (unsigned long long)s->max_pixels);
         status = MC_EXIT_INPUT;
     } else {
-        res->width = t[0]->Xsize;
-        res->height = t[0]->Ysize;
+        int o = orientation(t[0]);
+        res->width = swaps_axes(o) ? t[0]->Ysize : t[0]->Xsize; /* upright */
+        res->height = swaps_axes(o) ? t[0]->Xsize : t[0]->Ysize;
         if (res->cap < img_bytes(s)) {
             free(res->data);
             res->data = mc_malloc(img_bytes(s));
             res->cap = img_bytes(s);
         }
-        status = convert(t[0], path, kind == KIND_JPEG, s, t, res);
+        status = convert(t[0], path, kind == KIND_JPEG, o, s, t, res);
     }
     g_object_unref(ctx);
     if (res->file_cap > KEEP_FILE_BUFFER) { /* keep memory flat after a large file */

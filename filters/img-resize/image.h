@@ -1,7 +1,8 @@
 /* image.h - one image file to one tensor with libvips: check the header
  * (size against a cap) before decoding, shrink on load for 8-bit JPEG,
- * flatten alpha, resize, convert to 1 or 3 channels, fit into a square,
- * and store channel-first [C,S,S] as U8 or normalised F32. */
+ * flatten alpha, resize, turn upright (EXIF orientation), convert to 1 or
+ * 3 channels, fit into a square, and store channel-first [C,S,S] as U8 or
+ * normalised F32. */
 #ifndef MEDCAP_IMG_IMAGE_H
 #define MEDCAP_IMG_IMAGE_H
 
@@ -20,7 +21,7 @@ typedef struct {
 } img_spec;
 
 typedef struct {
-    int width, height; /* size of the original image */
+    int width, height; /* size of the original image, upright */
     void *data;        /* channels * size * size elements, channel-first */
     size_t cap;        /* bytes allocated at data */
     unsigned char *file;        /* the bytes of a JPEG or PNG file, decoded from memory */

@@ -403,6 +403,15 @@ static int run(const options *o, mc_encoder **ep, long *images, double *flops)
             status = MC_EXIT_INPUT;
             break;
         }
+        {
+            float bad;
+            if (mc_encoder_pixels_ok(fr.data, fr.dtype, (size_t)C * H * W, &bad) != 0) {
+                mc_err_at(name, 0, "frame %ld: F32 pixel value %g is outside [0,1] (write images with "
+                          "img-resize, U8 or --float without --mean/--std)", k, bad);
+                status = MC_EXIT_INPUT;
+                break;
+            }
+        }
         if (H < o->layout || W < o->layout) {
             mc_err_at(name, 0, "frame %ld: a %dx%d image is smaller than its --layout %ld", k, W, H,
                       o->layout);

@@ -11,6 +11,7 @@
 #include "encoder.h"
 #include "batchnorm.h"
 #include "conv2d.h"
+#include "frame.h"
 #include "mix64.h"
 #include "pool.h"
 #include "util.h"
@@ -332,6 +333,19 @@ void mc_encoder_normalise(const mc_encoder *e, float *x, const void *pixels, int
             x[k] = (v - mean) * scale;
         }
     }
+}
+
+int mc_encoder_pixels_ok(const void *pixels, int dtype, size_t n, float *bad)
+{
+    const float *v = pixels;
+    if (dtype != MC_F32)
+        return 0;
+    for (size_t k = 0; k < n; k++)
+        if (!(v[k] >= 0.0f && v[k] <= 1.0f)) {
+            *bad = v[k];
+            return -1;
+        }
+    return 0;
 }
 
 /* ---- inference ---- */

@@ -56,6 +56,12 @@ void mc_encoder_backward(mc_encoder *e, const float *dgrid);
  * n = in_ch*H*W values, channel-major): scaled to [0,1] (F32 is taken as
  * already in [0,1]), then (v - mean[c]) / std[c]. */
 void mc_encoder_normalise(const mc_encoder *e, float *x, const void *pixels, int dtype, size_t n);
+/* 0 when the n pixels of an image frame of dtype are valid encoder input:
+ * always for MC_U8 and MC_U16; for MC_F32 every value in [0,1] (what
+ * medcap-img-resize --float writes without --mean/--std).  Otherwise -1,
+ * with the first bad value in *bad. */
+int mc_encoder_pixels_ok(const void *pixels, int dtype, size_t n, float *bad);
+
 /* Hex CRC32 of all parameter values (8 characters), for feature metadata;
  * valid until the next call. */
 const char *mc_encoder_hash(mc_encoder *e);

@@ -1,6 +1,7 @@
 /* train_dataset.c - loading medcap-train's frames and captions into memory. */
 #define _POSIX_C_SOURCE 200809L
 #include "train_dataset.h"
+#include "encoder.h"
 #include "frame.h"
 #include "frame_record.h"
 #include "ndjson.h"
@@ -25,6 +26,7 @@ static int add_frame(dataset *d, const mc_frame *fr, cJSON *rec, const char *pat
     const cJSON *cap_s = cJSON_GetObjectItemCaseSensitive(rec, field);
     const char *id = mc_record_id(rec);
     int words = 0, dims[3] = {0, 0, 0}, nd = d->images ? 3 : 2;
+    float bad;
     if (fr->ndim != nd || (!d->images && fr->dtype != MC_F32)) {
         mc_err_at(path, k, "record '%s': expected %s frame, got %s with %d dimensions", id,
                   d->images ? "an image [C,H,W]" : "an F32 feature grid [G,C]",
@@ -79,6 +81,12 @@ static int add_frame(dataset *d, const mc_frame *fr, cJSON *rec, const char *pat
                       id, d->encoder_hash);
             return MC_EXIT_INPUT;
         }
+    }
+    if (d->images && mc_encoder_pixels_ok(fr->data, fr->dtype, d->item_bytes / mc_dtype_size(fr->dtype),
+                                          &bad) != 0) {
+        mc_err_at(path, k, "record '%s': F32 pixel value %g is outside [0,1] (write images with "
+                  "img-resize, U8 or --float without --mean/--std)", id, bad);
+        return MC_EXIT_INPUT;
     }
     if (d->n == *cap) {
         *cap = *cap ? 2 * *cap : 64;

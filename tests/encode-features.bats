@@ -155,6 +155,22 @@ print('ok')"
     assert_line --index 1 --partial 'img000	f32	1x256'
 }
 
+@test "encode-features and train --train-encoder: F32 pixels outside [0,1] are bad input" {
+    printf '{"id":"q","image":"%s","caption":"four quadrants"}\n' "$ROOT/tests/data/images/quadrants.jpg" |
+        medcap-img-resize --float --mean 0.5 --std 0.25 --size 32 > "$T/norm.fr"
+    run -1 --separate-stderr medcap-encode-features --allow-random "$T/norm.fr"
+    assert_output ""
+    [[ "$stderr" == *"norm.fr: frame 1: F32 pixel value -2 is outside [0,1] (write images with img-resize, U8 or --float without --mean/--std)"* ]]
+    run -1 --separate-stderr medcap-train --train-encoder -e 1 -o "$T/m.st" "$T/norm.fr"
+    [[ "$stderr" == *"norm.fr:1: record 'q': F32 pixel value -2 is outside [0,1]"* ]]
+    [ ! -e "$T/m.st" ]
+    # --float without --mean/--std is in [0,1] and accepted
+    printf '{"id":"q","image":"%s"}\n' "$ROOT/tests/data/images/quadrants.jpg" |
+        medcap-img-resize --float --size 32 | medcap-encode-features --allow-random -o pooled > "$T/ok.fr"
+    run -0 medcap-frame-info -c "$T/ok.fr"
+    assert_output 1
+}
+
 @test "encode-features: --arch resnet18 on colour images" {
     helper images 2 3 64 64 > "$T/rgb.fr"
     medcap-encode-features --allow-random --arch resnet18 "$T/rgb.fr" > "$T/r18.fr"

@@ -248,17 +248,20 @@ values() {
         echo "{\"id\":\"q$o\",\"image\":\"q$o.jpg\"}"
     done > oriented.ndjson
     medcap-img-resize --root . --size 32 < oriented.ndjson > q.frames
+    # upright W H W' H': the lines the quadrants tool should print, content
+    # W x H for orientations 1-4 and W' x H' for 5-8, quadrants as libvips's
+    # autorot turns them (EXIF: 2 mirror, 3 rotate 180, 4 flip, 5 transpose,
+    # 6 rotate 90 clockwise, 7 transverse, 8 rotate 270)
+    upright() {
+        local o=0 q
+        for q in "250 180 100 20" "180 250 20 100" "20 100 180 250" "100 20 250 180" \
+            "250 100 180 20" "100 250 20 180" "20 180 100 250" "180 20 250 100"; do
+            o=$((o + 1))
+            if [ "$o" -le 4 ]; then echo "q$o $1 $2 $q"; else echo "q$o $3 $4 $q"; fi
+        done
+    }
     run -0 python3 "$ROOT/tests/exif_orientation.py" quadrants q.frames
-    # as libvips's autorot turns them (EXIF: 2 mirror, 3 rotate 180, 4 flip,
-    # 5 transpose, 6 rotate 90 clockwise, 7 transverse, 8 rotate 270)
-    assert_output "q1 32 16 250 180 100 20
-q2 32 16 180 250 20 100
-q3 32 16 20 100 180 250
-q4 32 16 100 20 250 180
-q5 16 32 250 100 180 20
-q6 16 32 100 250 20 180
-q7 16 32 20 180 100 250
-q8 16 32 180 20 250 100"
+    assert_output "$(upright 32 16 16 32)"
     run -0 bash -c "medcap-frame-info -m q.frames | cut -f 6 | jq -c '[.id, .width, .height]'"
     assert_line --index 0 '["q1",64,32]'
     assert_line --index 5 '["q6",32,64]'
@@ -266,12 +269,5 @@ q8 16 32 180 20 250 100"
     # quadrants, filling the frame
     medcap-img-resize --root . --size 16 --fit crop < oriented.ndjson > crop.frames
     run -0 python3 "$ROOT/tests/exif_orientation.py" quadrants crop.frames
-    assert_output "q1 16 16 250 180 100 20
-q2 16 16 180 250 20 100
-q3 16 16 20 100 180 250
-q4 16 16 100 20 250 180
-q5 16 16 250 100 180 20
-q6 16 16 100 250 20 180
-q7 16 16 20 180 100 250
-q8 16 16 180 20 250 100"
+    assert_output "$(upright 16 16 16 16)"
 }

@@ -68,19 +68,16 @@ static void parse_args(int argc, char **argv, options *o)
         mc_usage_error("no model given (-m MODEL)");
 }
 
-/* What one run holds: the model and the scratch of one item. */
+/* What one run holds: the options and the model with its scratch. */
 typedef struct {
     options o;
-    mc_embed_model m;
-    mc_embed_acts a;
-    float *feat, *x;
-    int *tok;
+    mc_embedder em;
 } embedder;
 
 /* Write out (D) as a frame carrying meta; 0 or MC_EXIT_IO. */
 static int emit(const embedder *e, const float *out, const char *meta)
 {
-    uint32_t dims[4] = {(uint32_t)e->m.cfg.proj_dim, 0, 0, 0};
+    uint32_t dims[4] = {(uint32_t)e->em.m.cfg.proj_dim, 0, 0, 0};
     if (mc_frame_write(stdout, MC_F32, 1, dims, meta, strlen(meta), out) != 0) {
         mc_err("standard output: write error");
         return MC_EXIT_IO;
@@ -99,17 +96,15 @@ static int embed_frames(embedder *e, FILE *f, const char *name)
     while (rc == 0 && (r = mc_frame_read(f, &fr, err, sizeof err)) == MC_FRAME_OK) {
         size_t dim = mc_featvec_dim(&fr);
         k++;
-        if (dim != (size_t)e->m.cfg.feature_dim) {
+        if (dim != (size_t)e->em.m.cfg.feature_dim) {
             mc_err_at(name, k, "expected an F32 feature frame of size %d (the model's), got %s of size %zu",
-                      e->m.cfg.feature_dim, mc_dtype_name(fr.dtype), dim);
+                      e->em.m.cfg.feature_dim, mc_dtype_name(fr.dtype), dim);
             rc = MC_EXIT_INPUT;
-        } else if (mc_featvec_pool(e->feat, &fr, err, sizeof err) != 0) {
+        } else if (mc_featvec_pool(e->em.feat, &fr, err, sizeof err) != 0) {
             mc_err_at(name, k, "%s", err);
             rc = MC_EXIT_INPUT;
         } else {
-            mc_embed_image_input(&e->m, e->x, e->feat);
-            mc_embed_image_forward(&e->m, &e->a, e->x, 1);
-            rc = emit(e, e->a.iout, fr.meta);
+            rc = emit(e, mc_embedder_image(&e->em), fr.meta);
         }
     }
     if (rc == 0 && r == MC_FRAME_ERR) {
@@ -131,7 +126,6 @@ static int embed_records(embedder *e, FILE *f, const char *name)
         cJSON *rec;
         const cJSON *text;
         char *meta;
-        int len;
         if (mc_blank(line))
             continue;
         if (!(rec = mc_record_parse(line, name, in.line))) {
@@ -144,10 +138,8 @@ static int embed_records(embedder *e, FILE *f, const char *name)
                       e->o.field);
             rc = MC_EXIT_INPUT;
         } else {
-            len = mc_embed_tokens(&e->m, text->valuestring, e->tok);
-            mc_embed_text_forward(&e->m, &e->a, e->tok, &len, 1);
             meta = cJSON_PrintUnformatted(rec);
-            rc = emit(e, e->a.tout, meta);
+            rc = emit(e, mc_embedder_text(&e->em, text->valuestring), meta);
             free(meta);
         }
         cJSON_Delete(rec);
@@ -182,22 +174,14 @@ int main(int argc, char **argv)
     int status;
     mc_set_prog(argv[0]);
     parse_args(argc, argv, &e.o);
-    if ((status = mc_embed_model_load(&e.m, e.o.model, err, sizeof err)) != 0) {
+    if ((status = mc_embedder_open(&e.em, e.o.model, err, sizeof err)) != 0) {
         mc_err("%s", err);
         return status;
     }
-    mc_embed_acts_alloc(&e.a, &e.m.cfg, 1);
-    e.feat = mc_malloc((size_t)e.m.cfg.feature_dim * sizeof(float));
-    e.x = mc_malloc((size_t)e.m.cfg.feature_dim * sizeof(float));
-    e.tok = mc_malloc((size_t)e.m.cfg.max_len * sizeof(int));
     if (optind == argc)
         status = embed_file(&e, "-");
     for (int i = optind; i < argc && status == 0; i++)
         status = embed_file(&e, argv[i]);
-    free(e.feat);
-    free(e.x);
-    free(e.tok);
-    mc_embed_acts_free(&e.a);
-    mc_embed_model_free(&e.m);
+    mc_embedder_close(&e.em);
     return status ? status : mc_close_stdout();
 }

@@ -176,10 +176,7 @@ typedef struct {
     mc_lines caps;
     size_t skipped, kb_missing, kb_asked;
     int have_model;  /* -m given and loaded */
-    mc_embed_model em;
-    mc_embed_acts ea; /* one item */
-    float *feat, *x;  /* (feature_dim) pooled features, image input */
-    int *tok;         /* (max_len) */
+    mc_embedder em;
 } run_state;
 
 /* A similarity rounded to 6 decimals, so the JSON stays short. */
@@ -304,31 +301,26 @@ static int frame_vector(run_state *st, float *q, const mc_frame *fr, const cJSON
 {
     char err[300];
     size_t dim = mc_featvec_dim(fr);
-    size_t want = st->have_model ? (size_t)st->em.cfg.feature_dim : st->ix.dim;
+    size_t want = st->have_model ? (size_t)st->em.m.cfg.feature_dim : st->ix.dim;
     if (dim && dim != want) {
         mc_err_at(name, no, "record '%s': feature size %zu does not match the %s %s (%zu)",
                   mc_record_id(rec), dim, st->have_model ? "embedding model" : "index",
                   st->have_model ? st->o->model : st->o->index, want);
         return MC_EXIT_MODEL;
     }
-    if (mc_featvec_pool(st->have_model ? st->feat : q, fr, err, sizeof err) != 0) {
+    if (mc_featvec_pool(st->have_model ? st->em.feat : q, fr, err, sizeof err) != 0) {
         mc_err_at(name, no, "record '%s': %s", mc_record_id(rec), err);
         return MC_EXIT_INPUT;
     }
-    if (st->have_model) {
-        mc_embed_image_input(&st->em, st->x, st->feat);
-        mc_embed_image_forward(&st->em, &st->ea, st->x, 1);
-        memcpy(q, st->ea.iout, st->ix.dim * sizeof *q);
-    }
+    if (st->have_model)
+        memcpy(q, mc_embedder_image(&st->em), st->ix.dim * sizeof *q);
     return 0;
 }
 
 /* The query vector q of a text: its embedding by the model's text side. */
 static void text_vector(run_state *st, float *q, const char *text)
 {
-    int len = mc_embed_tokens(&st->em, text, st->tok);
-    mc_embed_text_forward(&st->em, &st->ea, st->tok, &len, 1);
-    memcpy(q, st->ea.tout, st->ix.dim * sizeof *q);
+    memcpy(q, mc_embedder_text(&st->em, text), st->ix.dim * sizeof *q);
 }
 
 /* Check one query frame and add it to the batch.  Returns 0 added,
@@ -459,19 +451,15 @@ static int retrieve_file(run_state *st, const char *path)
 static int open_model(run_state *st)
 {
     char err[600];
-    int rc = mc_embed_model_load(&st->em, st->o->model, err, sizeof err);
+    int rc = mc_embedder_open(&st->em, st->o->model, err, sizeof err);
     if (rc != 0) {
         mc_err("%s", err);
         return rc;
     }
     st->have_model = 1;
-    mc_embed_acts_alloc(&st->ea, &st->em.cfg, 1);
-    st->feat = mc_malloc((size_t)st->em.cfg.feature_dim * sizeof(float));
-    st->x = mc_malloc((size_t)st->em.cfg.feature_dim * sizeof(float));
-    st->tok = mc_malloc((size_t)st->em.cfg.max_len * sizeof(int));
-    if ((size_t)st->em.cfg.proj_dim != st->ix.dim) {
+    if ((size_t)st->em.m.cfg.proj_dim != st->ix.dim) {
         mc_err("%s: embeds into %d dimensions, but the index %s holds vectors of %zu (index the "
-               "output of medcap-embed -m %s)", st->o->model, st->em.cfg.proj_dim, st->o->index,
+               "output of medcap-embed -m %s)", st->o->model, st->em.m.cfg.proj_dim, st->o->index,
                st->ix.dim, st->o->model);
         return MC_EXIT_MODEL;
     }
@@ -544,13 +532,8 @@ int main(int argc, char **argv)
     free(st.found);
     if (st.have_kb)
         mc_casekb_free(&st.kb);
-    if (st.have_model) {
-        mc_embed_acts_free(&st.ea);
-        mc_embed_model_free(&st.em);
-        free(st.feat);
-        free(st.x);
-        free(st.tok);
-    }
+    if (st.have_model)
+        mc_embedder_close(&st.em);
     free(o.texts);
     mc_cindex_close(&st.ix);
     return status ? status : mc_close_stdout();

@@ -224,3 +224,38 @@ void mc_embed_backward(mc_embed_model *m, const mc_embed_acts *a, const float *x
     free(dproj);
     free(dmean);
 }
+
+int mc_embedder_open(mc_embedder *e, const char *path, char *err, size_t errlen)
+{
+    int rc = mc_embed_model_load(&e->m, path, err, errlen);
+    if (rc != 0)
+        return rc;
+    mc_embed_acts_alloc(&e->a, &e->m.cfg, 1);
+    e->feat = mc_malloc((size_t)e->m.cfg.feature_dim * sizeof(float));
+    e->x = mc_malloc((size_t)e->m.cfg.feature_dim * sizeof(float));
+    e->tok = mc_malloc((size_t)e->m.cfg.max_len * sizeof(int));
+    return 0;
+}
+
+void mc_embedder_close(mc_embedder *e)
+{
+    free(e->feat);
+    free(e->x);
+    free(e->tok);
+    mc_embed_acts_free(&e->a);
+    mc_embed_model_free(&e->m);
+}
+
+const float *mc_embedder_image(mc_embedder *e)
+{
+    mc_embed_image_input(&e->m, e->x, e->feat);
+    mc_embed_image_forward(&e->m, &e->a, e->x, 1);
+    return e->a.iout;
+}
+
+const float *mc_embedder_text(mc_embedder *e, const char *text)
+{
+    int len = mc_embed_tokens(&e->m, text, e->tok);
+    mc_embed_text_forward(&e->m, &e->a, e->tok, &len, 1);
+    return e->a.tout;
+}

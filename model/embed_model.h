@@ -76,4 +76,24 @@ void mc_embed_text_forward(const mc_embed_model *m, mc_embed_acts *a, const int 
 void mc_embed_backward(mc_embed_model *m, const mc_embed_acts *a, const float *x, const int *tok,
                        const int *len, const float *diout, const float *dtout, int B);
 
+/* One item at a time (medcap-embed, medcap-retrieve -m): a loaded model
+ * with the scratch of a single image or text. */
+typedef struct {
+    mc_embed_model m;
+    mc_embed_acts a;
+    float *feat;      /* (feature_dim) the caller's pooled, unit-length features */
+    float *x;         /* (feature_dim) image input */
+    int *tok;         /* (max_len) */
+} mc_embedder;
+
+/* Load PATH (as mc_embed_model_load, same returns) and allocate the
+ * scratch. */
+int mc_embedder_open(mc_embedder *e, const char *path, char *err, size_t errlen);
+void mc_embedder_close(mc_embedder *e);
+/* The unit embedding (proj_dim) of the features in e->feat; valid until
+ * the next call. */
+const float *mc_embedder_image(mc_embedder *e);
+/* The unit embedding (proj_dim) of text; valid until the next call. */
+const float *mc_embedder_text(mc_embedder *e, const char *text);
+
 #endif

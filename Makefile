@@ -7,9 +7,11 @@
 #   make install PREFIX=/usr/local
 #   make deps       install the Debian packages the build needs (when missing)
 #
-# Programs: filters/NAME.c (plus filters/NAME/*.c if that folder exists)
-# becomes $(BIN)/medcap-NAME; filters/medcap.c is the dispatcher $(BIN)/medcap.
-# model/*.c is the shared library.  tests/unit/test_*.c are the unit tests.
+# Programs: filters/NAME.c (plus its private code filters/NAME/*.c, archived
+# as $(BIN)/obj/filters/NAME/libNAME.a) becomes $(BIN)/medcap-NAME;
+# filters/medcap.c is the dispatcher $(BIN)/medcap.  model/*/*.c is the shared
+# library (layers in model/README).  tests/unit/test_*.c are the unit tests;
+# they link the library and every program's private archive.
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -31,18 +33,20 @@ endif
 
 CFLAGS_ALL = -std=c11 $(OPT) -g -Wall -Wextra -Werror -pthread $(SANFLAGS) \
 	-DMEDCAP_SHARE='"$(PREFIX)/share/medcap"' \
-	$(shell pkg-config --cflags $(PKGS) 2>/dev/null) -Imodel $(CFLAGS)
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null) -Imodel -Ifilters -MMD -MP $(CFLAGS)
 LDLIBS_ALL = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread $(SANFLAGS) $(LDLIBS)
 
-LIB_SRC := $(sort $(wildcard model/*.c))
+LIB_SRC := $(sort $(wildcard model/*/*.c))
 LIB_OBJ := $(patsubst %.c,$(BIN)/obj/%.o,$(LIB_SRC))
 LIB := $(BIN)/obj/libmedcap.a
 
 PROG_NAMES := $(filter-out medcap,$(patsubst filters/%.c,%,$(wildcard filters/*.c)))
+PRIV_DIRS := $(patsubst filters/%/,%,$(sort $(dir $(wildcard filters/*/*.c))))
+PRIV_LIBS := $(foreach d,$(PRIV_DIRS),$(BIN)/obj/filters/$(d)/lib$(d).a)
 PROGS := $(BIN)/medcap $(addprefix $(BIN)/medcap-,$(PROG_NAMES))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNITS := $(patsubst tests/unit/%.c,$(BIN)/test/%,$(UNIT_SRC))
-DEBS = jq libvips-dev libopenblas-dev libcjson-dev zlib1g-dev pkg-config bats bats-assert bats-support
+DEBS = jq python3 python3-numpy man-db libvips-dev libopenblas-dev libcjson-dev zlib1g-dev pkg-config bats bats-assert bats-support
 DEPS_STAMP := .deps-ok
 
 .PHONY: all check unit bats install deps demo clean bench
@@ -64,7 +68,8 @@ $(DEPS_STAMP):
 deps:
 	@rm -f $(DEPS_STAMP); $(MAKE) --no-print-directory $(DEPS_STAMP)
 
-$(BIN)/obj/%.o: %.c $$(wildcard model/*.h) | $(DEPS_STAMP)
+# Header dependencies come from the compiler (-MMD -MP: the .d files).
+$(BIN)/obj/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS_ALL) -c -o $@ $<
@@ -72,9 +77,15 @@ $(BIN)/obj/%.o: %.c $$(wildcard model/*.h) | $(DEPS_STAMP)
 # AdamW's elementwise loop is a large share of a contrastive training step:
 # let the compiler vectorise it (sqrtf need not set errno; IEEE results are
 # the same as the scalar loop's).
-$(BIN)/obj/model/adamw.o: CFLAGS += -O3 -fno-math-errno
+$(BIN)/obj/model/nn/adamw.o: CFLAGS += -O3 -fno-math-errno
 
 $(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+# A program's private code: one archive per filters/NAME/ folder.
+priv_objs = $(patsubst %.c,$(BIN)/obj/%.o,$(wildcard filters/$(1)/*.c))
+$(BIN)/obj/filters/%.a: $$(call priv_objs,$$(firstword $$(subst /, ,$$*)))
 	@rm -f $@
 	ar rcs $@ $^
 
@@ -82,11 +93,11 @@ $(BIN)/medcap: $(BIN)/obj/filters/medcap.o $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL)
 
-$(BIN)/medcap-%: $(BIN)/obj/filters/%.o $$(addprefix $(BIN)/obj/,$$(addsuffix .o,$$(basename $$(wildcard filters/$$*/*.c)))) $(LIB)
+$(BIN)/medcap-%: $(BIN)/obj/filters/%.o $$(if $$(wildcard filters/$$*/*.c),$(BIN)/obj/filters/$$*/lib$$*.a) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL)
 
-$(BIN)/test/%: $(BIN)/obj/tests/unit/%.o $(LIB)
+$(BIN)/test/%: $(BIN)/obj/tests/unit/%.o $(PRIV_LIBS) $(LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL)
@@ -116,3 +127,5 @@ install: all
 
 clean:
 	rm -rf bin bin-san
+
+-include $(shell find $(BIN)/obj -name '*.d' 2>/dev/null)

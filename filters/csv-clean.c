@@ -10,8 +10,8 @@
  * patient or case id.  Rows that give no record are counted by reason.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "clean.h"
-#include "util.h"
+#include "csv-clean/clean.h"
+#include "core/util.h"
 
 #include <dirent.h>
 #include <getopt.h>

@@ -6,13 +6,13 @@
  * skipped.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "blas.h"
-#include "caption_model.h"
-#include "caption_search.h"
-#include "frame.h"
-#include "frame_record.h"
-#include "ndjson.h"
-#include "util.h"
+#include "core/blas.h"
+#include "arch/caption_model.h"
+#include "arch/caption_search.h"
+#include "io/frame.h"
+#include "io/frame_record.h"
+#include "io/ndjson.h"
+#include "core/util.h"
 
 #include <getopt.h>
 #include <math.h>

@@ -10,11 +10,11 @@
  * NDJSON, told apart by its first byte.  Memory is one record at a time.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "embed_model.h"
-#include "featvec.h"
-#include "frame.h"
-#include "ndjson.h"
-#include "util.h"
+#include "arch/embed_model.h"
+#include "index/featvec.h"
+#include "io/frame.h"
+#include "io/ndjson.h"
+#include "core/util.h"
 
 #include <getopt.h>
 #include <stdlib.h>

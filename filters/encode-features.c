@@ -12,12 +12,12 @@
  * order and memory stays flat for any stream length.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "blas.h"
-#include "encoder.h"
-#include "frame.h"
-#include "ndjson.h"
-#include "safetensors.h"
-#include "util.h"
+#include "core/blas.h"
+#include "arch/encoder.h"
+#include "io/frame.h"
+#include "io/ndjson.h"
+#include "io/safetensors.h"
+#include "core/util.h"
 
 #include <getopt.h>
 #include <math.h>

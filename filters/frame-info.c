@@ -7,9 +7,9 @@
  * program with a message naming the file and frame number.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "frame.h"
-#include "ndjson.h"
-#include "util.h"
+#include "io/frame.h"
+#include "io/ndjson.h"
+#include "core/util.h"
 
 #include <getopt.h>
 #include <stdlib.h>

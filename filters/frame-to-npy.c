@@ -8,9 +8,9 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "frame-to-npy/npy.h"
-#include "frame.h"
-#include "ndjson.h"
-#include "util.h"
+#include "io/frame.h"
+#include "io/ndjson.h"
+#include "core/util.h"
 
 #include <errno.h>
 #include <getopt.h>

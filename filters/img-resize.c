@@ -10,10 +10,10 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "img-resize/image.h"
-#include "img-resize/pool.h"
-#include "frame.h"
-#include "ndjson.h"
-#include "util.h"
+#include "img-resize/workers.h"
+#include "io/frame.h"
+#include "io/ndjson.h"
+#include "core/util.h"
 
 #include <getopt.h>
 #include <stdlib.h>
@@ -21,7 +21,7 @@
 #include <unistd.h>
 
 typedef struct {
-    img_spec spec;
+    ir_img_spec spec;
     const char *root;  /* --root DIR for relative image paths, or NULL */
     const char *input; /* FILE or "-" */
     int keep_going;
@@ -34,9 +34,9 @@ typedef struct {
     long line;
     cJSON *rec;
     char *path;
-    int status;       /* img_load's result */
+    int status;       /* ir_img_load's result */
     char *meta;       /* the record plus width/height, as JSON text */
-    img_result img;
+    ir_img_result img;
 } job;
 
 static void usage(FILE *out)
@@ -170,7 +170,7 @@ static void run_job(void *arg, void *ctx)
 {
     job *j = arg;
     const options *o = ctx;
-    j->status = img_load(j->path, &o->spec, &j->img);
+    j->status = ir_img_load(j->path, &o->spec, &j->img);
     if (j->status == 0) {
         cJSON_DeleteItemFromObjectCaseSensitive(j->rec, "width");
         cJSON_DeleteItemFromObjectCaseSensitive(j->rec, "height");
@@ -269,7 +269,7 @@ int main(int argc, char **argv)
     FILE *f;
     char *text;
     job *jobs, *j;
-    pool *workers;
+    ir_pool *workers;
     int slots, status = 0, c;
     long seq = 0, records = 0, skipped = 0;
 
@@ -283,17 +283,17 @@ int main(int argc, char **argv)
     }
     if (c != EOF)
         ungetc(c, f);
-    if (img_init(argv[0]) != 0)
+    if (ir_img_init(argv[0]) != 0)
         return MC_EXIT_INTERNAL;
     slots = 4 * o.jobs;
     jobs = mc_calloc((size_t)slots, sizeof *jobs);
-    workers = pool_new(o.jobs, slots, run_job, &o);
+    workers = ir_pool_new(o.jobs, slots, run_job, &o);
     mc_lines_init(&in, f, o.input);
     while (status == 0 && mc_lines_next(&in, &text) >= 0) {
         if (mc_blank(text))
             continue;
-        if (pool_pending(workers) == slots)
-            status = emit(pool_next(workers), &o, &skipped);
+        if (ir_pool_pending(workers) == slots)
+            status = emit(ir_pool_next(workers), &o, &skipped);
         if (status != 0)
             break;
         j = &jobs[seq % slots];
@@ -304,12 +304,12 @@ int main(int argc, char **argv)
             skipped++;
             continue;
         }
-        pool_submit(workers, j);
+        ir_pool_submit(workers, j);
         seq++;
     }
-    while (status == 0 && (j = pool_next(workers)) != NULL)
+    while (status == 0 && (j = ir_pool_next(workers)) != NULL)
         status = emit(j, &o, &skipped);
-    pool_free(workers);
+    ir_pool_free(workers);
     if (ferror(f)) {
         mc_err("%s: read error", o.input);
         status = MC_EXIT_IO;
@@ -331,6 +331,6 @@ int main(int argc, char **argv)
     mc_lines_free(&in);
     if (f != stdin)
         fclose(f);
-    img_shutdown();
+    ir_img_shutdown();
     return status ? status : mc_close_stdout();
 }

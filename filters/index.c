@@ -9,13 +9,13 @@
  * are copied unchanged (no vector is recomputed).
  */
 #define _POSIX_C_SOURCE 200809L
-#include "caseindex.h"
-#include "featvec.h"
-#include "frame.h"
-#include "frame_stream.h"
-#include "ndjson.h"
-#include "strtab.h"
-#include "util.h"
+#include "index/caseindex.h"
+#include "index/featvec.h"
+#include "io/frame.h"
+#include "io/frame_stream.h"
+#include "io/ndjson.h"
+#include "core/strtab.h"
+#include "core/util.h"
 
 #include <errno.h>
 #include <getopt.h>

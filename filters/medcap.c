@@ -4,7 +4,7 @@
  * build runs its own stages), then on PATH, like git's subcommands.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "util.h"
+#include "core/util.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -17,16 +17,16 @@
  * a time (--batch), so memory is the index plus one batch.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "caseindex.h"
-#include "embed_model.h"
-#include "casekb.h"
-#include "featvec.h"
-#include "frame.h"
-#include "frame_stream.h"
-#include "knn.h"
-#include "ndjson.h"
-#include "interpretation.h"
-#include "util.h"
+#include "index/caseindex.h"
+#include "arch/embed_model.h"
+#include "retrieve/casekb.h"
+#include "index/featvec.h"
+#include "io/frame.h"
+#include "io/frame_stream.h"
+#include "index/knn.h"
+#include "io/ndjson.h"
+#include "retrieve/interpretation.h"
+#include "core/util.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -164,7 +164,7 @@ static int parse_args(int argc, char **argv, options *o)
 typedef struct {
     const options *o;
     mc_cindex ix;
-    mc_casekb kb;
+    rt_casekb kb;
     int have_kb;
     float *q;        /* (batch, dim) query vectors */
     int *skip_case;  /* (batch) */
@@ -193,7 +193,7 @@ static cJSON *neighbor(run_state *st, const mc_hit *h, size_t i)
     cJSON_Delete(rec);
     if (st->have_kb && i < (size_t)st->o->kb_top) {
         const cJSON *cs = cJSON_GetObjectItemCaseSensitive(nb, "case_id");
-        const mc_case_knowledge *kn = mc_casekb_find(&st->kb, cJSON_IsString(cs) ? cs->valuestring : NULL);
+        const rt_case_knowledge *kn = rt_casekb_find(&st->kb, cJSON_IsString(cs) ? cs->valuestring : NULL);
         st->kb_asked++;
         if (!kn) {
             st->kb_missing++;
@@ -201,7 +201,7 @@ static cJSON *neighbor(run_state *st, const mc_hit *h, size_t i)
             cJSON *k = cJSON_AddObjectToObject(nb, "knowledge");
             for (int f = 0; f < MC_KB_NFIELDS; f++)
                 if (kn->field[f])
-                    cJSON_AddStringToObject(k, mc_kb_field_name[f], kn->field[f]);
+                    cJSON_AddStringToObject(k, rt_kb_field_name[f], kn->field[f]);
         }
     }
     return nb;
@@ -225,7 +225,7 @@ static int flush_batch(run_state *st)
         cJSON_DeleteItemFromObjectCaseSensitive(st->rec[b], "neighbors");
         cJSON_AddItemToObject(st->rec[b], "neighbors", arr);
         if (cJSON_IsString(gen) && gen->valuestring[0]) {
-            char *text = interpretation_compose(gen->valuestring, arr, (size_t)st->o->kb_top,
+            char *text = rt_interpretation_compose(gen->valuestring, arr, (size_t)st->o->kb_top,
                                                 st->o->kb_name);
             cJSON_DeleteItemFromObjectCaseSensitive(st->rec[b], "interpretation");
             cJSON_AddStringToObject(st->rec[b], "interpretation", text);
@@ -484,7 +484,7 @@ int main(int argc, char **argv)
     if (o.model)
         status = open_model(&st);
     if (status == 0 && o.kb) {
-        status = mc_casekb_load(&st.kb, o.kb, o.kb_key, (size_t)o.excerpt);
+        status = rt_casekb_load(&st.kb, o.kb, o.kb_key, (size_t)o.excerpt);
         st.have_kb = status == 0;
     }
     if (status == 0 && o.captions) {
@@ -531,7 +531,7 @@ int main(int argc, char **argv)
     free(st.hits);
     free(st.found);
     if (st.have_kb)
-        mc_casekb_free(&st.kb);
+        rt_casekb_free(&st.kb);
     if (st.have_model)
         mc_embedder_close(&st.em);
     free(o.texts);

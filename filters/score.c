@@ -8,17 +8,17 @@
  * table); --per-item writes each prediction's scores as NDJSON.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "ndjson.h"
-#include "util.h"
+#include "io/ndjson.h"
+#include "core/util.h"
 
-#include "score_bleu.h"
-#include "score_cider.h"
-#include "score_clinical_score.h"
-#include "score_corpus.h"
-#include "score_diversity.h"
-#include "score_labels.h"
-#include "score_report.h"
-#include "score_rouge.h"
+#include "score/bleu.h"
+#include "score/cider.h"
+#include "score/clinical_score.h"
+#include "score/corpus.h"
+#include "score/diversity.h"
+#include "score/labels.h"
+#include "score/report.h"
+#include "score/rouge.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -13,17 +13,17 @@
  * (--out) is written at the end.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "adamw.h"
-#include "blas.h"
-#include "caption_bleu.h"
-#include "caption_model.h"
-#include "caption_search.h"
-#include "frame.h"
-#include "prng.h"
-#include "tokenizer.h"
-#include "train_dataset.h"
-#include "util.h"
-#include "xent.h"
+#include "nn/adamw.h"
+#include "core/blas.h"
+#include "train/caption_bleu.h"
+#include "arch/caption_model.h"
+#include "arch/caption_search.h"
+#include "io/frame.h"
+#include "core/prng.h"
+#include "arch/tokenizer.h"
+#include "train/dataset.h"
+#include "core/util.h"
+#include "nn/xent.h"
 #include "train/embed_trainer.h"
 
 /* Regularisation defaults of --objective contrastive (chosen on MedPix 2.0,
@@ -240,7 +240,7 @@ static void on_signal(int sig) { stop_signal = sig; }
 
 typedef struct {
     options o;
-    dataset tr, va;
+    tr_dataset tr, va;
     mc_capmodel m;
     int V, G, C, T1;         /* T1 = max_len + 1 positions */
     long steps_per_epoch, total_steps, step;
@@ -270,7 +270,7 @@ static int encode(const trainer *t, const char *text, int *tok, int *tgt, int T)
 
 /* Grids (B,G,C) of samples rows[0..B) of d; with an encoder, computed from
  * the images (training: batch statistics, activations kept). */
-static void batch_grid(trainer *t, const dataset *d, const int *rows, int B, int training)
+static void batch_grid(trainer *t, const tr_dataset *d, const int *rows, int B, int training)
 {
     size_t gc = (size_t)t->G * t->C;
     if (!t->m.enc) {
@@ -286,7 +286,7 @@ static void batch_grid(trainer *t, const dataset *d, const int *rows, int B, int
 }
 
 /* Loss of one batch (teacher forced); with training, the backward too. */
-static double batch_loss(trainer *t, const dataset *d, const int *rows, int B, int training,
+static double batch_loss(trainer *t, const tr_dataset *d, const int *rows, int B, int training,
                          uint64_t seed, int *count)
 {
     const mc_decoder_arch *a = t->m.dec.arch;
@@ -361,11 +361,11 @@ static void validate(trainer *t, double *loss, double *bleu)
 {
     mc_search_opts so = {.beam = 1, .max_len = (int)t->o.max_len};
     mc_search *s = mc_search_new(&t->m.dec, &so);
-    mc_bleu bl;
+    tr_bleu bl;
     double sum = 0;
     long count_all = 0;
     int ref[1024];
-    mc_bleu_init(&bl);
+    tr_bleu_init(&bl);
     for (int i = 0; i < t->va.n; i += (int)t->o.batch) {
         int rows[4096], B = t->va.n - i < t->o.batch ? t->va.n - i : (int)t->o.batch, count;
         for (int b = 0; b < B; b++)
@@ -377,11 +377,11 @@ static void validate(trainer *t, double *loss, double *bleu)
             float lp;
             int n = mc_search_run(s, t->grid + (size_t)b * t->G * t->C, &words, &lp, NULL);
             int nr = mc_vocab_encode(&t->m.vocab, t->va.caption[i + b], ref, 1024);
-            mc_bleu_add(&bl, words, n, ref, nr < 1024 ? nr : 1024);
+            tr_bleu_add(&bl, words, n, ref, nr < 1024 ? nr : 1024);
         }
     }
     *loss = count_all ? sum / count_all : 0;
-    *bleu = mc_bleu_score(&bl);
+    *bleu = tr_bleu_score(&bl);
     mc_search_free(s);
 }
 
@@ -510,7 +510,7 @@ static int build_model(trainer *t)
 /* Set up the encoder (--train-encoder) and the grid size G x C. */
 static int setup_encoder(trainer *t)
 {
-    const dataset *d = &t->tr;
+    const tr_dataset *d = &t->tr;
     if (!d->images) {
         t->G = d->dims[0];
         t->C = d->dims[1];
@@ -611,9 +611,9 @@ static int run(trainer *t)
     FILE *logf = NULL;
     int rc;
     size_t B, gc;
-    if ((rc = dataset_load(&t->tr, t->o.train, t->o.field, t->o.train_encoder)) != 0)
+    if ((rc = tr_dataset_load(&t->tr, t->o.train, t->o.field, t->o.train_encoder)) != 0)
         return rc;
-    if (t->o.val && (rc = dataset_load(&t->va, t->o.val, t->o.field, t->o.train_encoder)) != 0)
+    if (t->o.val && (rc = tr_dataset_load(&t->va, t->o.val, t->o.field, t->o.train_encoder)) != 0)
         return rc;
     if (t->o.resume) {
         const char *arch;
@@ -708,10 +708,10 @@ int main(int argc, char **argv)
     parse_args(argc, argv, &t.o);
     mc_blas_setup(argv, (int)t.o.threads);
     if (t.o.contrastive) {
-        embed_train_options eo = {t.o.train, t.o.val, t.o.out, t.o.field, t.o.log, t.o.epochs,
+        tr_embed_train_options eo = {t.o.train, t.o.val, t.o.out, t.o.field, t.o.log, t.o.epochs,
                                   t.o.batch, t.o.proj_dim, t.o.embed, t.o.max_len, t.o.min_freq,
                                   t.o.max_vocab, t.o.seed, t.o.lr, t.o.wd, t.o.dropout};
-        status = embed_train_run(&eo);
+        status = tr_embed_train_run(&eo);
         return status ? status : mc_close_stdout();
     }
     memset(&sa, 0, sizeof sa);
@@ -728,7 +728,7 @@ int main(int argc, char **argv)
     free(t.logits);
     free(t.dlogits);
     mc_capmodel_free(&t.m);
-    dataset_free(&t.tr);
-    dataset_free(&t.va);
+    tr_dataset_free(&t.tr);
+    tr_dataset_free(&t.va);
     return status ? status : mc_close_stdout();
 }

@@ -4,7 +4,7 @@ library only): writes image frames and cnn-small weight files, and compares
 feature frames.
 
   encoder_helper.py images N C H W [--dtype u8|u16|f32] [--seed S] [--ndim D] [--no-id]
-      N image frames (layout of model/frame.h) to stdout, records
+      N image frames (layout of model/io/frame.h) to stdout, records
       {"id": "imgNNN", "caption": "test image N"}; --ndim 1 writes a
       flattened (bad) frame, --no-id a record without "id"
   encoder_helper.py weights IN_CH OUT [--prefix P] [--caption-model] [--bad-shape] [--seed S]

@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """knn_frames.py - test helper for medcap-index and medcap-retrieve: writes
-feature frames (layout of model/frame.h) and computes exact neighbours by
+feature frames (layout of model/io/frame.h) and computes exact neighbours by
 brute force in float64.
 
   knn_frames.py gen N DIM [--seed S] [--cases M] [--prefix P] [--grid G]

@@ -1,7 +1,7 @@
 /* npy.c - NumPy .npy writer (see npy.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "npy.h"
-#include "frame.h"
+#include "io/frame.h"
 
 #include <string.h>
 

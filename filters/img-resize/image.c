@@ -2,7 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "image.h"
 #include "resample.h"
-#include "util.h"
+#include "core/util.h"
 
 #include <errno.h>
 #include <math.h>
@@ -26,7 +26,7 @@ static void keep_warning(const gchar *domain, GLogLevelFlags level, const gchar 
         snprintf(warning, sizeof warning, "%s", msg);
 }
 
-int img_init(const char *argv0)
+int ir_img_init(const char *argv0)
 {
     if (VIPS_INIT(argv0) != 0) {
         mc_err("cannot start libvips: %s", vips_error_buffer());
@@ -38,19 +38,19 @@ int img_init(const char *argv0)
     return 0;
 }
 
-void img_shutdown(void)
+void ir_img_shutdown(void)
 {
     vips_shutdown();
 }
 
-size_t img_bytes(const img_spec *s)
+size_t ir_img_bytes(const ir_img_spec *s)
 {
     return (size_t)s->channels * s->size * s->size * (s->as_float ? 4 : 1);
 }
 
 /* Put libvips's error (its first line) into res->err after prefix, and
  * clear libvips's error buffer. */
-static int vips_fail(img_result *res, const char *prefix)
+static int vips_fail(ir_img_result *res, const char *prefix)
 {
     char *msg = vips_error_buffer_copy();
     size_t n = strcspn(msg, "\n");
@@ -61,7 +61,7 @@ static int vips_fail(img_result *res, const char *prefix)
 }
 
 /* Size of the resized image before it is fitted into the S x S square. */
-static void target_size(const img_spec *s, int w, int h, int *tw, int *th)
+static void target_size(const ir_img_spec *s, int w, int h, int *tw, int *th)
 {
     double scale;
     if (s->fit == FIT_STRETCH) {
@@ -88,7 +88,7 @@ static int jpeg_shrink(int w, int h, int tw, int th)
  * CMYK to sRGB, alpha flattened on black, extra bands dropped.  Puts
  * the image in *out (owned by the local array t) and returns 0, or
  * returns MC_EXIT_INPUT with res->err set. */
-static int to_plain_bands(VipsImage *im, VipsImage **t, VipsImage **out, img_result *res)
+static int to_plain_bands(VipsImage *im, VipsImage **t, VipsImage **out, ir_img_result *res)
 {
     if (im->Type == VIPS_INTERPRETATION_CMYK) {
         if (vips_colourspace(im, &t[0], VIPS_INTERPRETATION_sRGB, NULL) != 0)
@@ -125,7 +125,7 @@ enum { KIND_OTHER, KIND_JPEG, KIND_PNG };
 
 /* Open path, tell its kind, and read a JPEG or PNG whole into res->file.
  * Returns the kind, or -1 with res->err set. */
-static int read_image_file(const char *path, img_result *res)
+static int read_image_file(const char *path, ir_img_result *res)
 {
     unsigned char m[8] = {0};
     FILE *f = fopen(path, "rb");
@@ -169,7 +169,7 @@ static int read_image_file(const char *path, img_result *res)
 
 /* Open the image lazily (header only) with the loader for kind; shrink > 1
  * asks the JPEG loader for shrink-on-load.  NULL on a libvips error. */
-static VipsImage *open_image(const char *path, int kind, int shrink, const img_result *res)
+static VipsImage *open_image(const char *path, int kind, int shrink, const ir_img_result *res)
 {
     VipsImage *im = NULL;
     if (kind == KIND_JPEG)
@@ -208,7 +208,7 @@ static axis_fit fit_axis(int target, int size)
  * normalised.
  * The rest of the square is black (0 before normalisation). */
 static void store(const float *px, int nx, int ny, int bands, int dx, int dy, double maxval,
-                  const img_spec *s, img_result *res)
+                  const ir_img_spec *s, ir_img_result *res)
 {
     size_t plane = (size_t)s->size * s->size;
     for (int c = 0; c < s->channels; c++) {
@@ -313,7 +313,7 @@ static axis_fit stored_fit(axis_fit f, int mirrored)
  * turned upright (orientation o; tw x th is the upright target size).
  * Grey sources and grey output are resampled as one band.  Returns 0 or
  * an exit status. */
-static int resample(VipsImage *im, int tw, int th, int o, const img_spec *s, img_result *res)
+static int resample(VipsImage *im, int tw, int th, int o, const ir_img_spec *s, ir_img_result *res)
 {
     enum { STRIP = 16 };
     axis_fit ax = fit_axis(tw, s->size), ay = fit_axis(th, s->size);
@@ -323,8 +323,8 @@ static int resample(VipsImage *im, int tw, int th, int o, const img_spec *s, img
     int bands = im->Bands == 3 && s->channels == 3 ? 3 : 1;
     VipsRegion *reg = vips_region_new(im);
     float *row = mc_malloc((size_t)im->Xsize * im->Bands * sizeof *row);
-    resampler r;
-    rs_init(&r, im->Xsize, im->Ysize, bands, fx.full, fx.off, fx.n, fy.full, fy.off, fy.n);
+    ir_resampler r;
+    ir_rs_init(&r, im->Xsize, im->Ysize, bands, fx.full, fx.off, fx.n, fy.full, fy.off, fy.n);
     for (int y0 = 0; y0 < im->Ysize && status == 0; y0 += STRIP) {
         VipsRect strip = {0, y0, im->Xsize, im->Ysize - y0 < STRIP ? im->Ysize - y0 : STRIP};
         if (vips_region_prepare(reg, &strip) != 0) {
@@ -333,7 +333,7 @@ static int resample(VipsImage *im, int tw, int th, int o, const img_spec *s, img
         }
         for (int y = y0; y < y0 + strip.height; y++) {
             row_to_float(reg, y, im->Bands, bands, wide, row);
-            rs_row(&r, y, row);
+            ir_rs_row(&r, y, row);
         }
     }
     g_object_unref(reg);
@@ -346,15 +346,15 @@ static int resample(VipsImage *im, int tw, int th, int o, const img_spec *s, img
     } else if (status == 0) {
         store(r.out, ax.n, ay.n, bands, ax.dst, ay.dst, wide ? 65535.0 : 255.0, s, res);
     }
-    rs_free(&r);
+    ir_rs_free(&r);
     return status;
 }
 
-/* The steps of img_load after the header is known good, on im (owned by
+/* The steps of ir_img_load after the header is known good, on im (owned by
  * ctx's local array t), whose EXIF orientation is o: JPEG shrink-on-load,
  * plain bands, resample and turn upright.  Returns 0 or an exit status. */
-static int convert(VipsImage *im, const char *path, int jpeg, int o, const img_spec *s,
-                   VipsImage **t, img_result *res)
+static int convert(VipsImage *im, const char *path, int jpeg, int o, const ir_img_spec *s,
+                   VipsImage **t, ir_img_result *res)
 {
     int tw, th; /* upright target size */
     if (swaps_axes(o))
@@ -376,7 +376,7 @@ static int convert(VipsImage *im, const char *path, int jpeg, int o, const img_s
     return resample(im, tw, th, o, s, res);
 }
 
-int img_load(const char *path, const img_spec *s, img_result *res)
+int ir_img_load(const char *path, const ir_img_spec *s, ir_img_result *res)
 {
     VipsImage *ctx, **t;
     int status, kind;
@@ -403,10 +403,10 @@ int img_load(const char *path, const img_spec *s, img_result *res)
         int o = orientation(t[0]);
         res->width = swaps_axes(o) ? t[0]->Ysize : t[0]->Xsize; /* upright */
         res->height = swaps_axes(o) ? t[0]->Xsize : t[0]->Ysize;
-        if (res->cap < img_bytes(s)) {
+        if (res->cap < ir_img_bytes(s)) {
             free(res->data);
-            res->data = mc_malloc(img_bytes(s));
-            res->cap = img_bytes(s);
+            res->data = mc_malloc(ir_img_bytes(s));
+            res->cap = ir_img_bytes(s);
         }
         status = convert(t[0], path, kind == KIND_JPEG, o, s, t, res);
     }

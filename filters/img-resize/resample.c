@@ -1,14 +1,14 @@
 /* resample.c - streaming separable triangle-filter resampler (see resample.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "resample.h"
-#include "util.h"
+#include "core/util.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* Taps of the n outputs off .. off+n-1 of an axis mapping in onto full. */
-static void taps_make(rs_taps *t, int in, int full, int off, int n)
+static void taps_make(ir_rs_taps *t, int in, int full, int off, int n)
 {
     double scale = (double)in / full;           /* source pixels per output pixel */
     double fscale = scale > 1.0 ? scale : 1.0;  /* the filter widens when shrinking */
@@ -49,14 +49,14 @@ static void taps_make(rs_taps *t, int in, int full, int off, int n)
     }
 }
 
-static void taps_free(rs_taps *t)
+static void taps_free(ir_rs_taps *t)
 {
     free(t->start);
     free(t->count);
     free(t->w);
 }
 
-void rs_init(resampler *r, int in_w, int in_h, int bands,
+void ir_rs_init(ir_resampler *r, int in_w, int in_h, int bands,
              int full_w, int off_x, int n_x, int full_h, int off_y, int n_y)
 {
     r->bands = bands;
@@ -68,7 +68,7 @@ void rs_init(resampler *r, int in_w, int in_h, int bands,
 }
 
 /* Add the horizontally filtered row y into the output rows it feeds. */
-static void add_row(resampler *r, int y)
+static void add_row(ir_resampler *r, int y)
 {
     size_t len = (size_t)r->x.n * r->bands;
     while (r->next_y < r->y.n && r->y.start[r->next_y] + r->y.count[r->next_y] <= y)
@@ -98,7 +98,7 @@ static void add_row(resampler *r, int y)
             r->hrow[ox * (B) + b] = acc[b];                               \
     }
 
-void rs_row(resampler *r, int y, const float *row)
+void ir_rs_row(ir_resampler *r, int y, const float *row)
 {
     if (r->bands == 1) {
         HPASS(1)
@@ -108,7 +108,7 @@ void rs_row(resampler *r, int y, const float *row)
     add_row(r, y);
 }
 
-void rs_free(resampler *r)
+void ir_rs_free(ir_resampler *r)
 {
     taps_free(&r->x);
     taps_free(&r->y);

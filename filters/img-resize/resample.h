@@ -17,28 +17,28 @@ typedef struct {
     int n, maxtaps;
     int *start, *count;
     float *w;
-} rs_taps;
+} ir_rs_taps;
 
 typedef struct {
     int bands;
-    rs_taps x, y;
+    ir_rs_taps x, y;
     float *hrow; /* one source row after the horizontal pass: x.n * bands */
     float *out;  /* y.n * x.n * bands accumulated output, interleaved */
     int next_y;  /* the first output row still receiving source rows */
-} resampler;
+} ir_resampler;
 
 /* Set up r for an in_w x in_h image of bands interleaved samples, mapped
  * onto full_w x full_h and cut to the window (off_x, off_y, n_x, n_y).
  * The window must lie inside the full size. */
-void rs_init(resampler *r, int in_w, int in_h, int bands,
+void ir_rs_init(ir_resampler *r, int in_w, int in_h, int bands,
              int full_w, int off_x, int n_x, int full_h, int off_y, int n_y);
 
 /* Add source row y (0 .. in_h-1, in increasing order): in_w pixels of
  * bands (1 or 3) interleaved samples. */
-void rs_row(resampler *r, int y, const float *row);
+void ir_rs_row(ir_resampler *r, int y, const float *row);
 
 /* After every source row: r->out holds n_y x n_x x bands floats in source units. */
 
-void rs_free(resampler *r);
+void ir_rs_free(ir_resampler *r);
 
 #endif

@@ -2,13 +2,13 @@
  * embed_trainer.h). */
 #define _POSIX_C_SOURCE 200809L
 #include "embed_trainer.h"
-#include "adamw.h"
-#include "contrastive.h"
-#include "embed_model.h"
+#include "nn/adamw.h"
+#include "nn/contrastive.h"
+#include "arch/embed_model.h"
 #include "pairs.h"
-#include "prng.h"
-#include "tokenizer.h"
-#include "util.h"
+#include "core/prng.h"
+#include "arch/tokenizer.h"
+#include "core/util.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -18,13 +18,13 @@
 /* Token ids (n, max_len) and lengths (n) of a set's captions, and its
  * image inputs (features minus the model's mean). */
 typedef struct {
-    pairs p;
+    tr_pairs p;
     int *tok, *len;
 } prepared;
 
 /* Everything one training run holds. */
 typedef struct {
-    const embed_train_options *o;
+    const tr_embed_train_options *o;
     prepared tr, va;
     mc_embed_model m;
     mc_embed_acts a;
@@ -53,14 +53,14 @@ static void prepared_free(prepared *s)
 {
     free(s->tok);
     free(s->len);
-    pairs_free(&s->p);
+    tr_pairs_free(&s->p);
 }
 
 /* Vocabulary of the training captions, the model (features centred on the
  * training mean, stored in the model), the tokens and the scratch. */
 static void setup(trainer *t)
 {
-    const embed_train_options *o = t->o;
+    const tr_embed_train_options *o = t->o;
     mc_wordcount *wc = mc_wordcount_new();
     mc_embed_config cfg = {t->tr.p.dim, (int)o->embed, (int)o->proj_dim, (int)o->max_len};
     mc_vocab v;
@@ -233,7 +233,7 @@ static void validate(trainer *t, long e, char *buf, size_t len)
 /* The training loop; 0, or MC_EXIT_IO when the log cannot be written. */
 static int train(trainer *t, FILE *logf)
 {
-    const embed_train_options *o = t->o;
+    const tr_embed_train_options *o = t->o;
     mc_prng r;
     int n = t->tr.p.n;
     long steps_per_epoch = (n + o->batch - 1) / o->batch, s = 0;
@@ -295,16 +295,16 @@ static void trainer_free(trainer *t)
     prepared_free(&t->va);
 }
 
-int embed_train_run(const embed_train_options *o)
+int tr_embed_train_run(const tr_embed_train_options *o)
 {
     static trainer t;
     FILE *logf = NULL;
     int status;
     memset(&t, 0, sizeof t);
     t.o = o;
-    status = pairs_load(&t.tr.p, o->train, o->field);
+    status = tr_pairs_load(&t.tr.p, o->train, o->field);
     if (status == 0 && o->val) {
-        status = pairs_load(&t.va.p, o->val, o->field);
+        status = tr_pairs_load(&t.va.p, o->val, o->field);
         if (status == 0 && t.va.p.dim != t.tr.p.dim) {
             mc_err("%s: feature size %d differs from the training frames' %d", o->val,
                    t.va.p.dim, t.tr.p.dim);

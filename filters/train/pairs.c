@@ -2,9 +2,9 @@
  * contrastive. */
 #define _POSIX_C_SOURCE 200809L
 #include "pairs.h"
-#include "featvec.h"
-#include "frame.h"
-#include "util.h"
+#include "index/featvec.h"
+#include "io/frame.h"
+#include "core/util.h"
 
 #include <cjson/cJSON.h>
 #include <stdlib.h>
@@ -12,7 +12,7 @@
 
 /* Append frame fr (number k of path) to p; 0, or MC_EXIT_INPUT after a
  * message. */
-static int add(pairs *p, const mc_frame *fr, const char *path, long k, const char *field,
+static int add(tr_pairs *p, const mc_frame *fr, const char *path, long k, const char *field,
                int *cap)
 {
     cJSON *rec = cJSON_Parse(fr->meta);
@@ -48,7 +48,7 @@ static int add(pairs *p, const mc_frame *fr, const char *path, long k, const cha
     return rc;
 }
 
-int pairs_load(pairs *p, const char *path, const char *field)
+int tr_pairs_load(tr_pairs *p, const char *path, const char *field)
 {
     FILE *f = mc_open_in(path);
     mc_frame fr;
@@ -73,7 +73,7 @@ int pairs_load(pairs *p, const char *path, const char *field)
     return rc;
 }
 
-void pairs_free(pairs *p)
+void tr_pairs_free(tr_pairs *p)
 {
     for (int i = 0; i < p->n; i++)
         free(p->caption[i]);

@@ -3,7 +3,7 @@
  * failure. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
-#include "blas.h"
+#include "core/blas.h"
 
 #include <stdio.h>
 #include <string.h>

@@ -1,9 +1,9 @@
 /* test_casekb.c - the text cleaning of the case knowledge base
- * (mc_kb_clean_text in model/casekb.c): white space, excerpts cut at a word
+ * (rt_kb_clean_text in filters/retrieve/casekb.c): white space, excerpts cut at a word
  * or, for one long word, at a UTF-8 character boundary.
  * Exits non-zero when a check fails. */
 #define _POSIX_C_SOURCE 200809L
-#include "casekb.h"
+#include "retrieve/casekb.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +14,7 @@ static int failures;
 /* Check that cleaning text with max gives want. */
 static void expect(const char *text, size_t max, const char *want)
 {
-    char *got = mc_kb_clean_text(text, max);
+    char *got = rt_kb_clean_text(text, max);
     if (strcmp(got, want) != 0) {
         fprintf(stderr, "clean(\"%s\", %zu) = \"%s\", want \"%s\"\n", text, max, got, want);
         failures++;

@@ -1,14 +1,14 @@
 /* test_contrastive.c - finite-difference gradient checks of the joint
  * embedding's pieces (weighted pooling of word embeddings, L2
  * normalisation, symmetric InfoNCE with its temperature), of the whole
- * embedding model (model/embed_model.c) under InfoNCE, and known values of
+ * embedding model (model/arch/embed_model.c) under InfoNCE, and known values of
  * InfoNCE.
  * Layer checks use L = sum(out * R) for a fixed random R, so the backward
  * gets dout = R.  Exits 1 on failure.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "contrastive.h"
-#include "embed_model.h"
+#include "nn/contrastive.h"
+#include "arch/embed_model.h"
 
 #include "gradcheck_dec.h"
 

@@ -10,11 +10,11 @@
  * Exits 1 on failure.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "batchnorm.h"
+#include "nn/batchnorm.h"
 #include "check.h"
-#include "conv2d.h"
+#include "nn/conv2d.h"
 #include "gradcheck.h"
-#include "pool.h"
+#include "nn/pooling.h"
 #include "testrand.h"
 
 #include <math.h>

@@ -3,8 +3,8 @@
  * recovery, the record cap, gzip files (whole, truncated, corrupt) and
  * the JSONL line reader.  Exits 1 on the first failure. */
 #define _POSIX_C_SOURCE 200809L
-#include "csv.h"
-#include "gzin.h"
+#include "io/csv.h"
+#include "io/gzin.h"
 
 #include <stdio.h>
 #include <stdlib.h>

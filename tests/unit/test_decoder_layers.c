@@ -5,13 +5,13 @@
  * R, so the backward gets dout = R.  Exits 1 on failure.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "additive_attention.h"
-#include "adamw.h"
-#include "dropout.h"
-#include "embedding.h"
-#include "linear.h"
-#include "lstm.h"
-#include "xent.h"
+#include "nn/additive_attention.h"
+#include "nn/adamw.h"
+#include "nn/dropout.h"
+#include "nn/embedding.h"
+#include "nn/linear.h"
+#include "nn/lstm.h"
+#include "nn/xent.h"
 
 #include "gradcheck_dec.h"
 

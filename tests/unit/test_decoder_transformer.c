@@ -8,12 +8,12 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
-#include "adamw.h"
-#include "decoder.h"
+#include "nn/adamw.h"
+#include "arch/decoder.h"
 #include "gradcheck.h"
-#include "params.h"
-#include "transformer.h"
-#include "xent.h"
+#include "core/params.h"
+#include "arch/transformer.h"
+#include "nn/xent.h"
 
 #include <math.h>
 #include <stdint.h>

@@ -6,8 +6,8 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
-#include "encoder.h"
-#include "util.h"
+#include "arch/encoder.h"
+#include "core/util.h"
 
 #include <math.h>
 #include <stdio.h>

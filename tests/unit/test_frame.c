@@ -1,9 +1,9 @@
-/* test_frame.c - the frame codec (model/frame.c): round trips of every
+/* test_frame.c - the frame codec (model/io/frame.c): round trips of every
  * dtype and rank, and each validation of the reader on damaged frames.
  * Exits non-zero when a check fails. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
-#include "frame.h"
+#include "io/frame.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,12 +1,12 @@
-/* test_knn.c - the case index file (model/caseindex.c) and exact k-nearest
- * search (model/knn.c): search over several chunks and sgemm tiles against
+/* test_knn.c - the case index file (model/index/caseindex.c) and exact k-nearest
+ * search (model/index/knn.c): search over several chunks and sgemm tiles against
  * brute force in double precision, ties broken by id, --exclude-same-case,
  * appending, and corrupt or missing files refused.
  * Exits non-zero when a check fails. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
-#include "caseindex.h"
-#include "knn.h"
+#include "index/caseindex.h"
+#include "index/knn.h"
 
 #include <math.h>
 #include <stdio.h>

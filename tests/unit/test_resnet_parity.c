@@ -8,8 +8,8 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
-#include "encoder.h"
-#include "safetensors.h"
+#include "arch/encoder.h"
+#include "io/safetensors.h"
 
 #include <math.h>
 #include <stdio.h>

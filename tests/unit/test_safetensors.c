@@ -4,8 +4,8 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
-#include "safetensors.h"
-#include "util.h"
+#include "io/safetensors.h"
+#include "core/util.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -5,9 +5,9 @@
  * forward; and the word tokenizer and vocabulary.  Exits 1 on failure.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "decoder.h"
-#include "tokenizer.h"
-#include "xent.h"
+#include "arch/decoder.h"
+#include "arch/tokenizer.h"
+#include "nn/xent.h"
 
 #include "gradcheck_dec.h"
 

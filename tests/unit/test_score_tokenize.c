@@ -2,8 +2,8 @@
  * intern table (score_intern.h): tokens of hand-checked captions, and ids
  * that stay distinct and stable while the table grows. */
 #define _POSIX_C_SOURCE 200809L
-#include "score_intern.h"
-#include "score_tokenize.h"
+#include "score/intern.h"
+#include "score/tokenize.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -7,11 +7,11 @@
  * with central differences (L evaluated in double).  Exits 1 on failure.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "attention.h"
+#include "nn/attention.h"
 #include "check.h"
-#include "gelu.h"
+#include "nn/gelu.h"
 #include "gradcheck.h"
-#include "layernorm.h"
+#include "nn/layernorm.h"
 
 #define TEST_RNG_SEED 0x9e3779b97f4a7c15ull
 #include "testrand.h"

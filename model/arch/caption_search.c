@@ -1,0 +1,218 @@
+/* caption_search.c - greedy decoding and beam search over a decoder. */
+#define _POSIX_C_SOURCE 200809L
+#include "arch/caption_search.h"
+#include "arch/tokenizer.h"
+#include "core/util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    float score; /* sum of log-probabilities */
+    int from;    /* hypothesis it extends */
+    int tok;
+} cand;
+
+struct mc_search {
+    mc_decoder *d;
+    mc_search_opts o;
+    int K, V, G, L;
+    size_t sf;
+    float *ctx, *states, *next, *logits, *att;
+    int *toks, *ntoks, *feed;   /* (K,L) word histories; (K) tokens fed */
+    float *hatt, *nhatt;        /* (K,L,G) attention histories */
+    float *score;               /* (K) */
+    cand *cands;                /* (2K) best candidates of a step */
+    int *best;                  /* best finished caption (L) */
+    float *best_att;            /* (L,G) */
+    int best_n;
+    float best_score, best_norm;
+};
+
+mc_search *mc_search_new(mc_decoder *d, const mc_search_opts *o)
+{
+    mc_search *s = mc_calloc(1, sizeof *s);
+    size_t K, L, G, V;
+    s->d = d;
+    s->o = *o;
+    s->K = o->beam;
+    s->V = d->cfg.vocab;
+    s->G = d->cfg.grid;
+    /* no longer than the positions the decoder was built for */
+    s->L = o->max_len < d->cfg.max_len - 1 ? o->max_len : d->cfg.max_len - 1;
+    K = (size_t)s->K, L = (size_t)s->L, G = (size_t)s->G, V = (size_t)s->V;
+    s->sf = d->arch->state_floats(d->impl);
+    s->ctx = mc_malloc(d->arch->ctx_floats(d->impl) * sizeof(float) + 4);
+    s->states = mc_malloc(K * s->sf * sizeof(float));
+    s->next = mc_malloc(K * s->sf * sizeof(float));
+    s->logits = mc_malloc(K * V * sizeof(float));
+    s->att = mc_malloc(K * G * sizeof(float));
+    s->toks = mc_malloc(K * L * sizeof(int));
+    s->ntoks = mc_malloc(K * L * sizeof(int));
+    s->feed = mc_malloc(K * sizeof(int));
+    s->hatt = mc_malloc(K * L * G * sizeof(float));
+    s->nhatt = mc_malloc(K * L * G * sizeof(float));
+    s->score = mc_malloc(K * sizeof(float));
+    s->cands = mc_malloc(2 * K * sizeof(cand));
+    s->best = mc_malloc(L * sizeof(int));
+    s->best_att = mc_malloc(L * G * sizeof(float));
+    return s;
+}
+
+/* Turn logits row (V) into log-probabilities in place. */
+static void log_softmax(float *x, int V)
+{
+    float mx = -INFINITY;
+    double sum = 0.0;
+    for (int v = 0; v < V; v++)
+        mx = x[v] > mx ? x[v] : mx;
+    for (int v = 0; v < V; v++)
+        sum += exp((double)(x[v] - mx));
+    float lse = mx + (float)log(sum);
+    for (int v = 0; v < V; v++)
+        x[v] -= lse;
+}
+
+/* Forbid in lp (V) the tokens that would repeat an n-gram of words w[0..len). */
+static void block_ngrams(float *lp, const int *w, int len, int n)
+{
+    lp[MC_TOK_PAD] = -INFINITY;
+    lp[MC_TOK_BOS] = -INFINITY;
+    if (n <= 0 || len < n)
+        return;
+    /* the last n-1 words must match w[i..i+n-1) for a repeat at w[i+n-1] */
+    for (int i = 0; i + n - 1 < len; i++) {
+        int same = 1;
+        for (int k = 0; k < n - 1 && same; k++)
+            same = w[i + k] == w[len - (n - 1) + k];
+        if (same)
+            lp[w[i + n - 1]] = -INFINITY;
+    }
+}
+
+static float normalised(const mc_search *s, float score, int len)
+{
+    return s->o.length_penalty == 0.0f ? score : score / powf((float)(len + 1), s->o.length_penalty);
+}
+
+/* Record hypothesis h (len words, its word and attention history) as
+ * finished with score if it is the best so far. */
+static void finish(mc_search *s, const int *w, const float *att, int len, float score)
+{
+    float norm = normalised(s, score, len);
+    if (s->best_n >= 0 && norm <= s->best_norm)
+        return;
+    s->best_n = len;
+    s->best_score = score;
+    s->best_norm = norm;
+    memcpy(s->best, w, (size_t)len * sizeof *w);
+    if (s->o.attention)
+        memcpy(s->best_att, att, (size_t)len * s->G * sizeof *att);
+}
+
+/* Insert candidate c into the sorted list of at most m best. */
+static void keep_best(cand *list, int *n, int m, cand c)
+{
+    int i;
+    if (*n == m && c.score <= list[m - 1].score)
+        return;
+    i = *n < m ? (*n)++ : m - 1;
+    while (i > 0 && list[i - 1].score < c.score) {
+        list[i] = list[i - 1];
+        i--;
+    }
+    list[i] = c;
+}
+
+int mc_search_run(mc_search *s, const float *grid, const int **words, float *logprob,
+                  const float **att)
+{
+    const mc_decoder_arch *a = s->d->arch;
+    int K = s->K, V = s->V, G = s->G, L = s->L, N = 1;
+    a->start(s->d->impl, s->ctx, s->states, grid);
+    s->feed[0] = MC_TOK_BOS;
+    s->score[0] = 0.0f;
+    s->best_n = -1;
+    for (int len = 0; len < L && N > 0; len++) {
+        int nc = 0, M = 2 * K, n2 = 0;
+        a->step(s->d->impl, s->logits, s->o.attention ? s->att : NULL, grid, s->ctx, s->states,
+                s->feed, N, len);
+        for (int h = 0; h < N; h++) {
+            float *lp = s->logits + (long)h * V;
+            log_softmax(lp, V);
+            block_ngrams(lp, s->toks + (long)h * L, len, s->o.no_repeat_ngram);
+            for (int v = 0; v < V; v++)
+                if (lp[v] > -INFINITY)
+                    keep_best(s->cands, &nc, M, (cand){s->score[h] + lp[v], h, v});
+        }
+        /* the attention of this step joins each history */
+        if (s->o.attention)
+            for (int h = 0; h < N; h++)
+                memcpy(s->hatt + ((long)h * L + len) * G, s->att + (long)h * G,
+                       (size_t)G * sizeof(float));
+        for (int i = 0; i < nc && n2 < K; i++) {
+            cand c = s->cands[i];
+            if (c.tok == MC_TOK_EOS) {
+                finish(s, s->toks + (long)c.from * L, s->hatt + (long)c.from * L * G, len, c.score);
+                continue;
+            }
+            memcpy(s->ntoks + (long)n2 * L, s->toks + (long)c.from * L, (size_t)len * sizeof(int));
+            s->ntoks[(long)n2 * L + len] = c.tok;
+            if (s->o.attention)
+                memcpy(s->nhatt + (long)n2 * L * G, s->hatt + (long)c.from * L * G,
+                       (size_t)(len + 1) * G * sizeof(float));
+            a->state_copy(s->d->impl, s->next + (long)n2 * s->sf, s->states + (long)c.from * s->sf,
+                          len + 1);
+            s->feed[n2] = c.tok;
+            s->score[n2] = c.score;
+            n2++;
+        }
+        /* stop when no live hypothesis ranks above the best finished one
+         * (exact for length_penalty 0: scores only fall as words are added) */
+        N = n2;
+        if (s->best_n >= 0) {
+            int better = 0;
+            for (int h = 0; h < n2 && !better; h++)
+                better = normalised(s, s->score[h], len + 1) > s->best_norm;
+            if (!better)
+                N = 0;
+        }
+        {
+            float *t = s->states;
+            int *ti = s->toks;
+            s->states = s->next, s->next = t;
+            s->toks = s->ntoks, s->ntoks = ti;
+            t = s->hatt, s->hatt = s->nhatt, s->nhatt = t;
+        }
+        if (len == L - 1)
+            for (int h = 0; h < N; h++) /* out of length: unfinished captions end here */
+                finish(s, s->toks + (long)h * L, s->hatt + (long)h * L * G, L, s->score[h]);
+    }
+    *words = s->best;
+    *logprob = s->best_score;
+    if (att)
+        *att = s->best_att;
+    return s->best_n < 0 ? 0 : s->best_n;
+}
+
+void mc_search_free(mc_search *s)
+{
+    if (!s)
+        return;
+    free(s->ctx);
+    free(s->states);
+    free(s->next);
+    free(s->logits);
+    free(s->att);
+    free(s->toks);
+    free(s->ntoks);
+    free(s->feed);
+    free(s->hatt);
+    free(s->nhatt);
+    free(s->score);
+    free(s->cands);
+    free(s->best);
+    free(s->best_att);
+    free(s);
+}

@@ -1,0 +1,638 @@
+/* encoder.c - cnn-small and torchvision's ResNet-18/34/50 over the conv2d,
+ * batch-norm and pooling layers.
+ *
+ * The network is a list of units (convolution + batch norm [+ ReLU]) and,
+ * for ResNets, a list of residual blocks over those units.  Activations are
+ * channel-major (C, B, H, W) so each convolution is one GEMM for the whole
+ * batch.  A planning pass (the same forward code with no arithmetic) sizes
+ * the work buffers for a batch shape; they grow on demand.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "arch/encoder.h"
+#include "nn/batchnorm.h"
+#include "nn/conv2d.h"
+#include "io/frame.h"
+#include "core/mix64.h"
+#include "nn/pooling.h"
+#include "core/util.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#define BN_EPS 1e-5f
+#define BN_MOMENTUM 0.1f
+#define NBUF 5
+
+const char *const mc_encoder_archs[] = {"cnn-small", "resnet18", "resnet34", "resnet50", NULL};
+
+typedef struct {
+    mc_conv_shape s;
+    int w, bn; /* parameter index of the conv weight and of bn.weight (bias,
+                  running_mean, running_var follow it in the table) */
+    int relu;  /* ReLU after the batch norm (inside the unit) */
+    float *fw, *fb; /* folded weight and bias, for inference */
+} unit;
+
+typedef struct {
+    int first, nconv; /* units first .. first+nconv-1 form the main path */
+    int down;         /* unit index of the downsample, or -1 */
+} block;
+
+/* Saved by a training forward of cnn-small, per unit. */
+typedef struct {
+    float *z, *a;       /* conv output (pre-BN) and unit output, (C, B, H, W) */
+    float *mean, *rstd; /* batch statistics */
+} saved;
+
+struct mc_encoder {
+    char arch[16];
+    int in_ch, channels, resnet;
+    mc_params p;
+    unit *u;
+    int nu;
+    block *blk;
+    int nblk;
+    /* inference work buffers */
+    float *buf[NBUF], *col;
+    size_t bufcap, colcap;
+    int planning;
+    int folded; /* fw/fb are up to date with the parameters */
+    size_t need_buf, need_col;
+    double plan_macs; /* multiply-adds counted by the last planning pass */
+    /* training state (cnn-small) */
+    saved *sv;
+    float *xin, *tcol; /* the training input (C, B, H, W) and conv scratch */
+    size_t tcap, tcolcap;
+    int tB, tH, tW, trained; /* shape of the last training forward */
+    char hash[9];
+};
+
+/* ---- building the table ---- */
+
+/* Add conv NAME.weight (co, ci/groups, k, k) and batch norm BN.{weight,
+ * bias,running_mean,running_var}; returns the unit index. */
+static int add_unit(mc_encoder *e, const char *conv, const char *bn, int ci, int co, int k,
+                    int stride, int pad, int relu)
+{
+    char name[MC_PARAM_NAME];
+    unit *u;
+    int64_t c1[1] = {co};
+    e->u = mc_realloc(e->u, (size_t)(e->nu + 1) * sizeof *e->u);
+    u = &e->u[e->nu];
+    memset(u, 0, sizeof *u);
+    u->s = (mc_conv_shape){ci, co, k, k, stride, pad, 1};
+    u->relu = relu;
+    snprintf(name, sizeof name, "%s.weight", conv);
+    u->w = mc_params_addv(&e->p, name, 4, co, ci, k, k);
+    snprintf(name, sizeof name, "%s.weight", bn);
+    u->bn = mc_params_add(&e->p, name, 1, c1);
+    snprintf(name, sizeof name, "%s.bias", bn);
+    mc_params_add(&e->p, name, 1, c1);
+    snprintf(name, sizeof name, "%s.running_mean", bn);
+    mc_params_add_buffer(&e->p, name, 1, c1);
+    snprintf(name, sizeof name, "%s.running_var", bn);
+    mc_params_add_buffer(&e->p, name, 1, c1);
+    return e->nu++;
+}
+
+static void add_block(mc_encoder *e, int first, int nconv, int down)
+{
+    e->blk = mc_realloc(e->blk, (size_t)(e->nblk + 1) * sizeof *e->blk);
+    e->blk[e->nblk++] = (block){first, nconv, down};
+}
+
+/* cnn-small: five 3x3 stride-2 conv-BN-ReLU stages, 32-64-128-256-256. */
+static void build_small(mc_encoder *e)
+{
+    static const int width[5] = {32, 64, 128, 256, 256};
+    int ci = e->in_ch;
+    char conv[64], bn[64];
+    for (int i = 0; i < 5; i++) {
+        snprintf(conv, sizeof conv, "stages.%d.conv", i);
+        snprintf(bn, sizeof bn, "stages.%d.bn", i);
+        add_unit(e, conv, bn, ci, width[i], 3, 2, 1, 1);
+        ci = width[i];
+    }
+    e->channels = ci;
+}
+
+/* torchvision ResNet: BasicBlock (bottleneck 0) or Bottleneck (stride on
+ * the 3x3 convolution, expansion 4). */
+static void build_resnet(mc_encoder *e, const int layers[4], int bottleneck)
+{
+    int inplanes = 64, expansion = bottleneck ? 4 : 1;
+    char conv[64], bn[64];
+    e->resnet = 1;
+    add_unit(e, "conv1", "bn1", e->in_ch, 64, 7, 2, 3, 1);
+    for (int l = 0; l < 4; l++) {
+        int planes = 64 << l;
+        for (int b = 0; b < layers[l]; b++) {
+            int stride = (b == 0 && l > 0) ? 2 : 1, first = e->nu, down = -1;
+            const char *pre = "layer";
+            if (bottleneck) {
+                snprintf(conv, sizeof conv, "%s%d.%d.conv1", pre, l + 1, b);
+                snprintf(bn, sizeof bn, "%s%d.%d.bn1", pre, l + 1, b);
+                add_unit(e, conv, bn, inplanes, planes, 1, 1, 0, 1);
+                snprintf(conv, sizeof conv, "%s%d.%d.conv2", pre, l + 1, b);
+                snprintf(bn, sizeof bn, "%s%d.%d.bn2", pre, l + 1, b);
+                add_unit(e, conv, bn, planes, planes, 3, stride, 1, 1);
+                snprintf(conv, sizeof conv, "%s%d.%d.conv3", pre, l + 1, b);
+                snprintf(bn, sizeof bn, "%s%d.%d.bn3", pre, l + 1, b);
+                add_unit(e, conv, bn, planes, planes * 4, 1, 1, 0, 0);
+            } else {
+                snprintf(conv, sizeof conv, "%s%d.%d.conv1", pre, l + 1, b);
+                snprintf(bn, sizeof bn, "%s%d.%d.bn1", pre, l + 1, b);
+                add_unit(e, conv, bn, inplanes, planes, 3, stride, 1, 1);
+                snprintf(conv, sizeof conv, "%s%d.%d.conv2", pre, l + 1, b);
+                snprintf(bn, sizeof bn, "%s%d.%d.bn2", pre, l + 1, b);
+                add_unit(e, conv, bn, planes, planes, 3, 1, 1, 0);
+            }
+            if (stride != 1 || inplanes != planes * expansion) {
+                snprintf(conv, sizeof conv, "%s%d.%d.downsample.0", pre, l + 1, b);
+                snprintf(bn, sizeof bn, "%s%d.%d.downsample.1", pre, l + 1, b);
+                down = add_unit(e, conv, bn, inplanes, planes * expansion, 1, stride, 0, 0);
+            }
+            add_block(e, first, bottleneck ? 3 : 2, down);
+            inplanes = planes * expansion;
+        }
+    }
+    e->channels = inplanes;
+}
+
+mc_encoder *mc_encoder_new(const char *arch, int in_ch)
+{
+    static const int r18[4] = {2, 2, 2, 2}, r34[4] = {3, 4, 6, 3};
+    mc_encoder *e;
+    if (!arch || in_ch < 1 || in_ch > 4)
+        return NULL;
+    e = mc_calloc(1, sizeof *e);
+    e->in_ch = in_ch;
+    mc_params_init(&e->p);
+    if (strcmp(arch, "cnn-small") == 0)
+        build_small(e);
+    else if (strcmp(arch, "resnet18") == 0)
+        build_resnet(e, r18, 0);
+    else if (strcmp(arch, "resnet34") == 0)
+        build_resnet(e, r34, 0);
+    else if (strcmp(arch, "resnet50") == 0)
+        build_resnet(e, r34, 1);
+    else {
+        free(e);
+        return NULL;
+    }
+    snprintf(e->arch, sizeof e->arch, "%s", arch);
+    mc_params_alloc(&e->p);
+    for (int i = 0; i < e->nu; i++) {
+        e->u[i].fw = mc_malloc(e->p.t[e->u[i].w].count * sizeof(float));
+        e->u[i].fb = mc_malloc((size_t)e->u[i].s.co * sizeof(float));
+    }
+    return e;
+}
+
+const char *mc_encoder_arch(const mc_encoder *e) { return e->arch; }
+int mc_encoder_in_channels(const mc_encoder *e) { return e->in_ch; }
+int mc_encoder_trainable(const mc_encoder *e) { return !e->resnet; }
+mc_params *mc_encoder_params(mc_encoder *e)
+{
+    e->folded = 0; /* the caller may change the values */
+    return &e->p;
+}
+int mc_encoder_channels(const mc_encoder *e) { return e->channels; }
+
+void mc_encoder_grid(const mc_encoder *e, int H, int W, int *gh, int *gw)
+{
+    if (e->resnet) {
+        H = mc_conv_out(mc_conv_out(H, 7, 2, 3), 3, 2, 1);
+        W = mc_conv_out(mc_conv_out(W, 7, 2, 3), 3, 2, 1);
+        for (int i = 0; i < 3; i++)
+            H = mc_conv_out(H, 1, 2, 0), W = mc_conv_out(W, 1, 2, 0);
+    } else {
+        for (int i = 0; i < e->nu; i++)
+            H = mc_conv_out(H, 3, 2, 1), W = mc_conv_out(W, 3, 2, 1);
+    }
+    *gh = H;
+    *gw = W;
+}
+
+/* ---- initialisation, loading, hash ---- */
+
+/* Standard normal by Box-Muller. */
+static double gauss(uint64_t *s)
+{
+    double u1 = ((mc_splitmix64_next(s) >> 11) + 1.0) / 9007199254740993.0;
+    double u2 = (mc_splitmix64_next(s) >> 11) / 9007199254740992.0;
+    return sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2);
+}
+
+void mc_encoder_init_random(mc_encoder *e, uint64_t seed)
+{
+    uint64_t s = seed;
+    e->folded = 0;
+    for (int i = 0; i < e->nu; i++) {
+        unit *u = &e->u[i];
+        float *w = mc_params_at(&e->p, u->w);
+        double sd = sqrt(2.0 / (double)(u->s.co * u->s.kh * u->s.kw));
+        for (size_t k = 0; k < e->p.t[u->w].count; k++)
+            w[k] = (float)(gauss(&s) * sd);
+        for (int c = 0; c < u->s.co; c++) {
+            mc_params_at(&e->p, u->bn)[c] = 1.0f;
+            mc_params_at(&e->p, u->bn + 1)[c] = 0.0f;
+            mc_params_at(&e->p, u->bn + 2)[c] = 0.0f;
+            mc_params_at(&e->p, u->bn + 3)[c] = 1.0f;
+        }
+    }
+}
+
+/* Sum a (co, 3, kh, kw) colour filter tensor j of f into the 1-channel
+ * weight w of unit u.  Returns 1, or 0 if the shapes do not allow it. */
+static int load_summed(const mc_st_file *f, int j, const mc_encoder *e, const unit *u, float *w)
+{
+    const mc_st_tensor *t = &f->t[j];
+    size_t kk = (size_t)u->s.kh * u->s.kw;
+    float *tmp;
+    if (e->in_ch != 1 || t->ndim != 4 || t->shape[0] != u->s.co || t->shape[1] != 3 ||
+        t->shape[2] != u->s.kh || t->shape[3] != u->s.kw)
+        return 0;
+    tmp = mc_malloc((size_t)u->s.co * 3 * kk * sizeof *tmp);
+    mc_st_read_f32(f, j, tmp);
+    for (int o = 0; o < u->s.co; o++)
+        for (size_t k = 0; k < kk; k++)
+            w[o * kk + k] = tmp[(o * 3 + 0) * kk + k] + tmp[(o * 3 + 1) * kk + k] +
+                            tmp[(o * 3 + 2) * kk + k];
+    free(tmp);
+    return 1;
+}
+
+int mc_encoder_load(mc_encoder *e, const mc_st_file *f, const char *prefix, char *err, size_t n)
+{
+    size_t plen = strlen(prefix);
+    char name[MC_PARAM_NAME + 64];
+    e->folded = 0;
+    for (int i = 0; i < e->p.n; i++) {
+        const mc_tensor_spec *s = &e->p.t[i];
+        const mc_st_tensor *t;
+        int j;
+        snprintf(name, sizeof name, "%s%s", prefix, s->name);
+        j = mc_st_find(f, name);
+        if (j < 0) {
+            snprintf(err, n, "%s: tensor '%s' is missing (encoder %s)", f->path, name, e->arch);
+            return MC_EXIT_MODEL;
+        }
+        t = &f->t[j];
+        if (mc_st_shape_matches(t, s)) {
+            mc_st_read_f32(f, j, mc_params_at(&e->p, i));
+        } else if (!(i == e->u[0].w && load_summed(f, j, e, &e->u[0], mc_params_at(&e->p, i)))) {
+            char got[160], want[160];
+            mc_st_shape_str(got, sizeof got, t->ndim, t->shape);
+            mc_st_shape_str(want, sizeof want, s->ndim, s->shape);
+            snprintf(err, n, "%s: tensor '%s' has shape %s, expected %s", f->path, name, got, want);
+            return MC_EXIT_MODEL;
+        }
+    }
+    for (int j = 0; j < f->n; j++) {
+        const char *nm = f->t[j].name;
+        if (strncmp(nm, prefix, plen) != 0 || mc_st_is_bookkeeping(nm) ||
+            (e->resnet && strncmp(nm + plen, "fc.", 3) == 0))
+            continue;
+        if (mc_params_find(&e->p, nm + plen) < 0) {
+            snprintf(err, n, "%s: unexpected tensor '%s' (not part of encoder %s)", f->path, nm,
+                     e->arch);
+            return MC_EXIT_MODEL;
+        }
+    }
+    return 0;
+}
+
+const char *mc_encoder_hash(mc_encoder *e)
+{
+    uLong crc = crc32(0L, Z_NULL, 0);
+    for (int i = 0; i < e->p.n; i++)
+        crc = crc32(crc, (const Bytef *)mc_params_at(&e->p, i),
+                    (uInt)(e->p.t[i].count * sizeof(float)));
+    snprintf(e->hash, sizeof e->hash, "%08lx", (unsigned long)crc);
+    return e->hash;
+}
+
+void mc_encoder_normalise(const mc_encoder *e, float *x, const void *pixels, int dtype, size_t n)
+{
+    static const float rgb_mean[3] = {0.485f, 0.456f, 0.406f}, rgb_std[3] = {0.229f, 0.224f, 0.225f};
+    size_t plane = n / (size_t)e->in_ch;
+    for (int c = 0; c < e->in_ch; c++) {
+        float mean = e->in_ch == 3 ? rgb_mean[c] : 0.449f, sd = e->in_ch == 3 ? rgb_std[c] : 0.226f;
+        float scale = 1.0f / sd;
+        for (size_t k = c * plane; k < (c + 1) * plane; k++) {
+            float v;
+            if (dtype == 1)
+                v = ((const uint8_t *)pixels)[k] * (1.0f / 255.0f);
+            else if (dtype == 2)
+                v = ((const uint16_t *)pixels)[k] * (1.0f / 65535.0f);
+            else
+                v = ((const float *)pixels)[k];
+            x[k] = (v - mean) * scale;
+        }
+    }
+}
+
+int mc_encoder_pixels_ok(const void *pixels, int dtype, size_t n, float *bad)
+{
+    const float *v = pixels;
+    if (dtype != MC_F32)
+        return 0;
+    for (size_t k = 0; k < n; k++)
+        if (!(v[k] >= 0.0f && v[k] <= 1.0f)) {
+            *bad = v[k];
+            return -1;
+        }
+    return 0;
+}
+
+/* ---- inference ---- */
+
+/* Run unit u (folded weights, optional ReLU) from in (ci, B, *H, *W) into
+ * out; updates *H, *W to the output size.  In planning mode only sizes. */
+static void run_unit(mc_encoder *e, const unit *u, float *out, const float *in, int B, int *H, int *W)
+{
+    int Ho = mc_conv_out(*H, u->s.kh, u->s.stride, u->s.pad);
+    int Wo = mc_conv_out(*W, u->s.kw, u->s.stride, u->s.pad);
+    size_t nout = (size_t)u->s.co * B * Ho * Wo;
+    if (e->planning) {
+        size_t sc = mc_conv_scratch(&u->s, B, *H, *W);
+        if (nout > e->need_buf)
+            e->need_buf = nout;
+        if (sc > e->need_col)
+            e->need_col = sc;
+        e->plan_macs += (double)nout * (u->s.ci / u->s.groups) * u->s.kh * u->s.kw;
+    } else {
+        mc_conv2d_forward(out, e->col, in, u->fw, u->fb, &u->s, B, *H, *W);
+        if (u->relu)
+            mc_relu_forward(out, out, nout);
+    }
+    *H = Ho;
+    *W = Wo;
+}
+
+/* out = relu(out + sc), n floats (skipped while planning). */
+static void add_relu(const mc_encoder *e, float *out, const float *sc, size_t n)
+{
+    if (e->planning)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        float v = out[i] + sc[i];
+        out[i] = v > 0.0f ? v : 0.0f;
+    }
+}
+
+/* The network body from e->buf[0] (in_ch, B, H, W); returns the buffer
+ * holding the final (C, B, gh, gw) activations. */
+static float *body(mc_encoder *e, int B, int H, int W)
+{
+    float **b = e->buf;
+    int cur = 0;
+    if (!e->resnet) {
+        for (int i = 0; i < e->nu; i++, cur ^= 1)
+            run_unit(e, &e->u[i], b[cur ^ 1], b[cur], B, &H, &W);
+        return b[cur];
+    }
+    run_unit(e, &e->u[0], b[1], b[0], B, &H, &W);
+    {
+        int Ho = mc_conv_out(H, 3, 2, 1), Wo = mc_conv_out(W, 3, 2, 1);
+        size_t n = (size_t)64 * B * Ho * Wo;
+        if (e->planning && n > e->need_buf)
+            e->need_buf = n;
+        if (!e->planning)
+            mc_maxpool_forward(b[0], NULL, b[1], (size_t)64 * B, H, W, 3, 2, 1);
+        H = Ho, W = Wo;
+    }
+    for (int k = 0; k < e->nblk; k++) {
+        const block *bl = &e->blk[k];
+        int h = H, w = W, hs = H, ws = W, t = 1;
+        const float *shortcut = b[0];
+        /* main path: b[0] -> b[1] -> b[2] (-> b[3]) */
+        run_unit(e, &e->u[bl->first], b[1], b[0], B, &h, &w);
+        run_unit(e, &e->u[bl->first + 1], b[2], b[1], B, &h, &w);
+        t = 2;
+        if (bl->nconv == 3) {
+            run_unit(e, &e->u[bl->first + 2], b[3], b[2], B, &h, &w);
+            t = 3;
+        }
+        if (bl->down >= 0) {
+            run_unit(e, &e->u[bl->down], b[4], b[0], B, &hs, &ws);
+            shortcut = b[4];
+        }
+        add_relu(e, b[t], shortcut, (size_t)e->u[bl->first + bl->nconv - 1].s.co * B * h * w);
+        /* the block output becomes b[0] */
+        {
+            float *tmp = b[0];
+            b[0] = b[t];
+            b[t] = tmp;
+        }
+        H = h, W = w;
+    }
+    return b[0];
+}
+
+/* Make the inference buffers big enough for (B, H, W). */
+static void plan(mc_encoder *e, int B, int H, int W)
+{
+    size_t in = (size_t)e->in_ch * B * H * W;
+    e->planning = 1;
+    e->need_buf = in;
+    e->need_col = 0;
+    e->plan_macs = 0.0;
+    body(e, B, H, W);
+    e->planning = 0;
+    if (e->need_buf > e->bufcap) {
+        for (int i = 0; i < NBUF; i++) {
+            free(e->buf[i]);
+            e->buf[i] = mc_malloc(e->need_buf * sizeof(float));
+        }
+        e->bufcap = e->need_buf;
+    }
+    if (e->need_col > e->colcap) {
+        free(e->col);
+        e->col = mc_malloc(e->need_col * sizeof(float));
+        e->colcap = e->need_col;
+    }
+}
+
+/* dst (C, B, HW) from src (B, C, HW). */
+static void to_channel_major(float *dst, const float *src, int B, int C, size_t HW)
+{
+    for (int b = 0; b < B; b++)
+        for (int c = 0; c < C; c++)
+            memcpy(dst + ((size_t)c * B + b) * HW, src + ((size_t)b * C + c) * HW, HW * sizeof *dst);
+}
+
+/* grid (B, G, C) from act (C, B, G). */
+static void to_grid(float *grid, const float *act, int B, int C, size_t G)
+{
+    for (int c = 0; c < C; c++)
+        for (int b = 0; b < B; b++) {
+            const float *src = act + ((size_t)c * B + b) * G;
+            for (size_t g = 0; g < G; g++)
+                grid[((size_t)b * G + g) * C + c] = src[g];
+        }
+}
+
+static void forward_train(mc_encoder *e, float *grid, const float *x, int B, int H, int W);
+
+void mc_encoder_forward(mc_encoder *e, float *grid, const float *x, int B, int H, int W, int training)
+{
+    int gh, gw;
+    float *out;
+    if (training && !e->resnet) {
+        forward_train(e, grid, x, B, H, W);
+        return;
+    }
+    for (int i = 0; i < e->nu && !e->folded; i++) {
+        const unit *u = &e->u[i];
+        const float *bn = mc_params_at(&e->p, u->bn);
+        mc_batchnorm_fold(u->fw, u->fb, mc_params_at(&e->p, u->w), NULL,
+                          e->p.t[u->w].count / (size_t)u->s.co, bn, mc_params_at(&e->p, u->bn + 1),
+                          mc_params_at(&e->p, u->bn + 2), mc_params_at(&e->p, u->bn + 3), u->s.co,
+                          BN_EPS);
+    }
+    e->folded = 1;
+    plan(e, B, H, W);
+    to_channel_major(e->buf[0], x, B, e->in_ch, (size_t)H * W);
+    out = body(e, B, H, W);
+    mc_encoder_grid(e, H, W, &gh, &gw);
+    to_grid(grid, out, B, e->channels, (size_t)gh * gw);
+}
+
+double mc_encoder_macs(mc_encoder *e, int H, int W)
+{
+    plan(e, 1, H, W);
+    return e->plan_macs;
+}
+
+/* ---- training (cnn-small) ---- */
+
+static void forward_train(mc_encoder *e, float *grid, const float *x, int B, int H, int W)
+{
+    size_t needcol = 0;
+    int h = H, w = W;
+    const float *in;
+    if (!e->sv)
+        e->sv = mc_calloc((size_t)e->nu, sizeof *e->sv);
+    for (int i = 0; i < e->nu; i++) {
+        const unit *u = &e->u[i];
+        size_t sc = mc_conv_scratch(&u->s, B, h, w);
+        int ho = mc_conv_out(h, 3, 2, 1), wo = mc_conv_out(w, 3, 2, 1);
+        needcol = sc > needcol ? sc : needcol;
+        h = ho, w = wo;
+    }
+    if (B != e->tB || H != e->tH || W != e->tW) {
+        /* (re)allocate the saved activations for this shape */
+        h = H, w = W;
+        for (int i = 0; i < e->nu; i++) {
+            const unit *u = &e->u[i];
+            size_t n;
+            h = mc_conv_out(h, 3, 2, 1), w = mc_conv_out(w, 3, 2, 1);
+            n = (size_t)u->s.co * B * h * w;
+            free(e->sv[i].z), free(e->sv[i].a), free(e->sv[i].mean), free(e->sv[i].rstd);
+            e->sv[i].z = mc_malloc(n * sizeof(float));
+            e->sv[i].a = mc_malloc(n * sizeof(float));
+            e->sv[i].mean = mc_malloc((size_t)u->s.co * sizeof(float));
+            e->sv[i].rstd = mc_malloc((size_t)u->s.co * sizeof(float));
+        }
+        free(e->xin);
+        e->xin = mc_malloc((size_t)e->in_ch * B * H * W * sizeof(float));
+        free(e->tcol);
+        e->tcol = mc_malloc((needcol + 1) * sizeof(float));
+        e->tB = B, e->tH = H, e->tW = W;
+    }
+    e->folded = 0; /* running statistics change now, the weights after the update */
+    to_channel_major(e->xin, x, B, e->in_ch, (size_t)H * W);
+    in = e->xin;
+    h = H, w = W;
+    for (int i = 0; i < e->nu; i++) {
+        const unit *u = &e->u[i];
+        saved *s = &e->sv[i];
+        int ho = mc_conv_out(h, 3, 2, 1), wo = mc_conv_out(w, 3, 2, 1);
+        size_t n = (size_t)B * ho * wo;
+        mc_conv2d_forward(s->z, e->tcol, in, mc_params_at(&e->p, u->w), NULL, &u->s, B, h, w);
+        mc_batchnorm_forward_train(s->a, s->mean, s->rstd, s->z, mc_params_at(&e->p, u->bn),
+                                   mc_params_at(&e->p, u->bn + 1), mc_params_at(&e->p, u->bn + 2),
+                                   mc_params_at(&e->p, u->bn + 3), u->s.co, n, BN_EPS, BN_MOMENTUM);
+        mc_relu_forward(s->a, s->a, (size_t)u->s.co * n);
+        in = s->a;
+        h = ho, w = wo;
+    }
+    to_grid(grid, in, B, e->channels, (size_t)h * w);
+    e->trained = 1;
+}
+
+void mc_encoder_backward(mc_encoder *e, const float *dgrid)
+{
+    int B = e->tB, h[8], w[8];
+    float *grad = mc_params_grad(&e->p), *da, *dz, *dprev = NULL;
+    size_t maxn = 0;
+    if (e->resnet || !e->trained)
+        mc_die(MC_EXIT_INTERNAL, "encoder backward without a training forward of cnn-small");
+    h[0] = e->tH, w[0] = e->tW;
+    for (int i = 0; i < e->nu; i++) {
+        h[i + 1] = mc_conv_out(h[i], 3, 2, 1), w[i + 1] = mc_conv_out(w[i], 3, 2, 1);
+        size_t n = (size_t)e->u[i].s.co * B * h[i + 1] * w[i + 1];
+        maxn = n > maxn ? n : maxn;
+    }
+    da = mc_calloc(maxn, sizeof(float));
+    dz = mc_malloc(maxn * sizeof(float));
+    {
+        /* da (C, B, G) from dgrid (B, G, C) */
+        size_t G = (size_t)h[e->nu] * w[e->nu];
+        int C = e->channels;
+        for (int b = 0; b < B; b++)
+            for (size_t g = 0; g < G; g++)
+                for (int c = 0; c < C; c++)
+                    da[((size_t)c * B + b) * G + g] = dgrid[((size_t)b * G + g) * C + c];
+    }
+    for (int i = e->nu - 1; i >= 0; i--) {
+        const unit *u = &e->u[i];
+        saved *s = &e->sv[i];
+        size_t n = (size_t)B * h[i + 1] * w[i + 1], nin = (size_t)u->s.ci * B * h[i] * w[i];
+        const float *in = i > 0 ? e->sv[i - 1].a : e->xin;
+        memset(dz, 0, (size_t)u->s.co * n * sizeof(float));
+        /* ReLU backward in place: zero da where the output was clipped */
+        for (size_t k = 0; k < (size_t)u->s.co * n; k++)
+            if (s->a[k] <= 0.0f)
+                da[k] = 0.0f;
+        mc_batchnorm_backward(dz, grad + e->p.t[u->bn].offset, grad + e->p.t[u->bn + 1].offset, da,
+                              s->z, mc_params_at(&e->p, u->bn), s->mean, s->rstd, u->s.co, n);
+        if (i > 0) {
+            dprev = mc_realloc(dprev, nin * sizeof(float));
+            memset(dprev, 0, nin * sizeof(float));
+        }
+        mc_conv2d_backward(i > 0 ? dprev : NULL, grad + e->p.t[u->w].offset, NULL, e->tcol, dz, in,
+                           mc_params_at(&e->p, u->w), &u->s, B, h[i], w[i]);
+        if (i > 0)
+            memcpy(da, dprev, nin * sizeof(float));
+    }
+    free(da);
+    free(dz);
+    free(dprev);
+}
+
+void mc_encoder_free(mc_encoder *e)
+{
+    if (!e)
+        return;
+    for (int i = 0; i < e->nu; i++) {
+        free(e->u[i].fw);
+        free(e->u[i].fb);
+        if (e->sv)
+            free(e->sv[i].z), free(e->sv[i].a), free(e->sv[i].mean), free(e->sv[i].rstd);
+    }
+    for (int i = 0; i < NBUF; i++)
+        free(e->buf[i]);
+    free(e->col);
+    free(e->sv);
+    free(e->xin);
+    free(e->tcol);
+    free(e->u);
+    free(e->blk);
+    mc_params_free(&e->p);
+    free(e);
+}

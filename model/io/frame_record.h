@@ -1,0 +1,19 @@
+/* frame_record.h - the NDJSON record carried in a feature frame's metadata,
+ * as the programs that read feature frames (decode-caption, train) need it. */
+#ifndef MEDCAP_FRAME_RECORD_H
+#define MEDCAP_FRAME_RECORD_H
+
+#include "io/frame.h"
+
+#include <cjson/cJSON.h>
+
+/* The record in fr's metadata, a JSON object with a string "id" (the caller
+ * frees it with cJSON_Delete); otherwise reports "frame metadata is not a
+ * record with a string 'id'" for frame k of path and returns NULL. */
+cJSON *mc_frame_record(const mc_frame *fr, const char *path, long k);
+
+/* 1 when rec is a pooled feature vector ("feature": "pooled" or
+ * "pooled+layout"), which the readers of grid features skip; else 0. */
+int mc_record_is_pooled(const cJSON *rec);
+
+#endif

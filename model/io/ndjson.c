@@ -1,0 +1,86 @@
+/* ndjson.c - NDJSON line reader and record parse/print. */
+#define _POSIX_C_SOURCE 200809L
+#include "io/ndjson.h"
+#include "core/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void mc_lines_init(mc_lines *r, FILE *f, const char *name)
+{
+    r->f = f;
+    r->name = name;
+    r->line = 0;
+    r->buf = NULL;
+    r->cap = 0;
+}
+
+long mc_lines_next(mc_lines *r, char **line)
+{
+    ssize_t n = getline(&r->buf, &r->cap, r->f);
+    if (n < 0)
+        return -1;
+    r->line++;
+    if (n > 0 && r->buf[n - 1] == '\n')
+        r->buf[--n] = '\0';
+    if (n > 0 && r->buf[n - 1] == '\r')
+        r->buf[--n] = '\0';
+    *line = r->buf;
+    return (long)n;
+}
+
+void mc_lines_free(mc_lines *r)
+{
+    free(r->buf);
+    r->buf = NULL;
+    r->cap = 0;
+}
+
+int mc_blank(const char *s)
+{
+    for (; *s; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\r' && *s != '\n')
+            return 0;
+    return 1;
+}
+
+cJSON *mc_record_parse(const char *text, const char *name, long line)
+{
+    cJSON *rec = cJSON_Parse(text);
+    const cJSON *id;
+    if (!rec) {
+        const char *at = cJSON_GetErrorPtr();
+        mc_err_at(name, line, "malformed JSON near column %ld",
+                  at ? (long)(at - text) + 1 : 1L);
+        return NULL;
+    }
+    if (!cJSON_IsObject(rec)) {
+        mc_err_at(name, line, "record is not a JSON object");
+        cJSON_Delete(rec);
+        return NULL;
+    }
+    id = cJSON_GetObjectItemCaseSensitive(rec, "id");
+    if (!cJSON_IsString(id) || !id->valuestring[0]) {
+        mc_err_at(name, line, "record has no string \"id\"");
+        cJSON_Delete(rec);
+        return NULL;
+    }
+    return rec;
+}
+
+int mc_record_write(FILE *f, const cJSON *rec)
+{
+    char *s = cJSON_PrintUnformatted(rec);
+    int rc;
+    if (!s)
+        mc_die(MC_EXIT_INTERNAL, "out of memory printing a record");
+    rc = fputs(s, f) < 0 || fputc('\n', f) == EOF ? -1 : 0;
+    free(s);
+    return rc;
+}
+
+const char *mc_record_id(const cJSON *rec)
+{
+    const cJSON *id = cJSON_GetObjectItemCaseSensitive(rec, "id");
+    return cJSON_IsString(id) ? id->valuestring : NULL;
+}

@@ -47,3 +47,43 @@ MC_VECTOR_LOOPS void mc_xent_backward(float *dlogits, const float *probs, const 
         d[targets[n]] -= scale * (1.0f - smoothing);
     }
 }
+
+double mc_wxent_forward(float *probs, const float *logits, const int *targets, const float *w,
+                        int N, int K, double *wsum)
+{
+    double total = 0.0;
+    *wsum = 0.0;
+    for (int n = 0; n < N; n++) {
+        const float *x = logits + (long)n * K;
+        float *p = probs + (long)n * K, mx = -1e30f;
+        int t = targets ? targets[n] : -1;
+        double sum = 0.0, xt = t >= 0 ? x[t] : 0.0;
+        for (int k = 0; k < K; k++)
+            mx = x[k] > mx ? x[k] : mx;
+        for (int k = 0; k < K; k++)
+            sum += (p[k] = expf(x[k] - mx));
+        for (int k = 0; k < K; k++)
+            p[k] = (float)(p[k] / sum);
+        if (t >= 0) {
+            double wt = w ? w[t] : 1.0;
+            total += wt * (mx + log(sum) - xt);
+            *wsum += wt;
+        }
+    }
+    return total;
+}
+
+void mc_wxent_backward(float *dlogits, const float *probs, const int *targets, const float *w,
+                       int N, int K, float scale)
+{
+    for (int n = 0; n < N; n++) {
+        const float *p = probs + (long)n * K;
+        float *d = dlogits + (long)n * K, s;
+        if (targets[n] < 0)
+            continue;
+        s = scale * (w ? w[targets[n]] : 1.0f);
+        for (int k = 0; k < K; k++)
+            d[k] += s * p[k];
+        d[targets[n]] -= s;
+    }
+}

@@ -19,4 +19,15 @@ double mc_xent_forward(float *probs, const float *logits, const int *targets, in
 void mc_xent_backward(float *dlogits, const float *probs, const int *targets, int N, int V,
                       float smoothing, float scale);
 
+/* Class-weighted softmax cross-entropy for classifier heads (no smoothing):
+ * rows with target < 0 (or targets NULL: softmax only) are ignored; the others count w[target] (w (K), or
+ * NULL for 1).  probs (N,K) = softmax(logits) (may alias logits); returns
+ * sum_n w[t_n] * -log p[n,t_n] and the summed weight in *wsum. */
+double mc_wxent_forward(float *probs, const float *logits, const int *targets, const float *w,
+                        int N, int K, double *wsum);
+/* Accumulates (+=) scale * w[t_n] * (p[n,:] - onehot(t_n)) into dlogits
+ * (N,K) for counted rows (scale is usually 1/wsum). */
+void mc_wxent_backward(float *dlogits, const float *probs, const int *targets, const float *w,
+                       int N, int K, float scale);
+
 #endif

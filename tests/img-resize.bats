@@ -182,6 +182,33 @@ values() {
     [ "${#lines[@]}" -eq 2 ]
 }
 
+@test "img-resize: --jobs 4 --keep-going: each of many failing images gets its own message" {
+    # libvips has one error buffer per process; worker threads failing at
+    # once must not read or clear each other's messages
+    for i in $(seq 1 100); do
+        head -c $((15000 + i * 41)) "$IMAGES/MPX1007_synpic46719.png" >"cut$i.png"
+        head -c $((10000 + i * 53)) "$IMAGES/ARDSSevere.jpg" >"cut$i.jpg"
+        echo "cut$i.png"; echo "cut$i.jpg"
+        [ $((i % 10)) -ne 0 ] || echo "$IMAGES/ARDSSevere.jpg"
+    done >many.txt
+    for round in 1 2 3 4; do
+        run -5 --separate-stderr medcap-img-resize --jobs 4 --keep-going --size 32 many.txt
+        [[ "$stderr" == *"skipped 200 of 210 images"* ]]
+        local n=0 line
+        while IFS= read -r line; do
+            [[ "$line" == *"skipped 200 of 210"* ]] && continue
+            n=$((n + 1))
+            [[ "$line" =~ many\.txt:[0-9]+:\ cut[0-9]+\.png:\ cannot\ read\ image:\ vipspng:\ .*not\ enough\ data ]] ||
+            [[ "$line" =~ many\.txt:[0-9]+:\ cut[0-9]+\.jpg:\ cannot\ read\ image:\ VipsJpeg:\ Premature\ end ]] ||
+                { echo "bad message: $line"; return 1; }
+        done <<<"$stderr"
+        [ "$n" -eq 200 ]
+    done
+    medcap-img-resize --jobs 4 --keep-going --size 32 many.txt 2>/dev/null >kept.frames || [ $? -eq 5 ]
+    run -0 medcap-frame-info kept.frames
+    [ "${#lines[@]}" -eq 10 ]
+}
+
 @test "img-resize: a malformed JSON line names file and line, exit 1" {
     { sed -n 1p records.jsonl; echo '{"id": "x", "image": '; } >bad.jsonl
     run -1 --separate-stderr medcap-img-resize --jobs 1 --root "$IMAGES" <(sed -n 2p bad.jsonl)

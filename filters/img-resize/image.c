@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,6 +15,56 @@
 /* The first libvips warning while loading the current image of this
  * thread (libvips logs the detail of a decode error as a warning). */
 static _Thread_local char warning[160];
+
+/* libvips keeps one error buffer for the whole process, and worker
+ * threads fail at once: a message read from it may be another image's, or
+ * gone (cleared by another thread).  So images load under a gate: many at
+ * once in shared mode, where a failure is only noted (vips_failed), never
+ * read from the buffer; an image that failed then loads again alone, in
+ * exclusive mode, where the buffer holds its own errors only and is read
+ * and cleared by its thread. */
+static struct {
+    pthread_mutex_t lock;
+    pthread_cond_t changed;
+    int active;     /* images loading in shared mode */
+    int exclusive;  /* 1 while an image loads alone */
+    int waiting;    /* threads waiting for exclusive mode (they go first) */
+} gate = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0};
+
+/* Whether this thread's load is exclusive (the error buffer is its own),
+ * and whether a libvips call of the current load failed. */
+static _Thread_local int alone, vips_failed;
+
+/* Enter the gate: shared (alone = 0) or exclusive (alone = 1). */
+static void gate_enter(int exclusive)
+{
+    pthread_mutex_lock(&gate.lock);
+    if (exclusive) {
+        gate.waiting++;
+        while (gate.exclusive || gate.active > 0)
+            pthread_cond_wait(&gate.changed, &gate.lock);
+        gate.waiting--;
+        gate.exclusive = 1;
+    } else {
+        while (gate.exclusive || gate.waiting > 0)
+            pthread_cond_wait(&gate.changed, &gate.lock);
+        gate.active++;
+    }
+    pthread_mutex_unlock(&gate.lock);
+    alone = exclusive;
+}
+
+/* Leave the gate entered by this thread's last gate_enter. */
+static void gate_leave(void)
+{
+    pthread_mutex_lock(&gate.lock);
+    if (alone)
+        gate.exclusive = 0;
+    else
+        gate.active--;
+    pthread_cond_broadcast(&gate.changed);
+    pthread_mutex_unlock(&gate.lock);
+}
 
 /* GLib log handler for libvips warnings: keep the first of the image
  * instead of printing it, so it joins the image's error message. */
@@ -48,11 +99,19 @@ size_t ir_img_bytes(const ir_img_spec *s)
     return (size_t)s->channels * s->size * s->size * (s->as_float ? 4 : 1);
 }
 
-/* Put libvips's error (its first line) into res->err after prefix, and
- * clear libvips's error buffer. */
+/* A libvips call failed: note it, and when this thread loads alone put
+ * libvips's error (its first line) into res->err after prefix and clear
+ * libvips's error buffer (in shared mode the buffer is left alone: the
+ * image loads again alone for its message). */
 static int vips_fail(ir_img_result *res, const char *prefix)
 {
-    char *msg = vips_error_buffer_copy();
+    char *msg;
+    vips_failed = 1;
+    if (!alone) {
+        snprintf(res->err, sizeof res->err, "%s", prefix);
+        return MC_EXIT_INPUT;
+    }
+    msg = vips_error_buffer_copy();
     size_t n = strcspn(msg, "\n");
     snprintf(res->err, sizeof res->err, "%s: %.*s%s%s%s", prefix, (int)(n < 300 ? n : 300), msg,
              warning[0] ? " (" : "", warning, warning[0] ? ")" : "");
@@ -376,13 +435,16 @@ static int convert(VipsImage *im, const char *path, int jpeg, int o, const ir_im
     return resample(im, tw, th, o, s, res);
 }
 
-int ir_img_load(const char *path, const ir_img_spec *s, ir_img_result *res)
+/* Load path into res once, in the gate mode this thread entered (see
+ * ir_img_load). */
+static int load_once(const char *path, const ir_img_spec *s, ir_img_result *res)
 {
     VipsImage *ctx, **t;
     int status, kind;
 
     res->err[0] = '\0';
     warning[0] = '\0';
+    vips_failed = 0;
     kind = read_image_file(path, res);
     if (kind < 0)
         return MC_EXIT_IO;
@@ -390,7 +452,8 @@ int ir_img_load(const char *path, const ir_img_spec *s, ir_img_result *res)
     t = (VipsImage **)vips_object_local_array(VIPS_OBJECT(ctx), 12);
     t[0] = open_image(path, kind, 1, res);
     if (!t[0] && kind == KIND_OTHER) {
-        vips_error_clear();
+        if (alone)
+            vips_error_clear();
         snprintf(res->err, sizeof res->err, "not an image format libvips can read");
         status = MC_EXIT_INPUT;
     } else if (!t[0]) {
@@ -415,6 +478,21 @@ int ir_img_load(const char *path, const ir_img_spec *s, ir_img_result *res)
         free(res->file);
         res->file = NULL;
         res->file_cap = res->file_len = 0;
+    }
+    return status;
+}
+
+int ir_img_load(const char *path, const ir_img_spec *s, ir_img_result *res)
+{
+    int status;
+    gate_enter(0);
+    status = load_once(path, s, res);
+    gate_leave();
+    if (vips_failed) { /* again alone, for a message of its own */
+        gate_enter(1);
+        vips_error_clear();
+        status = load_once(path, s, res);
+        gate_leave();
     }
     return status;
 }

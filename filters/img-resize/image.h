@@ -41,7 +41,8 @@ size_t ir_img_bytes(const ir_img_spec *spec);
 
 /* Load the image at path into res (its buffers grown as needed, and
  * reused by the next call: free data and file when done).  Safe to
- * call from several threads at once.  Returns 0, MC_EXIT_IO when the file
+ * call from several threads at once: an image that fails is loaded again
+ * alone, so its message is built from its own libvips errors.  Returns 0, MC_EXIT_IO when the file
  * cannot be opened, or MC_EXIT_INPUT when it is not a readable image, is
  * truncated or corrupt, or is over the pixel cap; res->err says which. */
 int ir_img_load(const char *path, const ir_img_spec *spec, ir_img_result *res);

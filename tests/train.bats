@@ -111,6 +111,23 @@ SMALL=(--min-freq 1 --hidden 32 --embed 16 --attn-dim 16 --batch 8 --threads 1)
     [ "${#lines[@]}" -eq 16 ]
 }
 
+# Work space cut by hand-summed sizes overflowed here (AddressSanitizer:
+# make check SANITIZE=1); every size 1, on two [1,1] feature frames.
+@test "medcap-train: size 1 everywhere (hidden, embed, attention, batch, grid, channels) trains and decodes" {
+    cd "$BATS_TEST_TMPDIR"
+    "$ROOT/tests/knn_frames.py" list '[
+        {"id":"a","caption":"a small mass","encoder":"x","encoder_hash":"0","grid":[1,1],"vec":[[0.5]]},
+        {"id":"b","caption":"no mass","encoder":"x","encoder_hash":"0","grid":[1,1],"vec":[[0.25]]}]' > tiny.frames
+    run -0 medcap-train --min-freq 1 --hidden 1 --embed 1 --attn-dim 1 --batch 1 --epochs 2 \
+        --threads 1 -o sat.st tiny.frames
+    run -0 medcap-decode-caption -m sat.st --beam 2 tiny.frames
+    [ "${#lines[@]}" -eq 2 ]
+    run -0 medcap-train --arch transformer --embed 1 --heads 1 --layers 1 --min-freq 1 --batch 1 \
+        --epochs 2 --threads 1 -o tf.st tiny.frames
+    run -0 medcap-decode-caption -m tf.st --beam 2 tiny.frames
+    [ "${#lines[@]}" -eq 2 ]
+}
+
 @test "medcap-train --train-encoder: img-resize | encode-features --model M | decode-caption --model M" {
     cd "$BATS_TEST_TMPDIR"
     run -0 medcap-train --train-encoder "${SMALL[@]}" --epochs 2 --caption-field caption -o enc.st "$IMGS"

@@ -18,6 +18,7 @@
 #include "arch/decoder.h"
 #include "nn/dropout.h"
 #include "nn/embedding.h"
+#include "core/carve.h"
 #include "core/fastmath.h"
 #include "nn/linear.h"
 #include "nn/lstm.h"
@@ -40,10 +41,9 @@ typedef struct {
     mc_decoder_config c;
     mc_params *p;
     int idx[N_TENSORS];
-    /* activations of the last training forward, (re)allocated to fit */
+    /* activations of the last training forward, cut from act to fit */
     int B, T, training;
-    size_t cap;
-    float *act_buf;
+    mc_workspace act;
     int *tok, *tgt;            /* (B,T) copies */
     float *grid, *mean, *pgrid; /* (B,G,C), (B,C), (B,G,A) */
     float *h, *cs;             /* (T+1,B,H) */
@@ -52,8 +52,7 @@ typedef struct {
     float *embs, *pre_emb;     /* (T,B,E), (T,B,4H) */
     float *mask, *drop;        /* (B,T,H) */
     float *asum;               /* (B,G) */
-    float *scratch;            /* backward and step work space */
-    size_t scratch_cap;
+    mc_workspace scratch;      /* forward, backward and step work space */
 } sat;
 
 static float *W(const sat *s, int k) { return mc_params_at(s->p, s->idx[k]); }
@@ -118,53 +117,34 @@ static void sat_init(void *impl, uint64_t seed)
     }
 }
 
-/* Make room for the activations of a (B,T) batch. */
+/* Cut the activations of a (B,T) batch from s->act. */
 static void sat_reserve(sat *s, int B, int T)
 {
     size_t G = s->c.grid, C = s->c.channels, A = s->c.attention, H = s->c.hidden,
-           E = s->c.embed, b = B, t = T, need, off = 0;
-    need = b * G * C + b * C + b * G * A + 2 * (t + 1) * b * H + t * b * 4 * H + t * b * G * A +
-           t * b * G + 3 * t * b * C + t * b * E + t * b * 4 * H + 2 * b * t * H + b * G + 16 * 20;
-    if (need > s->cap) {
-        free(s->act_buf);
-        s->act_buf = mc_malloc(need * sizeof(float));
-        s->cap = need;
-        free(s->tok);
-        free(s->tgt);
-        s->tok = mc_malloc(b * t * sizeof(int));
-        s->tgt = mc_malloc(b * t * sizeof(int));
-    }
-#define TAKE(ptr, n) (ptr = s->act_buf + off, off += ((n) + 15) & ~(size_t)15)
-    TAKE(s->grid, b * G * C);
-    TAKE(s->mean, b * C);
-    TAKE(s->pgrid, b * G * A);
-    TAKE(s->h, (t + 1) * b * H);
-    TAKE(s->cs, (t + 1) * b * H);
-    TAKE(s->gates, t * b * 4 * H);
-    TAKE(s->e, t * b * G * A);
-    TAKE(s->alpha, t * b * G);
-    TAKE(s->ctxraw, t * b * C);
-    TAKE(s->gate, t * b * C);
-    TAKE(s->ctx, t * b * C);
-    TAKE(s->embs, t * b * E);
-    TAKE(s->pre_emb, t * b * 4 * H);
-    TAKE(s->mask, b * t * H);
-    TAKE(s->drop, b * t * H);
-    TAKE(s->asum, b * G);
-#undef TAKE
+           E = s->c.embed, b = B, t = T;
+    mc_carve k = MC_CARVE_INIT;
+    do {
+        s->tok = mc_carve_ints(&k, b * t);
+        s->tgt = mc_carve_ints(&k, b * t);
+        s->grid = mc_carve_floats(&k, b * G * C);
+        s->mean = mc_carve_floats(&k, b * C);
+        s->pgrid = mc_carve_floats(&k, b * G * A);
+        s->h = mc_carve_floats(&k, (t + 1) * b * H);
+        s->cs = mc_carve_floats(&k, (t + 1) * b * H);
+        s->gates = mc_carve_floats(&k, t * b * 4 * H);
+        s->e = mc_carve_floats(&k, t * b * G * A);
+        s->alpha = mc_carve_floats(&k, t * b * G);
+        s->ctxraw = mc_carve_floats(&k, t * b * C);
+        s->gate = mc_carve_floats(&k, t * b * C);
+        s->ctx = mc_carve_floats(&k, t * b * C);
+        s->embs = mc_carve_floats(&k, t * b * E);
+        s->pre_emb = mc_carve_floats(&k, t * b * 4 * H);
+        s->mask = mc_carve_floats(&k, b * t * H);
+        s->drop = mc_carve_floats(&k, b * t * H);
+        s->asum = mc_carve_floats(&k, b * G);
+    } while (mc_carve_next(&k, &s->act));
     s->B = B;
     s->T = T;
-}
-
-/* Work space of n floats (kept between calls). */
-static float *sat_scratch(sat *s, size_t n)
-{
-    if (n > s->scratch_cap) {
-        free(s->scratch);
-        s->scratch = mc_malloc(n * sizeof(float));
-        s->scratch_cap = n;
-    }
-    return s->scratch;
 }
 
 /* h0, c0 (B,H) and pgrid (B,G,A) of grid (B,G,C); mean (B,C) kept. */
@@ -240,7 +220,7 @@ static float sat_forward(void *impl, float *logits, const int *tokens, const int
             ttok[t * B + b] = tokens[b * T + t];
     sat_embed(s, s->pre_emb, s->embs, ttok, B * T);
     free(ttok);
-    ph = sat_scratch(s, (size_t)B * A);
+    ph = mc_workspace_fit(&s->scratch, (size_t)B * A * sizeof *ph);
     mc_prng_seed(&r, seed);
     for (int t = 0; t < T; t++) {
         long tc = (long)t * B * C;
@@ -281,19 +261,26 @@ static void sat_backward(void *impl, const float *dlogits, float *dgrid)
     int B = s->B, T = s->T, G = s->c.grid, C = s->c.channels, A = s->c.attention,
         H = s->c.hidden, V = s->c.vocab, E = s->c.embed;
     long BH = (long)B * H;
-    size_t off = 0;
-    float *ws = sat_scratch(s, (size_t)B * T * H + 4 * BH + (size_t)B * G * A + (size_t)T * B * A +
-                                   2 * (size_t)B * C + (size_t)T * B * C + (size_t)B * G +
-                                   (size_t)T * B * 4 * H + (size_t)T * B * E + 160);
-#define TAKE(n) (off += (((size_t)(n)) + 15) & ~(size_t)15, ws + off - ((((size_t)(n)) + 15) & ~(size_t)15))
-    float *dD = TAKE((size_t)B * T * H), *dh = TAKE(BH), *dc = TAKE(BH), *dhp = TAKE(BH),
-          *dcp = TAKE(BH), *dpgrid = TAKE((size_t)B * G * A), *dph_all = TAKE((size_t)T * B * A),
-          *dctx = TAKE((size_t)B * C), *dgpre_all = TAKE((size_t)T * B * C),
-          *dctxraw = TAKE((size_t)B * C), *dalpha = TAKE((size_t)B * G),
-          *dpre_all = TAKE((size_t)T * B * 4 * H), *dembs = TAKE((size_t)T * B * E);
-#undef TAKE
+    float *dD, *dh, *dc, *dhp, *dcp, *dpgrid, *dph_all, *dctx, *dgpre_all, *dctxraw, *dalpha,
+        *dpre_all, *dembs;
     float pen = 2.0f * s->c.alpha_c / (float)(B * G);
-    memset(ws, 0, off * sizeof *ws);
+    mc_carve k = MC_CARVE_INIT;
+    do {
+        dD = mc_carve_floats(&k, (size_t)B * T * H);
+        dh = mc_carve_floats(&k, BH);
+        dc = mc_carve_floats(&k, BH);
+        dhp = mc_carve_floats(&k, BH);
+        dcp = mc_carve_floats(&k, BH);
+        dpgrid = mc_carve_floats(&k, (size_t)B * G * A);
+        dph_all = mc_carve_floats(&k, (size_t)T * B * A);
+        dctx = mc_carve_floats(&k, (size_t)B * C);
+        dgpre_all = mc_carve_floats(&k, (size_t)T * B * C);
+        dctxraw = mc_carve_floats(&k, (size_t)B * C);
+        dalpha = mc_carve_floats(&k, (size_t)B * G);
+        dpre_all = mc_carve_floats(&k, (size_t)T * B * 4 * H);
+        dembs = mc_carve_floats(&k, (size_t)T * B * E);
+    } while (mc_carve_next(&k, &s->scratch));
+    memset(k.base, 0, k.used);
     mc_linear_backward(dD, dW(s, OUT_W), dW(s, OUT_B), dlogits, s->drop, W(s, OUT_W), B * T, H, V);
     for (int t = T - 1; t >= 0; t--) {
         long tc = (long)t * B * C;
@@ -383,7 +370,7 @@ static size_t sat_state_floats(void *impl)
 static void sat_start(void *impl, float *ctx, float *state, const float *grid)
 {
     sat *s = impl;
-    float *mean = sat_scratch(s, (size_t)s->c.channels);
+    float *mean = mc_workspace_fit(&s->scratch, (size_t)s->c.channels * sizeof *mean);
     sat_start_batch(s, state, state + s->c.hidden, ctx, mean, grid, 1);
 }
 
@@ -393,14 +380,20 @@ static void sat_step(void *impl, float *logits, float *att, const float *grid, c
     sat *s = impl;
     int G = s->c.grid, C = s->c.channels, A = s->c.attention, H = s->c.hidden, V = s->c.vocab,
         E = s->c.embed;
-    size_t off = 0;
-    float *w = sat_scratch(s, (size_t)N * (2 * H + 4 * H + A + 3 * C + G + E + H) + 160);
-#define TAKE(n) (off += (((size_t)(n)) + 15) & ~(size_t)15, w + off - ((((size_t)(n)) + 15) & ~(size_t)15))
-    float *h = TAKE((size_t)N * H), *c = TAKE((size_t)N * H), *pre = TAKE((size_t)N * 4 * H),
-          *ph = TAKE((size_t)N * A), *ctxraw = TAKE((size_t)N * C), *gate = TAKE((size_t)N * C),
-          *cx = TAKE((size_t)N * C), *alpha = TAKE((size_t)N * G), *embs = TAKE((size_t)N * E),
-          *hn = TAKE((size_t)N * H);
-#undef TAKE
+    float *h, *c, *pre, *ph, *ctxraw, *gate, *cx, *alpha, *embs, *hn;
+    mc_carve k = MC_CARVE_INIT;
+    do {
+        h = mc_carve_floats(&k, (size_t)N * H);
+        c = mc_carve_floats(&k, (size_t)N * H);
+        pre = mc_carve_floats(&k, (size_t)N * 4 * H);
+        ph = mc_carve_floats(&k, (size_t)N * A);
+        ctxraw = mc_carve_floats(&k, (size_t)N * C);
+        gate = mc_carve_floats(&k, (size_t)N * C);
+        cx = mc_carve_floats(&k, (size_t)N * C);
+        alpha = mc_carve_floats(&k, (size_t)N * G);
+        embs = mc_carve_floats(&k, (size_t)N * E);
+        hn = mc_carve_floats(&k, (size_t)N * H);
+    } while (mc_carve_next(&k, &s->scratch));
     (void)pos;
     for (int n = 0; n < N; n++) {
         memcpy(h + (long)n * H, states + (long)n * 2 * H, (size_t)H * sizeof *h);
@@ -428,10 +421,8 @@ static void sat_state_copy(void *impl, float *dst, const float *src, int pos)
 static void sat_free(void *impl)
 {
     sat *s = impl;
-    free(s->act_buf);
-    free(s->tok);
-    free(s->tgt);
-    free(s->scratch);
+    mc_workspace_free(&s->act);
+    mc_workspace_free(&s->scratch);
     free(s);
 }
 

@@ -4,6 +4,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "arch/transformer.h"
 #include "nn/attention.h"
+#include "core/carve.h"
 #include "nn/dropout.h"
 #include "nn/gelu.h"
 #include "nn/layernorm.h"
@@ -36,19 +37,18 @@ struct mc_tf {
     mc_params *p;
     int tok_embed, pos_embed, grid_w, grid_b, grid_pos, gn_w, gn_b, lnf_w, lnf_b, head_w, head_b;
     tf_block *blk;
-    /* activations of the last forward, for B*T <= cap_n and B*G <= cap_m */
+    /* activations of the last forward, cut from act for B*T <= cap_n,
+     * B*G <= cap_m and T <= cap_t */
     int B, T;
     size_t cap_n, cap_m, cap_t;
-    float *act;  /* one allocation for everything below */
-    int *tokens; /* (B,T) */
+    mc_workspace act; /* everything below */
+    int *tokens;      /* (B,T) */
     float *grid, *x0, *memp, *mem, *mm, *mr, *lnf, *fm, *fr, *drop0;
-    tf_acts *a;
+    tf_acts *a;       /* (layers) */
     int dropped; /* the last forward applied dropout */
     /* backward scratch */
     float *dx, *dln, *dq, *dk, *dv, *dy, *dg, *dh, *dmem, *dck, *dcv, *dmemp, *dd;
-    /* one-step scratch for step_cap hypotheses */
-    float *step;
-    int step_cap;
+    mc_workspace step; /* one-step scratch */
 };
 
 /* ---- building ---- */
@@ -110,6 +110,7 @@ mc_tf *mc_tf_new(const mc_tf_config *c, mc_params *p, const char *prefix)
     m->grid_pos = add(p, prefix, "grid_pos.weight", 2, c->grid, D);
     add_norm(p, prefix, "grid_norm", D, &m->gn_w, &m->gn_b);
     m->blk = mc_calloc((size_t)c->layers, sizeof *m->blk);
+    m->a = mc_calloc((size_t)c->layers, sizeof *m->a);
     for (int l = 0; l < c->layers; l++) {
         tf_block *k = &m->blk[l];
 #define NAME(s) (snprintf(n, sizeof n, "layers.%d.%s", l, s), n)
@@ -138,10 +139,9 @@ void mc_tf_free(mc_tf *m)
     if (!m)
         return;
     free(m->blk);
-    free(m->act);
-    free(m->tokens);
+    mc_workspace_free(&m->act);
     free(m->a);
-    free(m->step);
+    mc_workspace_free(&m->step);
     free(m);
 }
 
@@ -165,53 +165,47 @@ void mc_tf_init_random(mc_tf *m, uint64_t seed)
 #define P(i) mc_params_at(m->p, (i))
 #define DP(i) (m->p->grad + m->p->t[(i)].offset)
 
-/* Make room for the activations of B sequences of T positions. */
+/* Make room for the activations of B sequences of T positions: when the
+ * last cut is too small, cut them again from m->act, all zeroed. */
 static void reserve(mc_tf *m, int B, int T)
 {
     size_t N = (size_t)B * T, M = (size_t)B * m->c.grid, D = m->c.dim, F = 4 * D;
-    size_t L = m->c.layers, C = m->c.channels, NH = m->c.heads;
-    size_t per, total, off = 0, G = m->c.grid;
+    size_t L = m->c.layers, C = m->c.channels, NH = m->c.heads, G = m->c.grid;
+    mc_carve k = MC_CARVE_INIT;
     m->B = B, m->T = T;
-    if (m->act && N <= m->cap_n && M <= m->cap_m && (size_t)T <= m->cap_t)
+    if (m->act.p && N <= m->cap_n && M <= m->cap_m && (size_t)T <= m->cap_t)
         return;
-    per = 16 * N * D + 2 * M * D + 2 * N * F + 6 * N + NH * N * (T + G);
-    total = M * C + 2 * N * D + 2 * M * D + 2 * M + N * D + 2 * N + L * per /* forward */
-            + 7 * N * D + 2 * N * F + 4 * M * D;                          /* backward */
-    free(m->act);
-    free(m->tokens);
-    free(m->a);
-    m->act = mc_calloc(total, sizeof(float));
-    m->tokens = mc_calloc(N, sizeof(int));
-    m->a = mc_calloc(L, sizeof *m->a);
     m->cap_n = N, m->cap_m = M, m->cap_t = T;
-#define TAKE(ptr, n) (ptr = m->act + off, off += (n))
-    TAKE(m->grid, M * C);
-    TAKE(m->x0, N * D);
-    TAKE(m->memp, M * D);
-    TAKE(m->mem, M * D);
-    TAKE(m->mm, M);
-    TAKE(m->mr, M);
-    TAKE(m->lnf, N * D);
-    TAKE(m->fm, N);
-    TAKE(m->fr, N);
-    TAKE(m->drop0, N * D);
-    for (size_t l = 0; l < L; l++) {
-        tf_acts *a = &m->a[l];
-        TAKE(a->ln1, N * D), TAKE(a->m1, N), TAKE(a->r1, N), TAKE(a->q, N * D);
-        TAKE(a->k, N * D), TAKE(a->v, N * D), TAKE(a->att, NH * N * T), TAKE(a->y, N * D);
-        TAKE(a->x1, N * D), TAKE(a->ln2, N * D), TAKE(a->m2, N), TAKE(a->r2, N);
-        TAKE(a->cq, N * D), TAKE(a->ck, M * D), TAKE(a->cv, M * D), TAKE(a->catt, NH * N * G);
-        TAKE(a->cy, N * D), TAKE(a->x2, N * D), TAKE(a->ln3, N * D), TAKE(a->m3, N);
-        TAKE(a->r3, N), TAKE(a->h, N * F), TAKE(a->g, N * F), TAKE(a->x3, N * D);
-        TAKE(a->drop1, N * D), TAKE(a->drop2, N * D), TAKE(a->drop3, N * D);
-    }
-    TAKE(m->dx, N * D), TAKE(m->dln, N * D), TAKE(m->dq, N * D), TAKE(m->dk, N * D);
-    TAKE(m->dv, N * D), TAKE(m->dy, N * D), TAKE(m->dg, N * F), TAKE(m->dh, N * F);
-    TAKE(m->dmem, M * D), TAKE(m->dck, M * D), TAKE(m->dcv, M * D), TAKE(m->dmemp, M * D);
-    TAKE(m->dd, N * D);
+#define TAKE(ptr, n) (ptr = mc_carve_floats(&k, (n)))
+    do {
+        m->tokens = mc_carve_ints(&k, N);
+        TAKE(m->grid, M * C);
+        TAKE(m->x0, N * D);
+        TAKE(m->memp, M * D);
+        TAKE(m->mem, M * D);
+        TAKE(m->mm, M);
+        TAKE(m->mr, M);
+        TAKE(m->lnf, N * D);
+        TAKE(m->fm, N);
+        TAKE(m->fr, N);
+        TAKE(m->drop0, N * D);
+        for (size_t l = 0; l < L; l++) {
+            tf_acts *a = &m->a[l];
+            TAKE(a->ln1, N * D), TAKE(a->m1, N), TAKE(a->r1, N), TAKE(a->q, N * D);
+            TAKE(a->k, N * D), TAKE(a->v, N * D), TAKE(a->att, NH * N * T), TAKE(a->y, N * D);
+            TAKE(a->x1, N * D), TAKE(a->ln2, N * D), TAKE(a->m2, N), TAKE(a->r2, N);
+            TAKE(a->cq, N * D), TAKE(a->ck, M * D), TAKE(a->cv, M * D), TAKE(a->catt, NH * N * G);
+            TAKE(a->cy, N * D), TAKE(a->x2, N * D), TAKE(a->ln3, N * D), TAKE(a->m3, N);
+            TAKE(a->r3, N), TAKE(a->h, N * F), TAKE(a->g, N * F), TAKE(a->x3, N * D);
+            TAKE(a->drop1, N * D), TAKE(a->drop2, N * D), TAKE(a->drop3, N * D);
+        }
+        TAKE(m->dx, N * D), TAKE(m->dln, N * D), TAKE(m->dq, N * D), TAKE(m->dk, N * D);
+        TAKE(m->dv, N * D), TAKE(m->dy, N * D), TAKE(m->dg, N * F), TAKE(m->dh, N * F);
+        TAKE(m->dmem, M * D), TAKE(m->dck, M * D), TAKE(m->dcv, M * D), TAKE(m->dmemp, M * D);
+        TAKE(m->dd, N * D);
+    } while (mc_carve_next(&k, &m->act));
 #undef TAKE
-    if (off > total)
-        mc_die(MC_EXIT_INTERNAL, "transformer: activation layout overflow");
+    memset(k.base, 0, k.used);
 }
 
 /* mem (M,D) = LN(grid (M,C) Wg^T + bg + grid_pos), keeping memp and stats. */
@@ -424,27 +418,22 @@ void mc_tf_state_copy(const mc_tf *m, float *dst, const float *src, int pos)
                    rows * sizeof *dst);
 }
 
-/* Make room for one-step scratch of N hypotheses. */
-static void reserve_step(mc_tf *m, int N)
-{
-    size_t D = m->c.dim, F = 4 * D, need;
-    if (N <= m->step_cap)
-        return;
-    need = (size_t)N * (5 * D + F) + (size_t)m->c.heads * (m->c.max_len + m->c.grid);
-    free(m->step);
-    m->step = mc_calloc(need, sizeof(float));
-    m->step_cap = N;
-}
-
 void mc_tf_step(mc_tf *m, float *logits, float *att, const float *ctx, float *states,
                 const int *tokens, int N, int pos)
 {
     int D = m->c.dim, G = m->c.grid, NH = m->c.heads, F = 4 * D;
     size_t SF = mc_tf_state_floats(m), ND = (size_t)N * D;
     float *x, *ln, *q, *y, *o, *h, *w;
-    reserve_step(m, N);
-    x = m->step, ln = x + ND, q = ln + ND, y = q + ND, o = y + ND, h = o + ND;
-    w = h + (size_t)N * F;
+    mc_carve k = MC_CARVE_INIT;
+    do {
+        x = mc_carve_floats(&k, ND);
+        ln = mc_carve_floats(&k, ND);
+        q = mc_carve_floats(&k, ND);
+        y = mc_carve_floats(&k, ND);
+        o = mc_carve_floats(&k, ND);
+        h = mc_carve_floats(&k, (size_t)N * F);
+        w = mc_carve_floats(&k, (size_t)NH * (m->c.max_len + G)); /* attention weights */
+    } while (mc_carve_next(&k, &m->step));
     for (int n = 0; n < N; n++)
         for (int d = 0; d < D; d++)
             x[(size_t)n * D + d] = P(m->tok_embed)[(size_t)tokens[n] * D + d] +

@@ -10,12 +10,16 @@
 # Programs: filters/NAME.c (plus its private code filters/NAME/*.c, archived
 # as $(BIN)/obj/filters/NAME/libNAME.a) becomes $(BIN)/medcap-NAME;
 # filters/medcap.c is the dispatcher $(BIN)/medcap.  model/*/*.c is the shared
-# library (layers in model/README).  tests/unit/test_*.c are the unit tests;
+# library (layers in model/README); model/*/*.cpp (DICOM through GDCM) is
+# archived apart as libmedcap-dicom.a and linked, with GDCM and the C++
+# runtime, only into the programs in DICOM_PROGS and the unit tests.
+# tests/unit/test_*.c are the unit tests;
 # they link the library and every program's private archive.
 
 PREFIX ?= /usr/local
 DESTDIR ?=
 CC ?= cc
+CXX ?= g++
 PKGS = vips libcjson zlib openblas
 
 # V=1 shows whole compiler command lines.
@@ -35,10 +39,18 @@ CFLAGS_ALL = -std=c11 $(OPT) -g -Wall -Wextra -Werror -pthread $(SANFLAGS) \
 	-DMEDCAP_SHARE='"$(PREFIX)/share/medcap"' \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null) -Imodel -Ifilters -MMD -MP $(CFLAGS)
 LDLIBS_ALL = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread $(SANFLAGS) $(LDLIBS)
+# GDCM has no pkg-config file; '=' so the folder is looked up after make deps.
+GDCM_INC = $(firstword $(wildcard /usr/include/gdcm-*))
+CXXFLAGS_ALL = -std=c++17 $(OPT) -g -Wall -Wextra -Werror -pthread $(SANFLAGS) \
+	-isystem $(GDCM_INC) -Imodel -MMD -MP $(CXXFLAGS)
+GDCM_LIBS = -lgdcmMSFF -lgdcmDSED -lgdcmCommon -lstdc++
 
 LIB_SRC := $(sort $(wildcard model/*/*.c))
 LIB_OBJ := $(patsubst %.c,$(BIN)/obj/%.o,$(LIB_SRC))
 LIB := $(BIN)/obj/libmedcap.a
+DCM_SRC := $(sort $(wildcard model/*/*.cpp))
+DCM_LIB := $(BIN)/obj/libmedcap-dicom.a
+DICOM_PROGS := img-resize csv-clean
 
 PROG_NAMES := $(filter-out medcap,$(patsubst filters/%.c,%,$(wildcard filters/*.c)))
 PRIV_DIRS := $(patsubst filters/%/,%,$(sort $(dir $(wildcard filters/*/*.c))))
@@ -46,7 +58,7 @@ PRIV_LIBS := $(foreach d,$(PRIV_DIRS),$(BIN)/obj/filters/$(d)/lib$(d).a)
 PROGS := $(BIN)/medcap $(addprefix $(BIN)/medcap-,$(PROG_NAMES))
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNITS := $(patsubst tests/unit/%.c,$(BIN)/test/%,$(UNIT_SRC))
-DEBS = jq python3 python3-numpy man-db libvips-dev libopenblas-dev libcjson-dev zlib1g-dev pkg-config bats bats-assert bats-support
+DEBS = jq python3 python3-numpy man-db libgdcm-dev libvips-dev libopenblas-dev libcjson-dev zlib1g-dev pkg-config bats bats-assert bats-support
 DEPS_STAMP := .deps-ok
 
 .PHONY: all check unit bats install deps demo clean bench
@@ -74,6 +86,11 @@ $(BIN)/obj/%.o: %.c | $(DEPS_STAMP)
 	@$(if $(Q),echo "  CC      $<")
 	$(Q)$(CC) $(CFLAGS_ALL) -c -o $@ $<
 
+$(BIN)/obj/%.o: %.cpp | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CXX     $<")
+	$(Q)$(CXX) $(CXXFLAGS_ALL) -c -o $@ $<
+
 # AdamW's elementwise loop is a large share of a contrastive training step:
 # let the compiler vectorise it (sqrtf need not set errno; IEEE results are
 # the same as the scalar loop's).
@@ -82,6 +99,15 @@ $(BIN)/obj/model/nn/adamw.o: CFLAGS += -O3 -fno-math-errno
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
+
+$(DCM_LIB): $(patsubst %.cpp,$(BIN)/obj/%.o,$(DCM_SRC))
+	@rm -f $@
+	ar rcs $@ $^
+
+# The programs that read DICOM, and the unit tests, link GDCM after libmedcap.
+DCM_LINK = $(DCM_LIB) $(LIB) $(GDCM_LIBS)
+$(addprefix $(BIN)/medcap-,$(DICOM_PROGS)) $(UNITS): $(DCM_LIB)
+$(addprefix $(BIN)/medcap-,$(DICOM_PROGS)) $(UNITS): EXTRA_LIBS = $(DCM_LINK)
 
 # A program's private code: one archive per filters/NAME/ folder.
 priv_objs = $(patsubst %.c,$(BIN)/obj/%.o,$(wildcard filters/$(1)/*.c))
@@ -95,12 +121,12 @@ $(BIN)/medcap: $(BIN)/obj/filters/medcap.o $(LIB)
 
 $(BIN)/medcap-%: $(BIN)/obj/filters/%.o $$(if $$(wildcard filters/$$*/*.c),$(BIN)/obj/filters/$$*/lib$$*.a) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL)
+	$(Q)$(CC) -o $@ $(filter-out $(DCM_LIB),$^) $(EXTRA_LIBS) $(LDLIBS_ALL)
 
 $(BIN)/test/%: $(BIN)/obj/tests/unit/%.o $(PRIV_LIBS) $(LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) -o $@ $^ $(LDLIBS_ALL)
+	$(Q)$(CC) -o $@ $(filter-out $(DCM_LIB),$^) $(EXTRA_LIBS) $(LDLIBS_ALL)
 
 check: unit bats
 

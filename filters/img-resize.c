@@ -7,10 +7,16 @@
  * input record with every key kept, plus "width" and "height" of the
  * original image (upright: an EXIF orientation is applied).  Images are
  * loaded on --jobs worker threads and written in input order.
+ *
+ * DICOM files (GDCM) are rescaled, windowed (--window) and resized the
+ * same way; --frame picks the frames of a multi-frame file, and the
+ * record gains the file's non-identifying attributes (io/dicom_record.h;
+ * UIDs and the patient ID hashed with --salt).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "img-resize/image.h"
 #include "img-resize/workers.h"
+#include "io/dicom_record.h"
 #include "io/frame.h"
 #include "io/ndjson.h"
 #include "core/util.h"
@@ -26,6 +32,7 @@ typedef struct {
     const char *input; /* FILE or "-" */
     int keep_going;
     int jobs;
+    const char *salt;  /* --salt KEY for the hashed DICOM ids, or NULL */
 } options;
 
 /* One record in flight: filled by the reader, loaded by a worker,
@@ -34,8 +41,11 @@ typedef struct {
     long line;
     cJSON *rec;
     char *path;
+    int bare;         /* the line was a bare path: the id is the file name */
     int status;       /* ir_img_load's result */
-    char *meta;       /* the record plus width/height, as JSON text */
+    char **meta;      /* per output tensor: the record plus width/height (and
+                         DICOM keys), as JSON text */
+    int nmeta;
     ir_img_result img;
 } job;
 
@@ -46,7 +56,8 @@ static void usage(FILE *out)
             "Read NDJSON records with an \"image\" path (or bare image paths, one a line)\n"
             "from FILE or standard input; write one frame [C,S,S] per image.\n\n"
             "Options:\n"
-            "  -s, --size S           output side in pixels (default 224)\n"
+            "  -s, --size S           output side in pixels (default 224); 0: the image's\n"
+            "                         own size, not resized (a [C,H,W] frame)\n"
             "  -c, --channels 1|3     grey (luma) or RGB output (default 1)\n"
             "  -f, --fit MODE         letterbox (pad, default), crop (centre) or stretch\n"
             "      --float            write F32 (v/max - mean)/std instead of U8\n"
@@ -55,6 +66,15 @@ static void usage(FILE *out)
             "  -r, --root DIR         resolve relative image paths against DIR\n"
             "      --max-pixels N     refuse images of more than N pixels (default 100000000)\n"
             "  -k, --keep-going       skip missing or bad images, report them, exit 5\n"
+            "DICOM (.dcm files, or files with the DICM preamble):\n"
+            "  -w, --window WIN       grey VOI window: auto (the file's, else the frame's\n"
+            "                         range; default), file, W,L (width,level), lung,\n"
+            "                         mediastinum, bone, brain, or none (modality units,\n"
+            "                         with --float)\n"
+            "      --frame N|middle|all  frame of a multi-frame file (from 0; default\n"
+            "                         middle); all: one frame per slice, \"frame\" in the record\n"
+            "      --salt KEY         key of the hashed ids (id, case_id) and of patient_id,\n"
+            "                         which is only written with a key\n"
             "  -j, --jobs N           worker threads (default: the number of cores)\n"
             "  -h, --help             show this help and exit\n"
             "      --version          show the version and exit\n\n"
@@ -79,9 +99,52 @@ static void parse_triple(const char *opt, const char *arg, double v[3])
         v[1] = v[2] = v[0];
 }
 
+/* The named windows of --window: width, level (Hounsfield units). */
+static const struct {
+    const char *name;
+    double width, level;
+} presets[] = {
+    {"lung", 1500, -600}, {"mediastinum", 350, 50}, {"bone", 2000, 500}, {"brain", 80, 40},
+};
+
+/* Parse --window's value into spec. */
+static void parse_window(const char *arg, ir_img_spec *spec)
+{
+    char *comma;
+    spec->window = WIN_FIXED;
+    if (strcmp(arg, "auto") == 0) {
+        spec->window = WIN_AUTO;
+        return;
+    }
+    if (strcmp(arg, "file") == 0) {
+        spec->window = WIN_FILE;
+        return;
+    }
+    if (strcmp(arg, "none") == 0) {
+        spec->window = WIN_NONE;
+        return;
+    }
+    for (size_t i = 0; i < sizeof presets / sizeof presets[0]; i++)
+        if (strcmp(arg, presets[i].name) == 0) {
+            spec->width = presets[i].width;
+            spec->center = presets[i].level;
+            return;
+        }
+    comma = strchr(arg, ',');
+    if (comma) {
+        char w[64];
+        snprintf(w, sizeof w, "%.*s", (int)(comma - arg), arg);
+        if (mc_parse_double(w, &spec->width) == 0 && mc_parse_double(comma + 1, &spec->center) == 0 &&
+            spec->width >= 1)
+            return;
+    }
+    mc_usage_error("--window must be auto, file, none, lung, mediastinum, bone, brain or "
+                   "WIDTH,LEVEL (width at least 1), not '%s'", arg);
+}
+
 static void parse_args(int argc, char **argv, options *o)
 {
-    enum { OPT_FLOAT = 256, OPT_MEAN, OPT_STD, OPT_MAXPIX, OPT_VERSION };
+    enum { OPT_FLOAT = 256, OPT_MEAN, OPT_STD, OPT_MAXPIX, OPT_VERSION, OPT_FRAME, OPT_SALT };
     static const struct option longs[] = {
         {"size", required_argument, NULL, 's'},
         {"channels", required_argument, NULL, 'c'},
@@ -93,6 +156,9 @@ static void parse_args(int argc, char **argv, options *o)
         {"max-pixels", required_argument, NULL, OPT_MAXPIX},
         {"keep-going", no_argument, NULL, 'k'},
         {"jobs", required_argument, NULL, 'j'},
+        {"window", required_argument, NULL, 'w'},
+        {"frame", required_argument, NULL, OPT_FRAME},
+        {"salt", required_argument, NULL, OPT_SALT},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -105,15 +171,17 @@ static void parse_args(int argc, char **argv, options *o)
     o->spec.channels = 1;
     o->spec.fit = FIT_LETTERBOX;
     o->spec.max_pixels = 100000000;
+    o->spec.window = WIN_AUTO;
+    o->spec.frame = FRAME_MIDDLE;
     for (int i = 0; i < 3; i++)
         o->spec.std[i] = 1.0;
     o->jobs = cores < 1 ? 1 : cores > 64 ? 64 : (int)cores;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":s:c:f:r:kj:h", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":s:c:f:r:kj:w:h", longs, NULL)) != -1) {
         switch (c) {
         case 's':
-            if (mc_parse_long(optarg, 1, 8192, &v) != 0)
-                mc_usage_error("--size needs a whole number from 1 to 8192, not '%s'", optarg);
+            if (mc_parse_long(optarg, 0, 8192, &v) != 0)
+                mc_usage_error("--size needs a whole number from 0 to 8192, not '%s'", optarg);
             o->spec.size = (int)v;
             break;
         case 'c':
@@ -152,6 +220,22 @@ static void parse_args(int argc, char **argv, options *o)
                 mc_usage_error("--jobs needs a whole number from 1 to 64, not '%s'", optarg);
             o->jobs = (int)v;
             break;
+        case 'w': parse_window(optarg, &o->spec); break;
+        case OPT_FRAME:
+            if (strcmp(optarg, "middle") == 0)
+                o->spec.frame = FRAME_MIDDLE;
+            else if (strcmp(optarg, "all") == 0)
+                o->spec.frame = FRAME_ALL;
+            else if (mc_parse_long(optarg, 0, 1L << 30, &v) == 0)
+                o->spec.frame = (int)v;
+            else
+                mc_usage_error("--frame must be a frame number from 0, middle or all, not '%s'", optarg);
+            break;
+        case OPT_SALT:
+            if (!optarg[0])
+                mc_usage_error("--salt needs a non-empty key");
+            o->salt = optarg;
+            break;
         case 'h': usage(stdout); exit(mc_close_stdout());
         case OPT_VERSION: printf("medcap-img-resize %s\n", MEDCAP_VERSION); exit(mc_close_stdout());
         case ':': mc_usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -160,24 +244,44 @@ static void parse_args(int argc, char **argv, options *o)
     }
     if (normalised && !o->spec.as_float)
         mc_usage_error("--mean and --std apply to --float output only");
+    if (o->spec.window == WIN_NONE && !o->spec.as_float)
+        mc_usage_error("--window none keeps modality units: it needs --float");
     if (argc - optind > 1)
         mc_usage_error("one input FILE at most");
     o->input = optind < argc ? argv[optind] : "-";
 }
 
-/* Worker: load the job's image and print its metadata record. */
+/* Set key of rec to the number v, replacing any value it had. */
+static void set_number(cJSON *rec, const char *key, double v)
+{
+    cJSON_DeleteItemFromObjectCaseSensitive(rec, key);
+    cJSON_AddNumberToObject(rec, key, v);
+}
+
+/* Worker: load the job's image and print its metadata records (one per
+ * output tensor: a DICOM file's frames carry their "frame" index). */
 static void run_job(void *arg, void *ctx)
 {
     job *j = arg;
     const options *o = ctx;
+    const ir_img_result *im = &j->img;
     j->status = ir_img_load(j->path, &o->spec, &j->img);
-    if (j->status == 0) {
-        cJSON_DeleteItemFromObjectCaseSensitive(j->rec, "width");
-        cJSON_DeleteItemFromObjectCaseSensitive(j->rec, "height");
-        cJSON_AddNumberToObject(j->rec, "width", j->img.width);
-        cJSON_AddNumberToObject(j->rec, "height", j->img.height);
-        j->meta = cJSON_PrintUnformatted(j->rec);
-        if (!j->meta)
+    if (j->status != 0)
+        return;
+    set_number(j->rec, "width", im->width);
+    set_number(j->rec, "height", im->height);
+    if (im->is_dicom) {
+        if (j->bare) /* a file name may be a UID: the hashed id instead */
+            cJSON_DeleteItemFromObjectCaseSensitive(j->rec, "id");
+        mc_dcm_record(&im->dicom, j->rec, o->salt);
+    }
+    j->nmeta = im->nframes;
+    j->meta = mc_calloc((size_t)im->nframes, sizeof *j->meta);
+    for (int k = 0; k < im->nframes; k++) {
+        if (im->is_dicom && im->dicom.frames > 1)
+            set_number(j->rec, "frame", im->first_frame + k);
+        j->meta[k] = cJSON_PrintUnformatted(j->rec);
+        if (!j->meta[k])
             mc_die(MC_EXIT_INTERNAL, "out of memory printing a record");
     }
 }
@@ -208,12 +312,14 @@ static int read_job(job *j, const char *text, long line, const options *o)
     const cJSON *image;
     size_t n;
     j->line = line;
+    j->bare = 0;
     if (*p == '{') {
         j->rec = mc_record_parse(p, o->input, line);
         if (!j->rec)
             return MC_EXIT_INPUT;
     } else {
         j->rec = path_record(p);
+        j->bare = 1;
     }
     image = cJSON_GetObjectItemCaseSensitive(j->rec, "image");
     if (!cJSON_IsString(image) || !image->valuestring[0]) {
@@ -236,16 +342,21 @@ static void clear_job(job *j)
 {
     cJSON_Delete(j->rec);
     free(j->path);
+    for (int k = 0; k < j->nmeta; k++)
+        free(j->meta[k]);
     free(j->meta);
     j->rec = NULL;
-    j->path = j->meta = NULL;
+    j->path = NULL;
+    j->meta = NULL;
+    j->nmeta = 0;
 }
 
 /* Write a collected job's frame, or report its failure.  Returns 0, or
  * the exit status to stop with; counts skipped images in *skipped. */
 static int emit(job *j, const options *o, long *skipped)
 {
-    uint32_t dims[3] = {(uint32_t)o->spec.channels, (uint32_t)o->spec.size, (uint32_t)o->spec.size};
+    uint32_t dims[3] = {(uint32_t)o->spec.channels, (uint32_t)j->img.out_h, (uint32_t)j->img.out_w};
+    size_t bytes = ir_img_bytes(&o->spec, &j->img);
     int status = 0;
     if (j->status != 0) {
         mc_err_at(o->input, j->line, "%s: %s", j->path, j->img.err);
@@ -253,11 +364,13 @@ static int emit(job *j, const options *o, long *skipped)
             (*skipped)++;
         else
             status = j->status;
-    } else if (mc_frame_write(stdout, o->spec.as_float ? MC_F32 : MC_U8, 3, dims, j->meta,
-                              strlen(j->meta), j->img.data) != 0) {
-        mc_err("error writing standard output");
-        status = MC_EXIT_IO;
     }
+    for (int k = 0; k < j->nmeta && status == 0; k++)
+        if (mc_frame_write(stdout, o->spec.as_float ? MC_F32 : MC_U8, 3, dims, j->meta[k],
+                           strlen(j->meta[k]), (char *)j->img.data + k * bytes) != 0) {
+            mc_err("error writing standard output");
+            status = MC_EXIT_IO;
+        }
     clear_job(j);
     return status;
 }

@@ -241,7 +241,8 @@ values() {
 }
 
 @test "img-resize: bad option values are usage errors, exit 2" {
-    for args in "--size 0" "--size x" "--channels 2" "--fit wide" "--mean 0.5" \
+    for args in "--size -1" "--size x" "--channels 2" "--fit wide" "--mean 0.5" "--window x" \
+                "--window 0,40" "--window none" "--frame x" "--frame -1" \
                 "--float --std 0" "--float --mean 1,2" "--jobs 0" "--max-pixels -1" "a b"; do
         run -2 --separate-stderr medcap-img-resize $args
         assert_output ""

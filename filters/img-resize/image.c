@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <vips/vips.h>
 
@@ -86,6 +87,7 @@ int ir_img_init(const char *argv0)
     g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, keep_warning, NULL);
     vips_cache_set_max(0);
     vips_concurrency_set(1); /* our workers use the cores, one image each */
+    mc_dcm_init();
     return 0;
 }
 
@@ -94,9 +96,9 @@ void ir_img_shutdown(void)
     vips_shutdown();
 }
 
-size_t ir_img_bytes(const ir_img_spec *s)
+size_t ir_img_bytes(const ir_img_spec *s, const ir_img_result *res)
 {
-    return (size_t)s->channels * s->size * s->size * (s->as_float ? 4 : 1);
+    return (size_t)s->channels * res->out_w * res->out_h * (s->as_float ? 4 : 1);
 }
 
 /* A libvips call failed: note it, and when this thread loads alone put
@@ -123,6 +125,11 @@ static int vips_fail(ir_img_result *res, const char *prefix)
 static void target_size(const ir_img_spec *s, int w, int h, int *tw, int *th)
 {
     double scale;
+    if (s->size == 0) { /* the image's own size */
+        *tw = w;
+        *th = h;
+        return;
+    }
     if (s->fit == FIT_STRETCH) {
         *tw = *th = s->size;
         return;
@@ -177,16 +184,25 @@ static int to_plain_bands(VipsImage *im, VipsImage **t, VipsImage **out, ir_img_
  * their loaders, decoding from memory (one read instead of many small
  * ones, and no sniffing through every loader, which costs more than
  * decoding a small image); anything else is left to libvips. */
-enum { KIND_OTHER, KIND_JPEG, KIND_PNG };
+enum { KIND_OTHER, KIND_JPEG, KIND_PNG, KIND_DICOM };
 
 /* File buffers up to this size are kept for the next image. */
 #define KEEP_FILE_BUFFER ((size_t)4 << 20)
 
-/* Open path, tell its kind, and read a JPEG or PNG whole into res->file.
- * Returns the kind, or -1 with res->err set. */
+/* Whether path's name ends in .dcm (any case). */
+static int dcm_name(const char *path)
+{
+    size_t n = strlen(path);
+    return n > 4 && strcasecmp(path + n - 4, ".dcm") == 0;
+}
+
+/* Open path, tell its kind (DICOM: the preamble, or a .dcm name), and
+ * read a JPEG or PNG whole into res->file.  Returns the kind, or -1 with
+ * res->err set. */
 static int read_image_file(const char *path, ir_img_result *res)
 {
-    unsigned char m[8] = {0};
+    unsigned char m[132] = {0};
+    size_t got;
     FILE *f = fopen(path, "rb");
     struct stat st;
     int kind = KIND_OTHER;
@@ -201,21 +217,24 @@ static int read_image_file(const char *path, ir_img_result *res)
         fclose(f);
         return -1;
     }
-    if (fread(m, 1, sizeof m, f) == sizeof m) {
+    got = fread(m, 1, sizeof m, f);
+    if (got >= 8) {
         if (m[0] == 0xFF && m[1] == 0xD8 && m[2] == 0xFF)
             kind = KIND_JPEG;
         else if (memcmp(m, "\x89PNG\r\n\x1a\n", 8) == 0)
             kind = KIND_PNG;
+        else if (mc_dcm_sniff(m, got) || dcm_name(path))
+            kind = KIND_DICOM;
     }
-    if (kind != KIND_OTHER) {
+    if (kind == KIND_JPEG || kind == KIND_PNG) {
         size_t size = (size_t)st.st_size;
         if (res->file_cap < size) {
             free(res->file);
             res->file = mc_malloc(size);
             res->file_cap = size;
         }
-        memcpy(res->file, m, sizeof m);
-        res->file_len = sizeof m + fread(res->file + sizeof m, 1, size - sizeof m, f);
+        memcpy(res->file, m, got);
+        res->file_len = got + fread(res->file + got, 1, size - got, f);
     }
     if (ferror(f)) {
         snprintf(res->err, sizeof res->err, "cannot read: %s", strerror(errno));
@@ -267,14 +286,15 @@ static axis_fit fit_axis(int target, int size)
  * normalised.
  * The rest of the square is black (0 before normalisation). */
 static void store(const float *px, int nx, int ny, int bands, int dx, int dy, double maxval,
-                  const ir_img_spec *s, ir_img_result *res)
+                  const ir_img_spec *s, ir_img_result *res, int k)
 {
-    size_t plane = (size_t)s->size * s->size;
+    size_t plane = (size_t)res->out_w * res->out_h;
+    char *base = (char *)res->data + (size_t)k * ir_img_bytes(s, res);
     for (int c = 0; c < s->channels; c++) {
         float a = (float)(s->as_float ? 1.0 / (maxval * s->std[c]) : 255.0 / maxval);
         float b = (float)(s->as_float ? -s->mean[c] / s->std[c] : 0.0);
-        float *of = (float *)res->data + c * plane;
-        unsigned char *ou = (unsigned char *)res->data + c * plane;
+        float *of = (float *)base + c * plane;
+        unsigned char *ou = (unsigned char *)base + c * plane;
         if (s->as_float)
             for (size_t i = 0; i < plane; i++)
                 of[i] = b;
@@ -282,7 +302,7 @@ static void store(const float *px, int nx, int ny, int bands, int dx, int dy, do
             memset(ou, 0, plane);
         for (int y = 0; y < ny; y++) {
             const float *row = px + (size_t)y * nx * bands;
-            size_t at = (size_t)(dy + y) * s->size + dx;
+            size_t at = (size_t)(dy + y) * res->out_w + dx;
             for (int x = 0; x < nx; x++) {
                 const float *p = row + (size_t)x * bands;
                 float v = bands == 1 ? p[0] : p[c];
@@ -375,7 +395,7 @@ static axis_fit stored_fit(axis_fit f, int mirrored)
 static int resample(VipsImage *im, int tw, int th, int o, const ir_img_spec *s, ir_img_result *res)
 {
     enum { STRIP = 16 };
-    axis_fit ax = fit_axis(tw, s->size), ay = fit_axis(th, s->size);
+    axis_fit ax = fit_axis(tw, res->out_w), ay = fit_axis(th, res->out_h);
     axis_fit fx = stored_fit(swaps_axes(o) ? ay : ax, mirrors_x(o));
     axis_fit fy = stored_fit(swaps_axes(o) ? ax : ay, mirrors_y(o));
     int wide = im->BandFmt == VIPS_FORMAT_USHORT, status = 0;
@@ -400,10 +420,10 @@ static int resample(VipsImage *im, int tw, int th, int o, const ir_img_spec *s, 
     if (status == 0 && o != 1) {
         float *up = mc_malloc((size_t)fx.n * fy.n * bands * sizeof *up);
         upright(up, r.out, fx.n, fy.n, bands, o);
-        store(up, ax.n, ay.n, bands, ax.dst, ay.dst, wide ? 65535.0 : 255.0, s, res);
+        store(up, ax.n, ay.n, bands, ax.dst, ay.dst, wide ? 65535.0 : 255.0, s, res, 0);
         free(up);
     } else if (status == 0) {
-        store(r.out, ax.n, ay.n, bands, ax.dst, ay.dst, wide ? 65535.0 : 255.0, s, res);
+        store(r.out, ax.n, ay.n, bands, ax.dst, ay.dst, wide ? 65535.0 : 255.0, s, res, 0);
     }
     ir_rs_free(&r);
     return status;
@@ -435,6 +455,145 @@ static int convert(VipsImage *im, const char *path, int jpeg, int o, const ir_im
     return resample(im, tw, th, o, s, res);
 }
 
+/* Grow res->data to at least n bytes. */
+static void grow(ir_img_result *res, size_t n)
+{
+    if (res->cap < n) {
+        free(res->data);
+        res->data = mc_malloc(n);
+        res->cap = n;
+    }
+}
+
+int ir_dcm_window(float *v, size_t n, const mc_dcm_info *info, const ir_img_spec *s, char *err,
+                  size_t errlen)
+{
+    double c, w, lo, hi;
+    if (s->window == WIN_NONE)
+        return 0;
+    if (s->window == WIN_FIXED) {
+        c = s->center;
+        w = s->width;
+    } else if (info->has_window) {
+        c = info->window_center;
+        w = info->window_width;
+    } else if (s->window == WIN_FILE) {
+        snprintf(err, errlen, "DICOM file has no Window Center/Width (--window file)");
+        return MC_EXIT_INPUT;
+    } else { /* auto: the frame's range */
+        lo = hi = n ? v[0] : 0.0;
+        for (size_t i = 1; i < n; i++) {
+            lo = v[i] < lo ? v[i] : lo;
+            hi = v[i] > hi ? v[i] : hi;
+        }
+        w = hi - lo + 1.0;
+        c = (lo + hi + 1.0) / 2.0;
+    }
+    /* DICOM PS3.3 C.11.2.1.2.1, the linear VOI function, to 0..1 */
+    for (size_t i = 0; i < n; i++) {
+        double t = w > 1.0 ? (v[i] - (c - 0.5)) / (w - 1.0) + 0.5 : v[i] > c - 0.5;
+        t = t < 0.0 ? 0.0 : t > 1.0 ? 1.0 : t;
+        v[i] = (float)(info->monochrome1 ? 1.0 - t : t);
+    }
+    return 0;
+}
+
+/* Decode frame k of d (which holds info) into buf (width * height *
+ * samples floats) on the scale of store's maxval 1: grey windowed by
+ * ir_dcm_window, colour divided by its largest value (both as they are
+ * with WIN_NONE).  Returns 0 or MC_EXIT_INPUT with res->err set. */
+static int dcm_frame_values(mc_dcm *d, int k, float *buf, const ir_img_spec *s, ir_img_result *res)
+{
+    const mc_dcm_info *info = &res->dicom;
+    size_t n = (size_t)info->width * info->height;
+    int status = mc_dcm_frame(d, k, buf, res->err, sizeof res->err);
+    if (status == 0 && info->samples == 1)
+        status = ir_dcm_window(buf, n, info, s, res->err, sizeof res->err);
+    else if (status == 0 && s->window != WIN_NONE) {
+        float scale = (float)(1.0 / (ldexp(1.0, info->bits_stored) - 1.0));
+        for (size_t i = 0; i < 3 * n; i++)
+            buf[i] *= scale;
+    }
+    return status;
+}
+
+/* Resize one decoded DICOM frame (buf, from dcm_frame_values) into output
+ * tensor k of res: through the resampler, or stored as it is for size 0
+ * (colour to luma per row when the output is grey). */
+static void dcm_store(const float *buf, int k, const ir_img_spec *s, ir_img_result *res)
+{
+    const mc_dcm_info *info = &res->dicom;
+    int w = info->width, h = info->height, tw, th;
+    int bands = info->samples == 3 && s->channels == 3 ? 3 : 1;
+    float *luma = NULL;
+    ir_resampler r;
+    target_size(s, w, h, &tw, &th);
+    axis_fit ax = fit_axis(tw, res->out_w), ay = fit_axis(th, res->out_h);
+    if (info->samples == 3 && bands == 1)
+        luma = mc_malloc((size_t)w * sizeof *luma);
+    if (s->size == 0 && !luma) {
+        store(buf, w, h, bands, 0, 0, 1.0, s, res, k);
+        return;
+    }
+    ir_rs_init(&r, w, h, bands, ax.full, ax.off, ax.n, ay.full, ay.off, ay.n);
+    for (int y = 0; y < h; y++) {
+        const float *row = buf + (size_t)y * w * info->samples;
+        if (luma) {
+            for (int x = 0; x < w; x++)
+                luma[x] = 0.299f * row[3 * x] + 0.587f * row[3 * x + 1] + 0.114f * row[3 * x + 2];
+            row = luma;
+        }
+        ir_rs_row(&r, y, row);
+    }
+    store(r.out, ax.n, ay.n, bands, ax.dst, ay.dst, 1.0, s, res, k);
+    ir_rs_free(&r);
+    free(luma);
+}
+
+/* Load a DICOM file with GDCM: header and size checks before decoding,
+ * the frames spec asks for, each decoded, windowed and resized.  Returns 0
+ * or an exit status with res->err set. */
+static int dcm_load(const char *path, const ir_img_spec *s, ir_img_result *res)
+{
+    mc_dcm *d;
+    mc_dcm_info *info = &res->dicom;
+    int status = mc_dcm_open(path, 0, &d, info, res->err, sizeof res->err), first, count;
+    float *buf;
+    if (status != 0)
+        return status;
+    res->is_dicom = 1;
+    if ((uint64_t)info->width * (uint64_t)info->height > s->max_pixels) {
+        snprintf(res->err, sizeof res->err, "image is %dx%d, over --max-pixels %llu", info->width,
+                 info->height, (unsigned long long)s->max_pixels);
+        mc_dcm_close(d);
+        return MC_EXIT_INPUT;
+    }
+    if (s->frame >= info->frames) {
+        snprintf(res->err, sizeof res->err, "no frame %d: the file has %d (from 0)", s->frame,
+                 info->frames);
+        mc_dcm_close(d);
+        return MC_EXIT_INPUT;
+    }
+    first = s->frame == FRAME_ALL ? 0 : s->frame == FRAME_MIDDLE ? info->frames / 2 : s->frame;
+    count = s->frame == FRAME_ALL ? info->frames : 1;
+    res->width = info->width;
+    res->height = info->height;
+    res->out_w = s->size ? s->size : info->width;
+    res->out_h = s->size ? s->size : info->height;
+    res->nframes = count;
+    res->first_frame = first;
+    grow(res, (size_t)count * ir_img_bytes(s, res));
+    buf = mc_malloc((size_t)info->width * info->height * info->samples * sizeof *buf);
+    for (int k = 0; k < count && status == 0; k++) {
+        status = dcm_frame_values(d, first + k, buf, s, res);
+        if (status == 0)
+            dcm_store(buf, k, s, res);
+    }
+    free(buf);
+    mc_dcm_close(d);
+    return status;
+}
+
 /* Load path into res once, in the gate mode this thread entered (see
  * ir_img_load). */
 static int load_once(const char *path, const ir_img_spec *s, ir_img_result *res)
@@ -445,9 +604,13 @@ static int load_once(const char *path, const ir_img_spec *s, ir_img_result *res)
     res->err[0] = '\0';
     warning[0] = '\0';
     vips_failed = 0;
+    res->is_dicom = res->first_frame = 0;
+    res->nframes = 1;
     kind = read_image_file(path, res);
     if (kind < 0)
         return MC_EXIT_IO;
+    if (kind == KIND_DICOM)
+        return dcm_load(path, s, res);
     ctx = vips_image_new();
     t = (VipsImage **)vips_object_local_array(VIPS_OBJECT(ctx), 12);
     t[0] = open_image(path, kind, 1, res);
@@ -466,11 +629,9 @@ static int load_once(const char *path, const ir_img_spec *s, ir_img_result *res)
         int o = orientation(t[0]);
         res->width = swaps_axes(o) ? t[0]->Ysize : t[0]->Xsize; /* upright */
         res->height = swaps_axes(o) ? t[0]->Xsize : t[0]->Ysize;
-        if (res->cap < ir_img_bytes(s)) {
-            free(res->data);
-            res->data = mc_malloc(ir_img_bytes(s));
-            res->cap = ir_img_bytes(s);
-        }
+        res->out_w = s->size ? s->size : res->width;
+        res->out_h = s->size ? s->size : res->height;
+        grow(res, ir_img_bytes(s, res));
         status = convert(t[0], path, kind == KIND_JPEG, o, s, t, res);
     }
     g_object_unref(ctx);

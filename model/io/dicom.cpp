@@ -1,0 +1,396 @@
+// dicom.cpp - DICOM files through GDCM behind a C interface (see dicom.h).
+#include "io/dicom.h"
+#define _Noreturn __attribute__((noreturn)) // util.h is C11
+extern "C" {
+#include "core/util.h"
+}
+#undef _Noreturn
+
+#include <gdcmImage.h>
+#include <gdcmImageReader.h>
+#include <gdcmReader.h>
+#include <gdcmStringFilter.h>
+#include <gdcmTrace.h>
+
+#include <cerrno>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <ostream>
+#include <string>
+#include <vector>
+
+struct mc_dcm {
+    gdcm::ImageReader reader;
+    int decoded;             // 1 once pixels holds the decoded pixel data
+    std::vector<char> pixels;
+    int bytes;               // bytes per sample in pixels: 1, 2 or 4
+    int planar;              // 1: colour planes one after another
+    int ybr;                 // 1: YBR_FULL or YBR_FULL_422 samples, to convert
+    mc_dcm_info info;
+};
+
+/* GDCM's warnings and errors go to one stream for the process; its
+ * buffer keeps what each thread writes in that thread's own string (up to
+ * 4 KiB), read by open_dcm (to tell a truncated file) and never printed:
+ * a warning may quote an attribute's value. */
+static thread_local std::string gdcm_said;
+
+class thread_sink : public std::streambuf {
+  protected:
+    int_type overflow(int_type c) override
+    {
+        if (c != traits_type::eof() && gdcm_said.size() < 4096)
+            gdcm_said.push_back((char)c);
+        return traits_type::not_eof(c);
+    }
+    std::streamsize xsputn(const char *s, std::streamsize n) override
+    {
+        if (gdcm_said.size() < 4096)
+            gdcm_said.append(s, (size_t)n < 4096 ? (size_t)n : 4096);
+        return n;
+    }
+};
+static thread_sink sink;
+static std::ostream gdcm_stream(&sink);
+
+/* Decoded pixel data above this many bytes is refused before decoding. */
+static const uint64_t MAX_DECODED = (uint64_t)4 << 30;
+
+void mc_dcm_init(void)
+{
+    gdcm::Trace::SetDebug(false);
+    gdcm::Trace::SetWarningStream(gdcm_stream);
+    gdcm::Trace::SetErrorStream(gdcm_stream);
+    gdcm::Trace::SetWarning(true);
+    gdcm::Trace::SetError(true);
+}
+
+int mc_dcm_sniff(const unsigned char *head, size_t n)
+{
+    return n >= 132 && memcmp(head + 128, "DICM", 4) == 0;
+}
+
+/* Attribute (group, element) of the file as text without the padding
+ * spaces and NULs DICOM adds; its first value when there are several
+ * (backslash-separated) and first_only is set. */
+static std::string attr(const gdcm::StringFilter &sf, const gdcm::DataSet &ds, uint16_t group,
+                        uint16_t element, bool first_only = true)
+{
+    gdcm::Tag tag(group, element);
+    if (!ds.FindDataElement(tag) || ds.GetDataElement(tag).IsEmpty())
+        return std::string();
+    std::string s = sf.ToString(tag);
+    if (first_only)
+        s = s.substr(0, s.find('\\'));
+    size_t b = s.find_first_not_of(" \t\r\n");
+    size_t e = s.find_last_not_of(std::string(" \t\r\n\0", 5));
+    return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
+/* Copy s into a fixed field of n bytes (cut to fit). */
+static void put(char *field, size_t n, const std::string &s)
+{
+    snprintf(field, n, "%s", s.c_str());
+}
+
+/* s as a finite number into *v; false (and *v untouched) when it is not one. */
+static bool number(const std::string &s, double *v)
+{
+    char *end;
+    double x;
+    if (s.empty())
+        return false;
+    errno = 0;
+    x = strtod(s.c_str(), &end);
+    if (end == s.c_str() || *end != '\0' || errno != 0 || !std::isfinite(x))
+        return false;
+    *v = x;
+    return true;
+}
+
+/* A whole number attribute, or dflt when absent or not a number. */
+static int whole(const std::string &s, int dflt)
+{
+    double v;
+    return number(s, &v) && v >= 0 && v <= 2147483647.0 ? (int)v : dflt;
+}
+
+/* Fill info from the data set (every mode: the image geometry here is
+ * what the header says; mc_dcm_open checks it against GDCM's image). */
+static void read_info(const gdcm::File &file, mc_dcm_info *info)
+{
+    const gdcm::DataSet &ds = file.GetDataSet();
+    gdcm::StringFilter sf;
+    std::string s;
+    double v[6];
+    sf.SetFile(file);
+    memset(info, 0, sizeof *info);
+    info->width = whole(attr(sf, ds, 0x0028, 0x0011), 0);
+    info->height = whole(attr(sf, ds, 0x0028, 0x0010), 0);
+    info->frames = whole(attr(sf, ds, 0x0028, 0x0008), 1);
+    info->samples = whole(attr(sf, ds, 0x0028, 0x0002), 1);
+    info->bits_stored = whole(attr(sf, ds, 0x0028, 0x0101), 0);
+    info->is_signed = whole(attr(sf, ds, 0x0028, 0x0103), 0) == 1;
+    put(info->photometric, sizeof info->photometric, attr(sf, ds, 0x0028, 0x0004));
+    info->monochrome1 = strcmp(info->photometric, "MONOCHROME1") == 0;
+    info->slope = 1.0;
+    if (number(attr(sf, ds, 0x0028, 0x1053), &v[0]) && v[0] != 0.0)
+        info->slope = v[0];
+    number(attr(sf, ds, 0x0028, 0x1052), &info->intercept);
+    if (number(attr(sf, ds, 0x0028, 0x1050), &v[0]) && number(attr(sf, ds, 0x0028, 0x1051), &v[1]) &&
+        v[1] >= 1.0) {
+        info->has_window = 1;
+        info->window_center = v[0];
+        info->window_width = v[1];
+    }
+    s = attr(sf, ds, 0x0020, 0x0037, false);
+    if (sscanf(s.c_str(), "%lf\\%lf\\%lf\\%lf\\%lf\\%lf", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5]) == 6) {
+        info->has_orientation = 1;
+        memcpy(info->orientation, v, sizeof info->orientation);
+    }
+    s = attr(sf, ds, 0x0028, 0x0030, false);
+    if (sscanf(s.c_str(), "%lf\\%lf", &v[0], &v[1]) == 2 && v[0] > 0 && v[1] > 0) {
+        info->has_spacing = 1;
+        info->spacing[0] = v[0];
+        info->spacing[1] = v[1];
+    }
+    put(info->transfer_syntax, sizeof info->transfer_syntax, attr(sf, file.GetHeader(), 0x0002, 0x0010));
+    put(info->modality, sizeof info->modality, attr(sf, ds, 0x0008, 0x0060));
+    put(info->view, sizeof info->view, attr(sf, ds, 0x0018, 0x5101));
+    put(info->body_part, sizeof info->body_part, attr(sf, ds, 0x0018, 0x0015));
+    s = attr(sf, ds, 0x0020, 0x0062);
+    put(info->laterality, sizeof info->laterality, s.empty() ? attr(sf, ds, 0x0020, 0x0060) : s);
+    put(info->patient_id, sizeof info->patient_id, attr(sf, ds, 0x0010, 0x0020));
+    put(info->study_uid, sizeof info->study_uid, attr(sf, ds, 0x0020, 0x000D));
+    put(info->series_uid, sizeof info->series_uid, attr(sf, ds, 0x0020, 0x000E));
+    put(info->sop_uid, sizeof info->sop_uid, attr(sf, ds, 0x0008, 0x0018));
+}
+
+/* Whether the file at path exists and can be read; errno otherwise. */
+static bool readable(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return false;
+    fclose(f);
+    return true;
+}
+
+/* Open, in the modes of mc_dcm_open, throwing nothing. */
+static int open_dcm(const char *path, int header_only, mc_dcm *d, char *err, size_t n)
+{
+    const gdcm::Tag pixel_data(0x7fe0, 0x0010);
+    gdcm::Reader &r = d->reader;
+    r.SetFileName(path);
+    if (!readable(path)) {
+        snprintf(err, n, "cannot open: %s", strerror(errno));
+        return MC_EXIT_IO;
+    }
+    if (header_only) {
+        if (!r.ReadUpToTag(pixel_data)) {
+            snprintf(err, n, "not a readable DICOM file (truncated, or a malformed element)");
+            return MC_EXIT_INPUT;
+        }
+        read_info(r.GetFile(), &d->info);
+        return 0;
+    }
+    gdcm_said.clear();
+    if (!d->reader.Read()) {
+        const gdcm::DataSet &ds = r.GetFile().GetDataSet();
+        if (!ds.IsEmpty() && !ds.FindDataElement(pixel_data))
+            snprintf(err, n, "DICOM file without pixel data (or cut before it)");
+        else
+            snprintf(err, n, "not a readable DICOM image (truncated, a malformed element, or an "
+                             "unknown transfer syntax)");
+        return MC_EXIT_INPUT;
+    }
+    if (gdcm_said.find("Incomplete Pixel Data") != std::string::npos) {
+        snprintf(err, n, "DICOM pixel data is cut short (a truncated file)");
+        return MC_EXIT_INPUT;
+    }
+    read_info(r.GetFile(), &d->info);
+    const gdcm::Image &im = d->reader.GetImage();
+    const gdcm::PixelFormat &pf = im.GetPixelFormat();
+    mc_dcm_info *info = &d->info;
+    info->width = (int)im.GetDimension(0);
+    info->height = (int)im.GetDimension(1);
+    info->frames = im.GetNumberOfDimensions() > 2 ? (int)im.GetDimension(2) : 1;
+    info->samples = pf.GetSamplesPerPixel();
+    info->bits_stored = pf.GetBitsStored();
+    info->is_signed = pf.GetPixelRepresentation() == 1;
+    info->slope = im.GetSlope() != 0.0 ? im.GetSlope() : 1.0;
+    info->intercept = im.GetIntercept();
+    if (!r.GetFile().GetDataSet().FindDataElement(pixel_data)) {
+        snprintf(err, n, "DICOM file without pixel data");
+        return MC_EXIT_INPUT;
+    }
+    if (info->width < 1 || info->height < 1 || info->frames < 1) {
+        snprintf(err, n, "DICOM image of %dx%d pixels and %d frames", info->width, info->height,
+                 info->frames);
+        return MC_EXIT_INPUT;
+    }
+    if (info->samples != 1 && info->samples != 3) {
+        snprintf(err, n, "DICOM image of %d samples per pixel (need 1 or 3)", info->samples);
+        return MC_EXIT_INPUT;
+    }
+    if (pf.GetBitsAllocated() != 8 && pf.GetBitsAllocated() != 16 && pf.GetBitsAllocated() != 32) {
+        snprintf(err, n, "DICOM image of %d bits allocated (need 8, 16 or 32)",
+                 (int)pf.GetBitsAllocated());
+        return MC_EXIT_INPUT;
+    }
+    d->bytes = pf.GetBitsAllocated() / 8;
+    if (info->bits_stored < 1 || info->bits_stored > 8 * d->bytes)
+        info->bits_stored = 8 * d->bytes;
+    const gdcm::ByteValue *raw = r.GetFile().GetDataSet().GetDataElement(pixel_data).GetByteValue();
+    uint64_t want = (uint64_t)info->width * info->height * info->frames * info->samples * d->bytes;
+    if (raw && raw->GetLength() < want) { /* native (not encapsulated) pixel data */
+        snprintf(err, n, "DICOM pixel data of %u bytes is shorter than the %llu of the image "
+                         "(a truncated file?)", (unsigned)raw->GetLength(), (unsigned long long)want);
+        return MC_EXIT_INPUT;
+    }
+    return 0;
+}
+
+int mc_dcm_open(const char *path, int header_only, mc_dcm **out, mc_dcm_info *info, char *err,
+                size_t errlen)
+{
+    int status;
+    mc_dcm *d;
+    *out = NULL;
+    try {
+        d = new mc_dcm();
+    } catch (const std::bad_alloc &) {
+        mc_die(MC_EXIT_INTERNAL, "out of memory opening a DICOM file");
+    }
+    d->decoded = 0;
+    try {
+        status = open_dcm(path, header_only, d, err, errlen);
+    } catch (const std::bad_alloc &) {
+        mc_die(MC_EXIT_INTERNAL, "out of memory reading a DICOM file");
+    } catch (const std::exception &) {
+        snprintf(err, errlen, "not a readable DICOM file (GDCM could not parse it)");
+        status = MC_EXIT_INPUT;
+    }
+    if (status != 0) {
+        delete d;
+        return status;
+    }
+    *info = d->info;
+    *out = d;
+    return 0;
+}
+
+/* Decode the whole pixel data into d->pixels (once). */
+static int decode(mc_dcm *d, char *err, size_t n)
+{
+    const gdcm::Image &im = d->reader.GetImage();
+    const mc_dcm_info *info = &d->info;
+    uint64_t want = (uint64_t)info->width * info->height * info->frames * info->samples * d->bytes;
+    gdcm::PhotometricInterpretation::PIType pi = im.GetPhotometricInterpretation().GetType();
+    if (want > MAX_DECODED) {
+        snprintf(err, n, "DICOM pixel data of %llu bytes decoded, over the limit of %llu",
+                 (unsigned long long)want, (unsigned long long)MAX_DECODED);
+        return MC_EXIT_INPUT;
+    }
+    if (pi == gdcm::PhotometricInterpretation::PALETTE_COLOR) {
+        snprintf(err, n, "palette colour DICOM images are not supported");
+        return MC_EXIT_INPUT;
+    }
+    if (im.GetBufferLength() < want) {
+        snprintf(err, n, "DICOM pixel data is shorter than %dx%d x %d frames",
+                 info->width, info->height, info->frames);
+        return MC_EXIT_INPUT;
+    }
+    d->pixels.resize(im.GetBufferLength());
+    if (!im.GetBuffer(d->pixels.data())) {
+        snprintf(err, n, "cannot decode the pixel data (transfer syntax %s: %s)",
+                 info->transfer_syntax, gdcm::TransferSyntax::GetTSString(im.GetTransferSyntax()));
+        return MC_EXIT_INPUT;
+    }
+    d->planar = info->samples == 3 && im.GetPlanarConfiguration() == 1;
+    d->ybr = info->samples == 3 && (pi == gdcm::PhotometricInterpretation::YBR_FULL ||
+                                    pi == gdcm::PhotometricInterpretation::YBR_FULL_422);
+    d->decoded = 1;
+    return 0;
+}
+
+/* Sample i of the decoded data (of frame's first byte at base) as a
+ * number: the low bits_stored bits, sign-extended when signed. */
+static double sample(const mc_dcm *d, const char *base, size_t i)
+{
+    uint32_t raw;
+    int bits = d->info.bits_stored;
+    if (d->bytes == 1) {
+        raw = (uint8_t)base[i];
+    } else if (d->bytes == 2) {
+        uint16_t u;
+        memcpy(&u, base + 2 * i, 2);
+        raw = u;
+    } else {
+        memcpy(&raw, base + 4 * i, 4);
+    }
+    if (bits < 32)
+        raw &= (1u << bits) - 1u;
+    if (d->info.is_signed && (raw >> (bits - 1)) & 1u)
+        return (double)raw - (bits < 32 ? (double)(1u << bits) : 4294967296.0);
+    return (double)raw;
+}
+
+/* An 8-bit YBR_FULL triple to RGB (ITU-R BT.601 full range, as DICOM
+ * PS3.3 C.7.6.3.1.2), rounded and clipped to 0..255. */
+static void ybr_to_rgb(double y, double cb, double cr, float *rgb)
+{
+    double v[3] = {y + 1.402 * (cr - 128.0), y - 0.344136 * (cb - 128.0) - 0.714136 * (cr - 128.0),
+                   y + 1.772 * (cb - 128.0)};
+    for (int c = 0; c < 3; c++)
+        rgb[c] = (float)std::round(v[c] < 0 ? 0 : v[c] > 255 ? 255 : v[c]);
+}
+
+int mc_dcm_frame(mc_dcm *d, int frame, float *out, char *err, size_t n)
+{
+    const mc_dcm_info *info = &d->info;
+    size_t plane = (size_t)info->width * info->height;
+    if (frame < 0 || frame >= info->frames) {
+        snprintf(err, n, "no frame %d (the image has %d)", frame, info->frames);
+        return MC_EXIT_INPUT;
+    }
+    if (!d->decoded) {
+        int status;
+        try {
+            status = decode(d, err, n);
+        } catch (const std::bad_alloc &) {
+            mc_die(MC_EXIT_INTERNAL, "out of memory decoding a DICOM image");
+        } catch (const std::exception &) {
+            snprintf(err, n, "cannot decode the pixel data (GDCM failed)");
+            status = MC_EXIT_INPUT;
+        }
+        if (status != 0)
+            return status;
+    }
+    const char *base = d->pixels.data() + (size_t)frame * plane * info->samples * d->bytes;
+    if (info->samples == 1) {
+        for (size_t i = 0; i < plane; i++)
+            out[i] = (float)(sample(d, base, i) * info->slope + info->intercept);
+        return 0;
+    }
+    for (size_t i = 0; i < plane; i++) {
+        double s[3];
+        for (int c = 0; c < 3; c++)
+            s[c] = sample(d, base, d->planar ? c * plane + i : 3 * i + c);
+        if (d->ybr && d->bytes == 1)
+            ybr_to_rgb(s[0], s[1], s[2], out + 3 * i);
+        else
+            for (int c = 0; c < 3; c++)
+                out[3 * i + c] = (float)s[c];
+    }
+    return 0;
+}
+
+void mc_dcm_close(mc_dcm *d)
+{
+    delete d;
+}

@@ -9,6 +9,10 @@ PATH="$MEDCAP_BIN:$PATH"
 DATA="$ROOT/tests/data"
 export OPENBLAS_NUM_THREADS=1
 export MEDCAP_SHARE="${MEDCAP_SHARE:-$ROOT/share/medcap}"
+# A pipeline fails when any of its commands fails, not only the last: a
+# program that dies in `prog | jq -e ...` fails the test.  (A bare `! cmd`
+# in the middle of a test never fails it: write `run -1 cmd` or `run ! cmd`.)
+set -o pipefail
 
 # Shared checks every program must pass: --help on stdout with exit 0,
 # --version, and a usage error with exit 2 and nothing on stdout.

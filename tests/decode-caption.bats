@@ -36,6 +36,7 @@ setup() {
 @test "medcap-decode-caption --beam 3 finds the trained captions too" {
     medcap-decode-caption -m "$MODEL" "$FEAT" | sed 's/"logprob":[^,}]*//' > greedy
     medcap-decode-caption -m "$MODEL" --beam 3 "$FEAT" | sed 's/"logprob":[^,}]*//' > beam
+    [ "$(wc -l < greedy)" -eq 16 ]
     cmp greedy beam
     run -0 medcap-decode-caption -m "$WEAK" -k 4 --length-penalty 1 "$FEAT"
     [ "${#lines[@]}" -eq 16 ]
@@ -44,6 +45,8 @@ setup() {
 @test "medcap-decode-caption: beam search scores at least as well as greedy" {
     g=$(medcap-decode-caption -m "$WEAK" --max-len 8 "$FEAT" | sed -n '1s/.*"logprob":\([-0-9.e]*\).*/\1/p')
     b=$(medcap-decode-caption -m "$WEAK" --max-len 8 --beam 5 "$FEAT" | sed -n '1s/.*"logprob":\([-0-9.e]*\).*/\1/p')
+    [ -n "$g" ]
+    [ -n "$b" ]
     awk -v g="$g" -v b="$b" 'BEGIN { exit !(b >= g - 1e-3) }'
 }
 

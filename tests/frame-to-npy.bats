@@ -54,7 +54,8 @@ numpy_python() {
 @test "frame-to-npy: --dir writes every frame as ID.npy" {
     mkdir npys
     run -0 medcap-frame-to-npy --dir npys two.frames
-    [ -f npys/ramp.npy ] && [ -f npys/small.npy ]
+    [ -f npys/ramp.npy ]
+    [ -f npys/small.npy ]
     medcap-frame-to-npy --id small two.frames | cmp - npys/small.npy
 }
 
@@ -160,7 +161,8 @@ f32 = list(frames(sys.argv[2]))
 want = (small.astype(np.float32) / 255 - 0.5) / 0.25
 assert f32[0][0]["id"] == "small" and f32[0][1].dtype == np.float32
 assert np.allclose(f32[0][1][0], want, atol=1e-6), f32[0][1]
-assert (np.load(sys.argv[3]) == f32[0][1]).all()
+npy = np.load(sys.argv[3])
+assert npy.shape == f32[0][1].shape and (npy == f32[0][1]).all(), npy
 print("golden ok")
 EOF
     assert_output "golden ok"

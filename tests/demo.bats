@@ -1,6 +1,14 @@
 #!/usr/bin/env bats
 # The shipped model end to end: 'make demo' captions the example images, and
-# the scores of the shipped model on them are reproduced exactly.
+# their scores are reproduced exactly.
+#
+# examples/images/expected-scores.json is a regression pin, not a quality
+# check: it records what the shipped model scores on the nine images
+# (degenerate captions and category accuracy 0 among them), so that any
+# change of the model, the pipeline or the metrics shows as a difference.
+# Nine images say nothing about quality (docs/results.md does); after
+# replacing the model, regenerate the file (medcap-score of the demo output,
+# as the test below runs it) and review the difference.
 load common
 
 setup_file() {
@@ -16,7 +24,7 @@ setup_file() {
     assert_output "$(wc -l < "$ROOT/examples/images/records.ndjson")"
 }
 
-@test "demo: the shipped model's scores on the example images are reproduced exactly" {
+@test "demo: regression pin (not a quality check): the scores on the example images equal expected-scores.json" {
     jq -c '.caption = .reference' "$ROOT/examples/images/records.ndjson" > "$BATS_TEST_TMPDIR/refs.ndjson"
     run -0 medcap-score --refs "$BATS_TEST_TMPDIR/refs.ndjson" "$DEMO_OUT"
     diff <(jq -S . <<< "$output") <(jq -S . "$ROOT/examples/images/expected-scores.json")

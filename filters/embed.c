@@ -78,11 +78,9 @@ typedef struct {
 static int emit(const embedder *e, const float *out, const char *meta)
 {
     uint32_t dims[4] = {(uint32_t)e->em.m.cfg.proj_dim, 0, 0, 0};
-    if (mc_frame_write(stdout, MC_F32, 1, dims, meta, strlen(meta), out) != 0) {
-        mc_err("standard output: write error");
-        return MC_EXIT_IO;
-    }
-    return 0;
+    return mc_frame_write(stdout, MC_F32, 1, dims, meta, strlen(meta), out) != 0
+               ? mc_stdout_error()
+               : 0;
 }
 
 /* Embed every feature frame of f (named name); 0 or an exit status. */

@@ -88,11 +88,9 @@ static int save(const mc_frame *fr, const char *path)
 {
     mc_atomic a;
     if (!path) {
-        if (npy_write(stdout, fr->dtype, fr->ndim, fr->dims, fr->data, fr->nbytes) != 0) {
-            mc_err("error writing standard output: %s", strerror(errno));
-            return MC_EXIT_IO;
-        }
-        return 0;
+        return npy_write(stdout, fr->dtype, fr->ndim, fr->dims, fr->data, fr->nbytes) != 0
+                   ? mc_stdout_error()
+                   : 0;
     }
     if (mc_atomic_open(&a, path) != 0)
         return MC_EXIT_IO;

@@ -232,7 +232,7 @@ static int flush_batch(run_state *st)
             free(text);
         }
         if (rc == 0 && mc_record_write(stdout, st->rec[b]) != 0)
-            rc = MC_EXIT_IO;
+            rc = mc_stdout_error();
         cJSON_Delete(st->rec[b]);
     }
     st->n = 0;

@@ -111,11 +111,15 @@ int mc_close_stdout(void)
     int bad = fflush(stdout) != 0 || ferror(stdout);
     if (fclose(stdout) != 0)
         bad = 1;
-    if (bad && errno != EPIPE) {
-        mc_err("error writing standard output: %s", strerror(errno));
-        return MC_EXIT_IO;
-    }
+    if (bad && errno != EPIPE)
+        return mc_stdout_error();
     return MC_EXIT_OK;
+}
+
+int mc_stdout_error(void)
+{
+    mc_err("error writing standard output: %s", strerror(errno));
+    return MC_EXIT_IO;
 }
 
 int mc_parse_long(const char *s, long lo, long hi, long *out)

@@ -53,6 +53,9 @@ int mc_mul_overflow(size_t a, size_t b, size_t *out);
 /* Flush and close stdout; on error print a message and return MC_EXIT_IO,
  * else return MC_EXIT_OK.  Call at the end of main: return status ? status : mc_close_stdout(); */
 int mc_close_stdout(void);
+/* After a failed write to stdout: print "prog: error writing standard
+ * output: REASON" (REASON from errno), and return MC_EXIT_IO. */
+int mc_stdout_error(void);
 
 /* Parse a whole string as a number in [lo, hi]; 0 on success, -1 otherwise. */
 int mc_parse_long(const char *s, long lo, long hi, long *out);

@@ -1,7 +1,9 @@
 /* medcap-decode-caption - write a caption for each grid feature frame:
- * the frame's record plus "caption", "logprob" and, with --attention, the
- * attention weights of each word shaped as the grid.  Greedy decoding, or
- * beam search with --beam K.  Frames are read and answered one at a time,
+ * the frame's record plus "caption", "logprob", "fields" (when the model
+ * has classifier heads: each structured field's value and probability,
+ * which also fill the caption's "name: value," prefix) and, with
+ * --attention, the attention weights of each word shaped as the grid.
+ * Greedy decoding, or beam search with --beam K.  Frames are read and answered one at a time,
  * so memory stays flat for any stream length; pooled feature frames are
  * skipped.
  */
@@ -21,9 +23,9 @@
 
 typedef struct {
     const char *model;
-    long beam, no_repeat, max_len, threads;
+    long beam, no_repeat, max_len, min_len, threads;
     double length_penalty;
-    int attention;
+    int attention, free_fields;
 } options;
 
 static void usage(FILE *f)
@@ -34,8 +36,11 @@ static void usage(FILE *f)
             "  -m, --model FILE         caption model (default: the shipped model.safetensors)\n"
             "  -k, --beam K             beam width, 1 = greedy (default 1)\n"
             "      --length-penalty X   rank beams by logprob / length^X (default 0)\n"
-            "      --no-repeat-ngram N  never repeat an n-gram of N words, 0 off (default 0)\n"
-            "      --max-len N          longest caption in words (default 30)\n"
+            "      --no-repeat-ngram N  never repeat an n-gram of N words, 0 off (default 3)\n"
+            "      --max-len N          longest caption in tokens (default: the model's)\n"
+            "      --min-len N          fewest tokens before the caption may end (default 0)\n"
+            "      --free-fields        let the decoder write the structured fields itself\n"
+            "                           instead of the classifier heads' values\n"
             "      --attention          add \"attention\": per word, the grid's weights\n"
             "      --threads N          BLAS threads (default: OpenBLAS's)\n"
             "  -h, --help               show this help and exit\n"
@@ -44,7 +49,7 @@ static void usage(FILE *f)
             "4 model missing, invalid or not matching the features.\n");
 }
 
-enum { O_LP = 256, O_NR, O_ML, O_ATT, O_THREADS, O_VERSION };
+enum { O_LP = 256, O_NR, O_ML, O_MINL, O_FREE, O_ATT, O_THREADS, O_VERSION };
 
 static int parse_args(int argc, char **argv, options *o)
 {
@@ -53,11 +58,12 @@ static int parse_args(int argc, char **argv, options *o)
         {"length-penalty", required_argument, NULL, O_LP},
         {"no-repeat-ngram", required_argument, NULL, O_NR},
         {"max-len", required_argument, NULL, O_ML}, {"attention", no_argument, NULL, O_ATT},
+        {"min-len", required_argument, NULL, O_MINL}, {"free-fields", no_argument, NULL, O_FREE},
         {"threads", required_argument, NULL, O_THREADS}, {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, O_VERSION}, {NULL, 0, NULL, 0},
     };
     int c;
-    *o = (options){.beam = 1, .max_len = 30};
+    *o = (options){.beam = 1, .no_repeat = MC_DEFAULT_NO_REPEAT}; /* max_len 0: the model's */
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":m:k:h", longs, NULL)) != -1) {
         switch (c) {
@@ -70,6 +76,8 @@ static int parse_args(int argc, char **argv, options *o)
             break;
         case O_NR: o->no_repeat = mc_arg_long("--no-repeat-ngram", optarg, 0, 100); break;
         case O_ML: o->max_len = mc_arg_long("--max-len", optarg, 1, 1000); break;
+        case O_MINL: o->min_len = mc_arg_long("--min-len", optarg, 0, 1000); break;
+        case O_FREE: o->free_fields = 1; break;
         case O_ATT: o->attention = 1; break;
         case O_THREADS: o->threads = mc_arg_long("--threads", optarg, 1, 1024); break;
         case 'h': usage(stdout); exit(mc_close_stdout());
@@ -125,13 +133,32 @@ static void add_attention(cJSON *rec, const float *att, int n, int gh, int gw)
     }
 }
 
+/* Run the heads on grid (G,C): the most probable class of each field in
+ * cls, and "fields": {name: {"value", "p"}} added to rec. */
+static void add_fields(cJSON *rec, mc_heads *h, const float *grid, int G, int *cls)
+{
+    cJSON *fields = cJSON_CreateObject();
+    mc_heads_forward(h, grid, 1, G);
+    for (int i = 0; i < h->nf; i++) {
+        float p;
+        cJSON *o = cJSON_AddObjectToObject(fields, h->f[i].name);
+        cls[i] = mc_heads_argmax(h, i, 0, &p);
+        cJSON_AddStringToObject(o, "value", h->f[i].classes[cls[i]]);
+        cJSON_AddNumberToObject(o, "p", round(p * 1e4) / 1e4);
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(rec, "fields");
+    cJSON_AddItemToObject(rec, "fields", fields);
+}
+
 static int decode_stream(mc_capmodel *m, const options *o, const char *model, const char *path)
 {
     FILE *f = mc_open_in(path);
     mc_frame fr = {0};
     mc_search_opts so = {.beam = (int)o->beam, .length_penalty = (float)o->length_penalty,
-                         .no_repeat_ngram = (int)o->no_repeat, .max_len = (int)o->max_len,
-                         .attention = o->attention};
+                         .no_repeat_ngram = (int)o->no_repeat,
+                         .max_len = o->max_len ? (int)o->max_len : m->dec.cfg.max_len - 1,
+                         .min_len = (int)o->min_len, .attention = o->attention};
+    int cls[MC_HEADS_MAX];
     mc_search *s = mc_search_new(&m->dec, &so);
     char err[256];
     long k = 0;
@@ -166,7 +193,13 @@ static int decode_stream(mc_capmodel *m, const options *o, const char *model, co
             cJSON_Delete(rec);
             break;
         }
+        if (m->heads) {
+            add_fields(rec, m->heads, fr.data, m->dec.cfg.grid, cls);
+            mc_search_set_fields(s, &m->vocab, o->free_fields ? NULL : m->heads, cls);
+        }
         n = mc_search_run(s, fr.data, &words, &lp, &att);
+        if (!mc_search_complete(s))
+            n = mc_search_clean_end(&m->vocab, words, n);
         text = mc_vocab_decode(&m->vocab, words, n);
         cJSON_DeleteItemFromObjectCaseSensitive(rec, "caption");
         cJSON_DeleteItemFromObjectCaseSensitive(rec, "logprob");

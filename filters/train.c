@@ -2,7 +2,8 @@
  * transformer) on feature frames that carry captions, or, with
  * --train-encoder, the small CNN encoder jointly from image frames; with
  * --objective contrastive, a joint image-text embedding instead
- * (train/embed_trainer.h).
+ * (train/embed_trainer.h).  Classifier heads for the structured fields
+ * (--fields, default modality, plane and category) train jointly.
  *
  * The training set is read into memory; each epoch visits it in an order
  * shuffled from --seed, in batches of --batch, with teacher forcing,
@@ -16,6 +17,7 @@
 #include "nn/adamw.h"
 #include "core/blas.h"
 #include "train/caption_bleu.h"
+#include "train/caption_cider.h"
 #include "arch/caption_model.h"
 #include "arch/caption_search.h"
 #include "io/frame.h"
@@ -40,8 +42,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#define MAX_FIELDS 8
+
 typedef struct {
-    const char *train, *val, *out, *ckpt, *log, *resume, *field, *arch;
+    const char *train, *val, *out, *ckpt, *log, *resume, *field, *arch, *select;
+    const char *fkeys[MAX_FIELDS];
+    int nf;
+    double field_weight;
     long epochs, batch, seed, hidden, embed, attn, layers, heads, warmup, max_len, min_freq,
         max_vocab, threads, stop_after, proj_dim;
     double lr, dropout, smoothing, clip, wd, alpha_c;
@@ -58,8 +65,14 @@ static void usage(FILE *f)
             "      --objective NAME     caption (default) or contrastive\n"
             "  -o, --out FILE           model file to write (default model.safetensors, or\n"
             "                           embed.safetensors for contrastive)\n"
-            "      --val FILE           validation frames: loss and BLEU-4 after each epoch\n"
-            "                           (contrastive: recall@1/5/10, the best epoch is kept)\n"
+            "      --val FILE           validation frames: loss, BLEU-4, CIDEr-D and field\n"
+            "                           accuracies after each epoch; the best epoch is kept\n"
+            "                           (contrastive: by recall@1/5/10)\n"
+            "      --select METRIC      cider (default), bleu4 or loss: what picks the epoch\n"
+            "      --fields LIST        record keys of the structured fields that classifier\n"
+            "                           heads predict (default modality,plane,category;\n"
+            "                           none: no heads)\n"
+            "      --field-weight X     weight of the heads' loss (default 1)\n"
             "      --arch NAME          decoder: sat-lstm (default) or transformer\n"
             "      --train-encoder      read image frames, train the cnn-small encoder jointly\n"
             "      --caption-field KEY  record key of the caption (default caption)\n"
@@ -74,14 +87,18 @@ static void usage(FILE *f)
             "      --label-smoothing X  (default 0.1)\n"
             "      --dropout X          (default 0.5; contrastive: of feature values and\n"
             "                           caption words, default " XSTR(CON_DROPOUT) ")\n"
-            "      --alpha-c X          attention penalty weight, sat-lstm (default 1)\n"
+            "      --alpha-c X          attention penalty weight, sat-lstm (default 0: the\n"
+            "                           penalty wants sum_t alpha = 1 per cell, which\n"
+            "                           captions longer than the grid cannot meet)\n"
             "      --embed N            word embedding / transformer width (default 256)\n"
             "      --proj-dim N         contrastive: joint embedding size (default 256)\n"
             "      --hidden N           LSTM state (default 512)\n"
             "      --attn-dim N         additive attention width (default 512)\n"
             "      --layers N           transformer blocks (default 2)\n"
             "      --heads N            transformer heads (default 4)\n"
-            "      --max-len N          longest caption in words (default 30; contrastive 64)\n"
+            "      --max-len N          longest caption in tokens (default: the 95th percentile\n"
+            "                           of the training captions; contrastive 64); longer\n"
+            "                           captions are cut after a full stop where one is\n"
             "      --min-freq N         words seen fewer times are <unk> (default 2)\n"
             "      --max-vocab N        largest vocabulary, special tokens included (default 5000)\n"
             "      --seed N             shuffling, initial weights, dropout (default 1)\n"
@@ -94,7 +111,8 @@ static void usage(FILE *f)
             "      --version            show the version and exit\n\n"
             "Options of the caption decoder (--arch, --train-encoder, --warmup, --clip,\n"
             "--label-smoothing, --alpha-c, --hidden, --attn-dim, --layers, --heads,\n"
-            "--checkpoint, --resume, --stop-after) are refused with --objective contrastive.\n");
+            "--checkpoint, --resume, --stop-after, --select, --fields, --field-weight) are\n"
+            "refused with --objective contrastive.\n");
 }
 
 static double real_arg(const char *name, const char *s, double lo, double hi)
@@ -105,10 +123,30 @@ static double real_arg(const char *name, const char *s, double lo, double hi)
     return v;
 }
 
+/* Set o's field keys from a comma-separated list ("none": no fields). */
+static void parse_fields(options *o, char *list)
+{
+    o->nf = 0;
+    if (strcmp(list, "none") == 0)
+        return;
+    for (char *save = NULL, *k = strtok_r(list, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
+        if (o->nf == MAX_FIELDS)
+            mc_usage_error("--fields: at most %d fields", MAX_FIELDS);
+        if (strlen(k) >= MC_HEADS_NAME)
+            mc_usage_error("--fields: key '%s' is too long", k);
+        for (int i = 0; i < o->nf; i++)
+            if (strcmp(o->fkeys[i], k) == 0)
+                mc_usage_error("--fields: '%s' given twice", k);
+        o->fkeys[o->nf++] = k;
+    }
+    if (o->nf == 0)
+        mc_usage_error("--fields needs record keys, or none");
+}
+
 enum {
     O_VAL = 256, O_ARCH, O_TENC, O_FIELD, O_LR, O_WARM, O_WD, O_CLIP, O_LS, O_DROP, O_AC, O_EMB,
     O_HID, O_ATT, O_LAY, O_HEADS, O_MAXLEN, O_MINF, O_MAXV, O_SEED, O_LOG, O_CKPT, O_RESUME,
-    O_STOP, O_THREADS, O_VERSION, O_OBJ, O_PROJ
+    O_STOP, O_THREADS, O_VERSION, O_OBJ, O_PROJ, O_SELECT, O_FIELDS, O_FW
 };
 
 /* 1 when option code c only makes sense for the caption objective. */
@@ -117,6 +155,7 @@ static int caption_only(int c)
     switch (c) {
     case O_ARCH: case O_TENC: case O_WARM: case O_CLIP: case O_LS: case O_AC: case O_HID:
     case O_ATT: case O_LAY: case O_HEADS: case O_CKPT: case O_RESUME: case O_STOP:
+    case O_SELECT: case O_FIELDS: case O_FW:
         return 1;
     default:
         return 0;
@@ -134,7 +173,7 @@ static void objective_defaults(options *o)
 #define DEFAULT(f, cap, con) if (!o->f) o->f = o->contrastive ? (con) : (cap);
     DEFAULT(out, "model.safetensors", "embed.safetensors")
     DEFAULT(batch, 32, 64)
-    DEFAULT(max_len, 30, 64)
+    DEFAULT(max_len, 0, 64) /* 0: from the training captions */
     DEFAULT(proj_dim, 0, 256)
 #undef DEFAULT
     if (o->lr < 0)
@@ -143,6 +182,12 @@ static void objective_defaults(options *o)
         o->wd = o->contrastive ? CON_WD : 0.0;
     if (o->dropout < 0)
         o->dropout = o->contrastive ? CON_DROPOUT : 0.5;
+    if (!o->contrastive && o->select && !o->val)
+        mc_usage_error("--select needs --val (the metric is computed on it)");
+    if (!o->select)
+        o->select = "cider";
+    if (o->contrastive)
+        o->nf = 0;
     if (o->contrastive && o->batch < 2)
         mc_usage_error("--batch must be at least 2 with --objective contrastive (the negatives)");
 }
@@ -170,14 +215,17 @@ static void parse_args(int argc, char **argv, options *o)
         {"threads", required_argument, NULL, O_THREADS}, {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, O_VERSION},
         {"objective", required_argument, NULL, O_OBJ},
-        {"proj-dim", required_argument, NULL, O_PROJ}, {NULL, 0, NULL, 0},
+        {"proj-dim", required_argument, NULL, O_PROJ},
+        {"select", required_argument, NULL, O_SELECT}, {"fields", required_argument, NULL, O_FIELDS},
+        {"field-weight", required_argument, NULL, O_FW}, {NULL, 0, NULL, 0},
     };
     int c;
     /* 0 (or -1 for lr, wd and dropout): the objective's default, filled in later */
     *o = (options){.field = "caption", .arch = NULL, .epochs = 10, .seed = 1, .hidden = 512, .embed = 256,
                    .attn = 512, .layers = 2, .heads = 4, .warmup = -1, .min_freq = 2,
                    .max_vocab = 5000, .lr = -1, .dropout = -1, .wd = -1, .smoothing = 0.1, .clip = 5.0,
-                   .alpha_c = 1.0};
+                   .alpha_c = 0.0, .field_weight = 1.0,
+                   .fkeys = {"modality", "plane", "category"}, .nf = 3};
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":o:e:b:h", longs, NULL)) != -1) {
         if (caption_only(c) && !o->caption_only)
@@ -191,6 +239,13 @@ static void parse_args(int argc, char **argv, options *o)
             o->contrastive = strcmp(optarg, "contrastive") == 0;
             break;
         case O_PROJ: o->proj_dim = mc_arg_long("--proj-dim", optarg, 1, 65536); break;
+        case O_SELECT:
+            if (strcmp(optarg, "cider") != 0 && strcmp(optarg, "bleu4") != 0 && strcmp(optarg, "loss") != 0)
+                mc_usage_error("--select '%s': expected cider, bleu4 or loss", optarg);
+            o->select = optarg;
+            break;
+        case O_FIELDS: parse_fields(o, optarg); break;
+        case O_FW: o->field_weight = real_arg("--field-weight", optarg, 0, 1000); break;
         case 'o': o->out = optarg; break;
         case O_VAL: o->val = optarg; break;
         case O_ARCH: o->arch = optarg; break;
@@ -246,9 +301,14 @@ typedef struct {
     long steps_per_epoch, total_steps, step;
     int epoch, batch_pos;    /* where training continues */
     int *order;
+    int *len;                /* tokens of each training caption, at most max_len */
     int *tok, *tgt;          /* (B,T1) */
     float *grid, *dgrid, *x; /* batch grid (B,G,C), its gradient, images (B,ic,H,W) */
     float *logits, *dlogits; /* (B,T1,V) */
+    int fcol[MC_HEADS_MAX];  /* the dataset column of each head's field */
+    int *ftgt;               /* (nf,B) class targets of a batch */
+    double best;             /* the selection metric of the kept epoch */
+    int best_epoch;          /* 0: none kept yet */
     double epoch_loss;
     long epoch_tokens_batches;
     double t_epoch;
@@ -259,8 +319,12 @@ typedef struct {
 static int encode(const trainer *t, const char *text, int *tok, int *tgt, int T)
 {
     int ids[1024], n = mc_vocab_encode(&t->m.vocab, text, ids, 1024);
-    if (n > t->o.max_len)
-        n = (int)t->o.max_len;
+    if (n > t->o.max_len) { /* cut after the last full stop that fits, when that keeps half */
+        int stop = mc_vocab_id(&t->m.vocab, ".", 1), k = (int)t->o.max_len;
+        while (k > 0 && ids[k - 1] != stop)
+            k--;
+        n = stop != MC_TOK_UNK && 2 * k >= t->o.max_len ? k : (int)t->o.max_len;
+    }
     for (int k = 0; k < T; k++) {
         tok[k] = k == 0 ? MC_TOK_BOS : k <= n ? ids[k - 1] : MC_TOK_PAD;
         tgt[k] = k < n ? ids[k] : k == n ? MC_TOK_EOS : MC_TOK_PAD;
@@ -285,7 +349,20 @@ static void batch_grid(trainer *t, const tr_dataset *d, const int *rows, int B, 
     mc_encoder_forward(t->m.enc, t->grid, t->x, B, d->dims[1], d->dims[2], training);
 }
 
-/* Loss of one batch (teacher forced); with training, the backward too. */
+/* The heads' class targets (nf,B) of samples rows[0..B) of d (-1 where
+ * the value is missing or not a class of the model). */
+static void field_targets(trainer *t, const tr_dataset *d, const int *rows, int B)
+{
+    const mc_heads *h = t->m.heads;
+    for (int i = 0; i < h->nf; i++)
+        for (int b = 0; b < B; b++) {
+            const char *v = d->fval[(size_t)rows[b] * d->nf + t->fcol[i]];
+            t->ftgt[(size_t)i * B + b] = v ? mc_heads_class(&h->f[i], v) : -1;
+        }
+}
+
+/* Loss of one batch (teacher forced, plus the field heads' weighted loss);
+ * with training, the backward too. */
 static double batch_loss(trainer *t, const tr_dataset *d, const int *rows, int B, int training,
                          uint64_t seed, int *count)
 {
@@ -303,6 +380,12 @@ static double batch_loss(trainer *t, const tr_dataset *d, const int *rows, int B
     batch_grid(t, d, rows, B, training);
     float extra = a->forward(t->m.dec.impl, t->logits, t->tok, t->tgt, t->grid, B, T, training, seed);
     double ce = mc_xent_forward(t->logits, t->logits, t->tgt, B * T, t->V, (float)t->o.smoothing, count);
+    mc_heads *h = t->m.heads;
+    if (h) {
+        field_targets(t, d, rows, B);
+        mc_heads_forward(h, t->grid, B, t->G);
+        extra += (float)(t->o.field_weight * mc_heads_loss(h, t->ftgt, B, NULL));
+    }
     if (training) {
         size_t n = (size_t)B * T * t->V;
         memset(t->dlogits, 0, n * sizeof(float));
@@ -311,6 +394,8 @@ static double batch_loss(trainer *t, const tr_dataset *d, const int *rows, int B
         if (t->m.enc)
             memset(t->dgrid, 0, (size_t)B * t->G * t->C * sizeof(float));
         a->backward(t->m.dec.impl, t->dlogits, t->m.enc ? t->dgrid : NULL);
+        if (h)
+            mc_heads_backward(h, t->ftgt, B, t->G, (float)t->o.field_weight, t->m.enc ? t->dgrid : NULL);
         if (t->m.enc)
             mc_encoder_backward(t->m.enc, t->dgrid);
     }
@@ -331,41 +416,87 @@ static float lr_at(const trainer *t, long step)
 /* One optimizer step over the decoder (and encoder) parameters. */
 static void optimizer_step(trainer *t, float lr)
 {
-    mc_params *ep = t->m.enc ? mc_encoder_params(t->m.enc) : NULL;
-    float nd = mc_clip_grad_norm(&t->m.dparams, 0), ne = ep ? mc_clip_grad_norm(ep, 0) : 0;
-    float norm = sqrtf(nd * nd + ne * ne);
+    mc_params *ep = t->m.enc ? mc_encoder_params(t->m.enc) : NULL,
+              *hp = t->m.heads ? &t->m.heads->p : NULL;
+    float nd = mc_clip_grad_norm(&t->m.dparams, 0), ne = ep ? mc_clip_grad_norm(ep, 0) : 0,
+          nh = hp ? mc_clip_grad_norm(hp, 0) : 0;
+    float norm = sqrtf(nd * nd + ne * ne + nh * nh);
     if (t->o.clip > 0 && norm > t->o.clip) {
-        /* one global norm over both tables: clip each to its share */
+        /* one global norm over all tables: clip each to its share */
         float s = (float)t->o.clip / (norm + 1e-6f);
         mc_clip_grad_norm(&t->m.dparams, nd * s);
         if (ep)
             mc_clip_grad_norm(ep, ne * s);
+        if (hp)
+            mc_clip_grad_norm(hp, nh * s);
     }
     mc_adamw_step(&t->m.dparams, lr, 0.9f, 0.999f, 1e-8f, (float)t->o.wd, t->step + 1);
     if (ep)
         mc_adamw_step(ep, lr, 0.9f, 0.999f, 1e-8f, (float)t->o.wd, t->step + 1);
+    if (hp)
+        mc_adamw_step(hp, lr, 0.9f, 0.999f, 1e-8f, (float)t->o.wd, t->step + 1);
 }
 
-/* The epoch's visiting order, fixed by seed and epoch. */
+static int cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The epoch's visiting order, fixed by seed and epoch: shuffled; then, in
+ * windows of BUCKET_BATCHES batches, sorted by caption length, so that a
+ * batch pads few steps; then the full batches in shuffled order (a last,
+ * partial batch stays last). */
+#define BUCKET_BATCHES 16
 static void epoch_order(trainer *t, int epoch)
 {
     mc_prng r;
+    int n = t->tr.n, B = (int)t->o.batch, nb = n / B, W = B * BUCKET_BATCHES;
+    uint64_t *key = mc_malloc((size_t)(W < n ? W : n) * sizeof *key);
+    int *perm = mc_malloc((size_t)(nb ? nb : 1) * sizeof *perm), *tmp = mc_malloc((size_t)n * sizeof *tmp);
     mc_prng_seed(&r, (uint64_t)t->o.seed * 1000003u + (uint64_t)epoch);
-    for (int i = 0; i < t->tr.n; i++)
+    for (int i = 0; i < n; i++)
         t->order[i] = i;
-    mc_prng_shuffle(&r, t->order, t->tr.n);
+    mc_prng_shuffle(&r, t->order, n);
+    for (int s = 0; s < n; s += W) {
+        int m = n - s < W ? n - s : W;
+        for (int i = 0; i < m; i++)
+            key[i] = (uint64_t)t->len[t->order[s + i]] << 32 | (uint32_t)i;
+        qsort(key, (size_t)m, sizeof *key, cmp_u64);
+        for (int i = 0; i < m; i++)
+            tmp[i] = t->order[s + (int)(uint32_t)key[i]];
+        memcpy(t->order + s, tmp, (size_t)m * sizeof *tmp);
+    }
+    for (int b = 0; b < nb; b++)
+        perm[b] = b;
+    mc_prng_shuffle(&r, perm, nb);
+    memcpy(tmp, t->order, (size_t)n * sizeof *tmp);
+    for (int b = 0; b < nb; b++)
+        memcpy(t->order + (size_t)b * B, tmp + (size_t)perm[b] * B, (size_t)B * sizeof *tmp);
+    free(key), free(perm), free(tmp);
 }
 
-/* Validation loss (teacher forced, no dropout) and greedy BLEU-4. */
-static void validate(trainer *t, double *loss, double *bleu)
+/* What validation measures. */
+typedef struct {
+    double loss, bleu4, cider;
+    double acc[MC_HEADS_MAX]; /* per head: accuracy over records with a known class */
+} val_scores;
+
+/* Validation loss (teacher forced, no dropout) and greedy captions as
+ * decode-caption writes them by default (heads' fields forced, no repeated
+ * trigram): their BLEU-4 and CIDEr-D, and the heads' accuracies. */
+static void validate(trainer *t, val_scores *vs)
 {
-    mc_search_opts so = {.beam = 1, .max_len = (int)t->o.max_len};
+    mc_search_opts so = {.beam = 1, .max_len = (int)t->o.max_len, .no_repeat_ngram = MC_DEFAULT_NO_REPEAT};
     mc_search *s = mc_search_new(&t->m.dec, &so);
+    mc_heads *h = t->m.heads;
     tr_bleu bl;
+    tr_cider cd;
     double sum = 0;
-    long count_all = 0;
-    int ref[1024];
+    long count_all = 0, right[MC_HEADS_MAX] = {0}, known[MC_HEADS_MAX] = {0};
+    int ref[1024], cls[MC_HEADS_MAX];
     tr_bleu_init(&bl);
+    tr_cider_init(&cd);
     for (int i = 0; i < t->va.n; i += (int)t->o.batch) {
         int rows[4096], B = t->va.n - i < t->o.batch ? t->va.n - i : (int)t->o.batch, count;
         for (int b = 0; b < B; b++)
@@ -375,14 +506,36 @@ static void validate(trainer *t, double *loss, double *bleu)
         for (int b = 0; b < B; b++) {
             const int *words;
             float lp;
-            int n = mc_search_run(s, t->grid + (size_t)b * t->G * t->C, &words, &lp, NULL);
-            int nr = mc_vocab_encode(&t->m.vocab, t->va.caption[i + b], ref, 1024);
-            tr_bleu_add(&bl, words, n, ref, nr < 1024 ? nr : 1024);
+            int n, nr;
+            for (int f = 0; h && f < h->nf; f++) {
+                int want = t->ftgt[(size_t)f * B + b];
+                cls[f] = mc_heads_argmax(h, f, b, NULL);
+                known[f] += want >= 0;
+                right[f] += want >= 0 && want == cls[f];
+            }
+            mc_search_set_fields(s, &t->m.vocab, h, cls);
+            n = mc_search_run(s, t->grid + (size_t)b * t->G * t->C, &words, &lp, NULL);
+            if (!mc_search_complete(s))
+                n = mc_search_clean_end(&t->m.vocab, words, n);
+            nr = mc_vocab_encode(&t->m.vocab, t->va.caption[i + b], ref, 1024);
+            nr = nr < 1024 ? nr : 1024;
+            tr_bleu_add(&bl, words, n, ref, nr);
+            tr_cider_add(&cd, words, n, ref, nr);
         }
     }
-    *loss = count_all ? sum / count_all : 0;
-    *bleu = tr_bleu_score(&bl);
+    vs->loss = count_all ? sum / count_all : 0;
+    vs->bleu4 = tr_bleu_score(&bl);
+    vs->cider = tr_cider_score(&cd);
+    for (int f = 0; h && f < h->nf; f++)
+        vs->acc[f] = known[f] ? (double)right[f] / (double)known[f] : 0;
+    tr_cider_free(&cd);
     mc_search_free(s);
+}
+
+/* The selection metric of vs, larger is better. */
+static double select_value(const trainer *t, const val_scores *vs)
+{
+    return strcmp(t->o.select, "loss") == 0 ? -vs->loss : strcmp(t->o.select, "bleu4") == 0 ? vs->bleu4 : vs->cider;
 }
 
 static cJSON *train_state(const trainer *t)
@@ -395,8 +548,10 @@ static cJSON *train_state(const trainer *t)
     cJSON_AddNumberToObject(o, "samples", t->tr.n);
 #define NUM(f) cJSON_AddNumberToObject(o, #f, (double)t->o.f);
     NUM(epochs) NUM(batch) NUM(seed) NUM(warmup) NUM(max_len) NUM(lr) NUM(smoothing) NUM(clip)
-    NUM(wd)
+    NUM(wd) NUM(field_weight)
 #undef NUM
+    cJSON_AddNumberToObject(o, "best", t->best);
+    cJSON_AddNumberToObject(o, "best_epoch", t->best_epoch);
     cJSON_AddStringToObject(o, "caption_field", t->o.field);
     s = cJSON_PrintUnformatted(o);
     cJSON_AddStringToObject(meta, "train_state", s);
@@ -451,6 +606,8 @@ static int restore(trainer *t, const mc_st_file *f)
     GET(warmup, v) t->o.warmup = (long)v;
     GET(max_len, v) t->o.max_len = (long)v;
     GET(lr, t->o.lr) GET(smoothing, t->o.smoothing) GET(clip, t->o.clip) GET(wd, t->o.wd)
+    GET(field_weight, t->o.field_weight) GET(best, t->best)
+    GET(best_epoch, v) t->best_epoch = (int)v;
 #undef GET
     cJSON_Delete(o);
     if (!ok) {
@@ -464,15 +621,131 @@ static int restore(trainer *t, const mc_st_file *f)
     return 0;
 }
 
-/* Build a new model: vocabulary from the training captions. */
+static void count_word(const char *w, size_t len, void *ctx)
+{
+    (void)w, (void)len;
+    (*(int *)ctx)++;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* The longest caption to train on when --max-len is not given: the 95th
+ * percentile of the training captions' token counts (at least 8, at most
+ * 500), so that nearly every caption is learnt whole, with its end. */
+static long caption_length_limit(const tr_dataset *d)
+{
+    int *len = mc_calloc((size_t)d->n, sizeof *len);
+    long p;
+    for (int i = 0; i < d->n; i++)
+        mc_tokenize(d->caption[i], count_word, &len[i]);
+    qsort(len, (size_t)d->n, sizeof *len, cmp_int);
+    p = len[(int)(0.95 * (d->n - 1) + 0.5)];
+    free(len);
+    return p < 8 ? 8 : p > 500 ? 500 : p;
+}
+
+typedef struct {
+    const char *value;
+    int count;
+} class_count;
+
+static int cmp_class(const void *a, const void *b)
+{
+    const class_count *x = a, *y = b;
+    return x->count != y->count ? (y->count > x->count) - (y->count < x->count) : strcmp(x->value, y->value);
+}
+
+/* 1 when at least half of the captions of d open with "key:". */
+static int opens_captions(const tr_dataset *d, const char *key)
+{
+    size_t n = strlen(key);
+    int yes = 0;
+    for (int i = 0; i < d->n; i++) {
+        const char *c = d->caption[i];
+        while (*c == ' ')
+            c++;
+        yes += strncmp(c, key, n) == 0 && c[n] == ':';
+    }
+    return 2 * yes >= d->n;
+}
+
+/* Classifier heads for the --fields that have at least two values in the
+ * training set: classes by decreasing frequency, loss weights
+ * sqrt(N / (K n_k)) scaled to a mean of 1 over the samples (rare classes
+ * count more, not as much as their rarity).  NULL when no field qualifies. */
+static mc_heads *build_heads(trainer *t)
+{
+    const tr_dataset *d = &t->tr;
+    mc_heads *h = mc_heads_new(t->C);
+    char err[200];
+    for (int j = 0; j < d->nf; j++) {
+        class_count *cc = mc_malloc((size_t)d->n * sizeof *cc);
+        int K = 0, N = 0;
+        for (int i = 0; i < d->n; i++) {
+            const char *v = d->fval[(size_t)i * d->nf + j];
+            int k;
+            if (!v)
+                continue;
+            N++;
+            for (k = 0; k < K && strcmp(cc[k].value, v) != 0; k++)
+                ;
+            if (k == K)
+                cc[K++] = (class_count){v, 0};
+            cc[k].count++;
+        }
+        if (K < 2) {
+            mc_err("note: field '%s' has %s in %s: no head for it", t->o.fkeys[j],
+                   K ? "one value" : "no string values", t->o.train);
+        } else {
+            char **names = mc_malloc((size_t)K * sizeof *names);
+            float *w = mc_malloc((size_t)K * sizeof *w);
+            double mean = 0;
+            qsort(cc, (size_t)K, sizeof *cc, cmp_class);
+            for (int k = 0; k < K; k++) {
+                names[k] = (char *)cc[k].value;
+                w[k] = (float)sqrt((double)N / ((double)K * cc[k].count));
+                mean += (double)w[k] * cc[k].count / N;
+            }
+            for (int k = 0; k < K; k++)
+                w[k] = (float)(w[k] / mean);
+            if (mc_heads_add(h, t->o.fkeys[j], K, names, w, err, sizeof err) != 0)
+                mc_die(MC_EXIT_INTERNAL, "%s", err);
+            t->fcol[h->nf - 1] = j;
+            h->f[h->nf - 1].opens = opens_captions(d, t->o.fkeys[j]);
+            free(names);
+            free(w);
+        }
+        free(cc);
+    }
+    if (h->nf == 0) {
+        mc_heads_free(h);
+        return NULL;
+    }
+    mc_heads_alloc(h);
+    mc_heads_init(h, (uint64_t)t->o.seed + 29);
+    return h;
+}
+
+/* Build a new model: vocabulary from the training captions (and the field
+ * values, so that every class can be spelt), heads for the fields. */
 static int build_model(trainer *t)
 {
     mc_wordcount *wc = mc_wordcount_new();
     mc_vocab v;
     mc_decoder_config cfg;
     char err[300];
-    for (int i = 0; i < t->tr.n; i++)
+    if (t->o.max_len == 0)
+        t->o.max_len = caption_length_limit(&t->tr);
+    for (int i = 0; i < t->tr.n; i++) {
         mc_wordcount_add(wc, t->tr.caption[i]);
+        for (int j = 0; j < t->tr.nf; j++)
+            for (long r = 0; t->tr.fval[(size_t)i * t->tr.nf + j] && r < t->o.min_freq; r++)
+                mc_wordcount_add(wc, t->tr.fval[(size_t)i * t->tr.nf + j]);
+    }
     mc_vocab_build(&v, wc, (int)t->o.min_freq, (int)t->o.max_vocab);
     mc_wordcount_free(wc);
     mc_decoder_config_default(&cfg);
@@ -504,6 +777,7 @@ static int build_model(trainer *t)
         memcpy(t->m.encoder_arch, earch, sizeof earch);
     }
     t->m.dec.arch->init(t->m.dec.impl, (uint64_t)t->o.seed);
+    t->m.heads = build_heads(t);
     return 0;
 }
 
@@ -556,6 +830,8 @@ static int train(trainer *t, FILE *logf)
             mc_params_zero_grad(&t->m.dparams);
             if (t->m.enc)
                 mc_params_zero_grad(mc_encoder_params(t->m.enc));
+            if (t->m.heads)
+                mc_params_zero_grad(&t->m.heads->p);
             loss = batch_loss(t, &t->tr, rows, B, 1, (uint64_t)t->o.seed * 0x9E3779B1u + (uint64_t)t->step, &count);
             optimizer_step(t, lr_at(t, t->step));
             t->step++;
@@ -575,21 +851,43 @@ static int train(trainer *t, FILE *logf)
                 return rc ? rc : stop_signal ? 128 + stop_signal : -1;
             }
         }
-        double secs = mc_now() - t0, vloss = 0, bleu = 0;
-        if (t->o.val)
-            validate(t, &vloss, &bleu);
+        double secs = mc_now() - t0;
+        val_scores vs = {0};
+        int kept = 0;
+        const mc_heads *h = t->m.heads;
+        if (t->o.val) {
+            validate(t, &vs);
+            kept = t->best_epoch == 0 || select_value(t, &vs) > t->best;
+            if (kept) {
+                t->best = select_value(t, &vs);
+                t->best_epoch = t->epoch + 1;
+                update_encoder_hash(t);
+                if (mc_capmodel_save(&t->m, t->o.out, 0, NULL) != 0)
+                    return MC_EXIT_IO;
+            }
+        }
         if (tty)
             fputc('\n', stderr);
         fprintf(stderr, "epoch %d/%ld step %ld loss %.4f", t->epoch + 1, t->o.epochs, t->step,
                 nb ? loss_sum / nb : 0);
-        if (t->o.val)
-            fprintf(stderr, " val_loss %.4f val_bleu4 %.4f", vloss, bleu);
+        if (t->o.val) {
+            fprintf(stderr, " val_loss %.4f val_bleu4 %.4f val_cider %.4f", vs.loss, vs.bleu4, vs.cider);
+            for (int f = 0; h && f < h->nf; f++)
+                fprintf(stderr, " %s %.3f", h->f[f].name, vs.acc[f]);
+            if (kept)
+                fprintf(stderr, " (kept)");
+        }
         fprintf(stderr, " lr %.3g %.1f samples/s %.1f s\n", lr_at(t, t->step - 1), samples / secs, secs);
         if (logf) {
             fprintf(logf, "{\"epoch\":%d,\"step\":%ld,\"loss\":%.6g,\"lr\":%.6g,\"samples_per_s\":%.4g,\"seconds\":%.4g",
                     t->epoch + 1, t->step, nb ? loss_sum / nb : 0, lr_at(t, t->step - 1), samples / secs, secs);
-            if (t->o.val)
-                fprintf(logf, ",\"val_loss\":%.6g,\"val_bleu4\":%.6g", vloss, bleu);
+            if (t->o.val) {
+                fprintf(logf, ",\"val_loss\":%.6g,\"val_bleu4\":%.6g,\"val_cider\":%.6g", vs.loss, vs.bleu4,
+                        vs.cider);
+                for (int f = 0; h && f < h->nf; f++)
+                    fprintf(logf, ",\"val_acc_%s\":%.6g", h->f[f].name, vs.acc[f]);
+                fprintf(logf, ",\"kept\":%s", kept ? "true" : "false");
+            }
             fprintf(logf, "}\n");
             if (fflush(logf) != 0) {
                 mc_err("%s: cannot write the log", t->o.log);
@@ -611,9 +909,10 @@ static int run(trainer *t)
     FILE *logf = NULL;
     int rc;
     size_t B, gc;
-    if ((rc = tr_dataset_load(&t->tr, t->o.train, t->o.field, t->o.train_encoder)) != 0)
+    if ((rc = tr_dataset_load(&t->tr, t->o.train, t->o.field, t->o.train_encoder, t->o.fkeys, t->o.nf)) != 0)
         return rc;
-    if (t->o.val && (rc = tr_dataset_load(&t->va, t->o.val, t->o.field, t->o.train_encoder)) != 0)
+    if (t->o.val &&
+        (rc = tr_dataset_load(&t->va, t->o.val, t->o.field, t->o.train_encoder, t->o.fkeys, t->o.nf)) != 0)
         return rc;
     if (t->o.resume) {
         const char *arch;
@@ -638,6 +937,17 @@ static int run(trainer *t)
         if (rc)
             return rc;
         t->o.max_len = t->m.dec.cfg.max_len - 1;
+        for (int i = 0; t->m.heads && i < t->m.heads->nf; i++) {
+            int j = 0;
+            while (j < t->o.nf && strcmp(t->o.fkeys[j], t->m.heads->f[i].name) != 0)
+                j++;
+            if (j == t->o.nf) {
+                mc_err("%s: checkpoint has a head for field '%s', which --fields leaves out", t->o.resume,
+                       t->m.heads->f[i].name);
+                return MC_EXIT_USAGE;
+            }
+            t->fcol[i] = j;
+        }
     }
     if ((rc = setup_encoder(t)) != 0)
         return rc;
@@ -675,12 +985,18 @@ static int run(trainer *t)
     B = (size_t)t->o.batch;
     gc = (size_t)t->G * t->C;
     t->order = mc_malloc((size_t)t->tr.n * sizeof(int));
+    t->len = mc_calloc((size_t)t->tr.n, sizeof(int));
+    for (int i = 0; i < t->tr.n; i++) {
+        mc_tokenize(t->tr.caption[i], count_word, &t->len[i]);
+        t->len[i] = t->len[i] < t->o.max_len ? t->len[i] : (int)t->o.max_len;
+    }
     t->tok = mc_malloc(B * t->T1 * sizeof(int));
     t->tgt = mc_malloc(B * t->T1 * sizeof(int));
     t->grid = mc_malloc(B * gc * sizeof(float));
     t->dgrid = mc_malloc(B * gc * sizeof(float));
     t->x = t->tr.images ? mc_malloc(B * t->tr.item_bytes / mc_dtype_size(t->tr.dtype) * sizeof(float)) : NULL;
     t->logits = mc_malloc(B * t->T1 * t->V * sizeof(float));
+    t->ftgt = mc_malloc(B * MC_HEADS_MAX * sizeof(int));
     t->dlogits = mc_malloc(B * t->T1 * t->V * sizeof(float));
     if (t->o.log && !(logf = fopen(t->o.log, "a"))) {
         mc_err("%s: cannot open the log for writing", t->o.log);
@@ -694,8 +1010,12 @@ static int run(trainer *t)
     if (rc == -1)
         return 0;
     update_encoder_hash(t);
-    if (rc == 0 && mc_capmodel_save(&t->m, t->o.out, 0, NULL) != 0)
+    /* with --val, the kept epoch's model is already written */
+    if (rc == 0 && !t->o.val && mc_capmodel_save(&t->m, t->o.out, 0, NULL) != 0)
         rc = MC_EXIT_IO;
+    if (rc == 0 && t->o.val)
+        mc_err("kept epoch %d (%s %.4f) in %s", t->best_epoch, t->o.select,
+               strcmp(t->o.select, "loss") == 0 ? -t->best : t->best, t->o.out);
     return rc;
 }
 
@@ -720,6 +1040,7 @@ int main(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     status = run(&t);
     free(t.order);
+    free(t.len);
     free(t.tok);
     free(t.tgt);
     free(t.grid);
@@ -727,6 +1048,7 @@ int main(int argc, char **argv)
     free(t.x);
     free(t.logits);
     free(t.dlogits);
+    free(t.ftgt);
     mc_capmodel_free(&t.m);
     tr_dataset_free(&t.tr);
     tr_dataset_free(&t.va);

@@ -12,16 +12,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void no_word(const char *w, size_t len, void *ctx)
+/* Count the tokens of a caption that are words (not punctuation). */
+static void count_words(const char *w, size_t len, void *ctx)
 {
-    (void)w;
-    (void)len;
-    (*(int *)ctx)++;
+    if (len > 1 || (*w != ':' && *w != ',' && *w != '.'))
+        (*(int *)ctx)++;
 }
 
 /* Check frame fr (number k of path) against the set so far and append it. */
 static int add_frame(tr_dataset *d, const mc_frame *fr, cJSON *rec, const char *path, long k,
-                     const char *field, int *cap)
+                     const char *field, const char *const *fkeys, int *cap)
 {
     const cJSON *cap_s = cJSON_GetObjectItemCaseSensitive(rec, field);
     const char *id = mc_record_id(rec);
@@ -37,7 +37,7 @@ static int add_frame(tr_dataset *d, const mc_frame *fr, cJSON *rec, const char *
         mc_err_at(path, k, "record '%s' has no '%s' string to train on", id, field);
         return MC_EXIT_INPUT;
     }
-    mc_tokenize(cap_s->valuestring, no_word, &words);
+    mc_tokenize(cap_s->valuestring, count_words, &words);
     if (words == 0) {
         mc_err_at(path, k, "record '%s': caption '%s' is empty (no words)", id, field);
         return MC_EXIT_INPUT;
@@ -93,6 +93,11 @@ static int add_frame(tr_dataset *d, const mc_frame *fr, cJSON *rec, const char *
         d->data = mc_realloc(d->data, (size_t)*cap * d->item_bytes);
         d->caption = mc_realloc(d->caption, (size_t)*cap * sizeof *d->caption);
         d->id = mc_realloc(d->id, (size_t)*cap * sizeof *d->id);
+        d->fval = mc_realloc(d->fval, (size_t)*cap * (d->nf ? d->nf : 1) * sizeof *d->fval);
+    }
+    for (int i = 0; i < d->nf; i++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, fkeys[i]);
+        d->fval[(size_t)d->n * d->nf + i] = cJSON_IsString(v) && *v->valuestring ? mc_strdup(v->valuestring) : NULL;
     }
     memcpy(d->data + (size_t)d->n * d->item_bytes, fr->data, d->item_bytes);
     d->caption[d->n] = mc_strdup(cap_s->valuestring);
@@ -101,7 +106,8 @@ static int add_frame(tr_dataset *d, const mc_frame *fr, cJSON *rec, const char *
     return 0;
 }
 
-int tr_dataset_load(tr_dataset *d, const char *path, const char *field, int images)
+int tr_dataset_load(tr_dataset *d, const char *path, const char *field, int images,
+                    const char *const *fkeys, int nf)
 {
     FILE *f = mc_open_in(path);
     mc_frame fr = {0};
@@ -110,6 +116,7 @@ int tr_dataset_load(tr_dataset *d, const char *path, const char *field, int imag
     long k = 0;
     memset(d, 0, sizeof *d);
     d->images = images;
+    d->nf = nf;
     if (mc_input_kind(f) == MC_INPUT_JSON) {
         mc_err_at(path, 0, "expected %s frames, got JSON text", images ? "image" : "feature");
         rc = MC_EXIT_INPUT;
@@ -124,7 +131,7 @@ int tr_dataset_load(tr_dataset *d, const char *path, const char *field, int imag
             cJSON_Delete(rec);
             continue;
         }
-        rc = add_frame(d, &fr, rec, path, k, field, &cap);
+        rc = add_frame(d, &fr, rec, path, k, field, fkeys, &cap);
         cJSON_Delete(rec);
     }
     if (rc == 0 && r == MC_FRAME_ERR) {
@@ -148,7 +155,10 @@ void tr_dataset_free(tr_dataset *d)
     for (int i = 0; i < d->n; i++) {
         free(d->caption[i]);
         free(d->id[i]);
+        for (int j = 0; j < d->nf; j++)
+            free(d->fval[(size_t)i * d->nf + j]);
     }
+    free(d->fval);
     free(d->caption);
     free(d->id);
     free(d->data);

@@ -44,7 +44,7 @@ int mc_capmodel_load(mc_capmodel *m, const char *path, mc_st_file *fout, char *e
     mc_st_file f;
     mc_decoder_config cfg;
     mc_vocab vocab;
-    const char *fmt, *arch, *config, *vjson, *grid, *earch, *ehash, *econf;
+    const char *fmt, *arch, *config, *vjson, *grid, *earch, *ehash, *econf, *fields;
     char why[256];
     int rc;
     memset(m, 0, sizeof *m);
@@ -58,6 +58,7 @@ int mc_capmodel_load(mc_capmodel *m, const char *path, mc_st_file *fout, char *e
     earch = mc_st_meta(&f, "encoder_arch");
     ehash = mc_st_meta(&f, "encoder_hash");
     econf = mc_st_meta(&f, "encoder_config");
+    fields = mc_st_meta(&f, "fields");
     if (!fmt || strcmp(fmt, MC_CAPTION_FORMAT) != 0 || !arch || !config || !vjson) {
         snprintf(err, errlen, "%s: not a medcap caption model (metadata needs format '%s', arch, config and vocab)",
                  path, MC_CAPTION_FORMAT);
@@ -108,6 +109,14 @@ int mc_capmodel_load(mc_capmodel *m, const char *path, mc_st_file *fout, char *e
         if ((rc = mc_encoder_load(m->enc, &f, "encoder.", err, errlen)) != 0)
             goto fail;
     }
+    if (fields) {
+        if (!(m->heads = mc_heads_from_json(fields, cfg.channels, why, sizeof why))) {
+            snprintf(err, errlen, "%s: %s", path, why);
+            goto fail;
+        }
+        if ((rc = mc_st_load_prefix(&f, &m->heads->p, "heads.", err, errlen)) != 0)
+            goto fail;
+    }
     if (fout)
         *fout = f;
     else
@@ -149,6 +158,9 @@ int mc_capmodel_load_moments(mc_capmodel *m, const mc_st_file *f, char *err, siz
     if (m->enc && (load_moment(mc_encoder_params(m->enc), f, "optim.m.encoder.", 0, err, errlen) ||
                    load_moment(mc_encoder_params(m->enc), f, "optim.v.encoder.", 1, err, errlen)))
         return MC_EXIT_MODEL;
+    if (m->heads && (load_moment(&m->heads->p, f, "optim.m.heads.", 0, err, errlen) ||
+                     load_moment(&m->heads->p, f, "optim.v.heads.", 1, err, errlen)))
+        return MC_EXIT_MODEL;
     return 0;
 }
 
@@ -180,8 +192,8 @@ static void merge(mc_params *out, copy_item *items, const mc_params *src, const 
 int mc_capmodel_save(const mc_capmodel *m, const char *path, int moments, const cJSON *extra)
 {
     mc_params all;
-    mc_params *ep = m->enc ? mc_encoder_params(m->enc) : NULL;
-    int cap = (m->dparams.n + (ep ? ep->n : 0)) * 3 + 1, rc;
+    mc_params *ep = m->enc ? mc_encoder_params(m->enc) : NULL, *hp = m->heads ? &m->heads->p : NULL;
+    int cap = (m->dparams.n + (ep ? ep->n : 0) + (hp ? hp->n : 0)) * 3 + 1, rc;
     copy_item *items = mc_calloc((size_t)cap, sizeof *items);
     cJSON *meta = cJSON_CreateObject();
     char buf[64], *s;
@@ -189,12 +201,18 @@ int mc_capmodel_save(const mc_capmodel *m, const char *path, int moments, const 
     merge(&all, items, &m->dparams, "decoder.", 0);
     if (ep)
         merge(&all, items, ep, "encoder.", 0);
+    if (hp)
+        merge(&all, items, hp, "heads.", 0);
     if (moments) {
         merge(&all, items, &m->dparams, "optim.m.decoder.", 1);
         merge(&all, items, &m->dparams, "optim.v.decoder.", 2);
         if (ep) {
             merge(&all, items, ep, "optim.m.encoder.", 1);
             merge(&all, items, ep, "optim.v.encoder.", 2);
+        }
+        if (hp) {
+            merge(&all, items, hp, "optim.m.heads.", 1);
+            merge(&all, items, hp, "optim.v.heads.", 2);
         }
     }
     mc_params_alloc(&all);
@@ -214,6 +232,11 @@ int mc_capmodel_save(const mc_capmodel *m, const char *path, int moments, const 
     cJSON_AddStringToObject(meta, "encoder_hash", m->encoder_hash);
     if (m->encoder_config)
         cJSON_AddStringToObject(meta, "encoder_config", m->encoder_config);
+    if (m->heads) {
+        s = mc_heads_to_json(m->heads);
+        cJSON_AddStringToObject(meta, "fields", s);
+        free(s);
+    }
     if (m->enc) {
         snprintf(buf, sizeof buf, "%d", mc_encoder_in_channels(m->enc));
         cJSON_AddStringToObject(meta, "encoder_in_channels", buf);
@@ -236,5 +259,6 @@ void mc_capmodel_free(mc_capmodel *m)
     if (m->enc)
         mc_encoder_free(m->enc);
     free(m->encoder_config);
+    mc_heads_free(m->heads);
     memset(m, 0, sizeof *m);
 }

@@ -3,7 +3,9 @@
  * one, as after medcap-train --train-encoder) under "encoder.", and
  * __metadata__ {"format": "medcap-caption-model", "arch", "config",
  * "vocab", "grid" ("[gh,gw]"), "encoder_arch", "encoder_hash",
- * "encoder_config"}.  The vocabulary in the metadata makes the file alone
+ * "encoder_config"}.  A model with classifier heads for the structured
+ * fields (arch/field_heads.h) adds their tensors under "heads." and the
+ * metadata "fields".  The vocabulary in the metadata makes the file alone
  * enough to decode.  Training checkpoints are the same file plus the
  * optimizer moments ("optim.m." / "optim.v." + tensor name) and a
  * "train_state" metadata string.
@@ -15,6 +17,7 @@
 
 #include "arch/decoder.h"
 #include "arch/encoder.h"
+#include "arch/field_heads.h"
 #include "core/params.h"
 #include "io/safetensors.h"
 #include "arch/tokenizer.h"
@@ -30,6 +33,7 @@ typedef struct {
     char encoder_hash[32]; /* of the encoder the features came from */
     char *encoder_config;  /* JSON text or NULL */
     int gh, gw;
+    mc_heads *heads;       /* NULL when the model has no field heads */
 } mc_capmodel;
 
 /* Build the decoder of architecture arch for cfg (vocab, grid, channels

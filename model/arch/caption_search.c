@@ -26,7 +26,7 @@ struct mc_search {
     cand *cands;                /* (2K) best candidates of a step */
     int *best;                  /* best finished caption (L) */
     float *best_att;            /* (L,G) */
-    int best_n;
+    int best_n, best_complete;
     float best_score, best_norm;
 };
 
@@ -36,6 +36,8 @@ mc_search *mc_search_new(mc_decoder *d, const mc_search_opts *o)
     size_t K, L, G, V;
     s->d = d;
     s->o = *o;
+    if (!o->nforce)
+        s->o.lead = -1;
     s->K = o->beam;
     s->V = d->cfg.vocab;
     s->G = d->cfg.grid;
@@ -96,13 +98,38 @@ static float normalised(const mc_search *s, float score, int len)
     return s->o.length_penalty == 0.0f ? score : score / powf((float)(len + 1), s->o.length_penalty);
 }
 
+/* The forced next word of a hypothesis with words w[0..len), or -1: the
+ * rest of a field's value when its last colon follows a field's name. */
+static int forced_token(const mc_search *s, const int *w, int len)
+{
+    if (s->o.lead >= 0 && len < 2)
+        return len == 0 ? s->o.force[s->o.lead].trigger : s->o.colon;
+    for (int j = len - 1; j >= 1; j--) {
+        if (w[j] != s->o.colon)
+            continue;
+        for (int f = 0; f < s->o.nforce; f++) {
+            const mc_search_force *fv = &s->o.force[f];
+            int done = len - (j + 1);
+            if (w[j - 1] != fv->trigger)
+                continue;
+            if (done < fv->n && memcmp(w + j + 1, fv->toks, (size_t)done * sizeof *w) == 0)
+                return fv->toks[done];
+            return -1;
+        }
+        return -1;
+    }
+    return -1;
+}
+
 /* Record hypothesis h (len words, its word and attention history) as
- * finished with score if it is the best so far. */
-static void finish(mc_search *s, const int *w, const float *att, int len, float score)
+ * finished with score if it is the best so far; complete: it ended with
+ * <eos>. */
+static void finish(mc_search *s, const int *w, const float *att, int len, float score, int complete)
 {
     float norm = normalised(s, score, len);
     if (s->best_n >= 0 && norm <= s->best_norm)
         return;
+    s->best_complete = complete;
     s->best_n = len;
     s->best_score = score;
     s->best_norm = norm;
@@ -140,8 +167,15 @@ int mc_search_run(mc_search *s, const float *grid, const int **words, float *log
                 s->feed, N, len);
         for (int h = 0; h < N; h++) {
             float *lp = s->logits + (long)h * V;
+            int forced = s->o.nforce ? forced_token(s, s->toks + (long)h * L, len) : -1;
             log_softmax(lp, V);
+            if (forced >= 0) {
+                keep_best(s->cands, &nc, M, (cand){s->score[h] + lp[forced], h, forced});
+                continue;
+            }
             block_ngrams(lp, s->toks + (long)h * L, len, s->o.no_repeat_ngram);
+            if (len < s->o.min_len)
+                lp[MC_TOK_EOS] = -INFINITY;
             for (int v = 0; v < V; v++)
                 if (lp[v] > -INFINITY)
                     keep_best(s->cands, &nc, M, (cand){s->score[h] + lp[v], h, v});
@@ -154,7 +188,7 @@ int mc_search_run(mc_search *s, const float *grid, const int **words, float *log
         for (int i = 0; i < nc && n2 < K; i++) {
             cand c = s->cands[i];
             if (c.tok == MC_TOK_EOS) {
-                finish(s, s->toks + (long)c.from * L, s->hatt + (long)c.from * L * G, len, c.score);
+                finish(s, s->toks + (long)c.from * L, s->hatt + (long)c.from * L * G, len, c.score, 1);
                 continue;
             }
             memcpy(s->ntoks + (long)n2 * L, s->toks + (long)c.from * L, (size_t)len * sizeof(int));
@@ -187,13 +221,84 @@ int mc_search_run(mc_search *s, const float *grid, const int **words, float *log
         }
         if (len == L - 1)
             for (int h = 0; h < N; h++) /* out of length: unfinished captions end here */
-                finish(s, s->toks + (long)h * L, s->hatt + (long)h * L * G, L, s->score[h]);
+                finish(s, s->toks + (long)h * L, s->hatt + (long)h * L * G, L, s->score[h], 0);
     }
     *words = s->best;
     *logprob = s->best_score;
     if (att)
         *att = s->best_att;
     return s->best_n < 0 ? 0 : s->best_n;
+}
+
+typedef struct {
+    const mc_vocab *v;
+    mc_search_force *f;
+    int ok;
+} spell_ctx;
+
+static void spell_word(const char *w, size_t len, void *ctx)
+{
+    spell_ctx *c = ctx;
+    int id = mc_vocab_id(c->v, w, len);
+    if (id == MC_TOK_UNK || c->f->n >= (int)(sizeof c->f->toks / sizeof *c->f->toks) - 1)
+        c->ok = 0;
+    else
+        c->f->toks[c->f->n++] = id;
+}
+
+void mc_search_set_fields(mc_search *s, const mc_vocab *v, const mc_heads *h, const int *cls)
+{
+    int comma = mc_vocab_id(v, ",", 1);
+    s->o.nforce = 0;
+    s->o.lead = -1;
+    s->o.colon = mc_vocab_id(v, ":", 1);
+    if (!h || s->o.colon == MC_TOK_UNK || comma == MC_TOK_UNK)
+        return;
+    for (int i = 0; i < h->nf && s->o.nforce < (int)(sizeof s->o.force / sizeof *s->o.force); i++) {
+        mc_search_force *f = &s->o.force[s->o.nforce];
+        spell_ctx sc = {v, f, 1};
+        if (cls[i] < 0 || cls[i] >= h->f[i].K)
+            continue;
+        f->trigger = mc_vocab_id(v, h->f[i].name, strlen(h->f[i].name));
+        f->n = 0;
+        mc_tokenize(h->f[i].classes[cls[i]], spell_word, &sc);
+        if (f->trigger == MC_TOK_UNK || !sc.ok || f->n == 0)
+            continue;
+        f->toks[f->n++] = comma;
+        if (h->f[i].opens && s->o.lead < 0)
+            s->o.lead = s->o.nforce;
+        s->o.nforce++;
+    }
+}
+
+int mc_search_complete(const mc_search *s)
+{
+    return s->best_complete;
+}
+
+int mc_search_clean_end(const mc_vocab *v, const int *w, int n)
+{
+    static const char *const weak[] = {",", ":", ";", "a", "an", "the", "of", "with", "and", "or",
+                                       "in", "to", "at", "on", "for", "by", "from", "is", "are",
+                                       "was", "were", "as", "into", "within", "without", "which",
+                                       "that", "than", "there", "this", "these", "its", "their",
+                                       "no", "not", "be", "both", "but", "also"};
+    int stop = mc_vocab_id(v, ".", 1), k = n;
+    while (k > 0 && w[k - 1] != stop)
+        k--;
+    if (stop != MC_TOK_UNK && k > 0 && 2 * k >= n)
+        return k;
+    while (n > 0) {
+        const char *word = w[n - 1] >= 0 && w[n - 1] < v->n ? v->word[w[n - 1]] : "";
+        size_t i;
+        for (i = 0; i < sizeof weak / sizeof *weak; i++)
+            if (strcmp(word, weak[i]) == 0)
+                break;
+        if (i == sizeof weak / sizeof *weak)
+            break;
+        n--;
+    }
+    return n;
 }
 
 void mc_search_free(mc_search *s)

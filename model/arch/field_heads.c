@@ -83,6 +83,7 @@ char *mc_heads_to_json(const mc_heads *h)
         w = cJSON_AddArrayToObject(o, "weights");
         for (int k = 0; k < f->K; k++)
             cJSON_AddItemToArray(w, cJSON_CreateNumber(f->weight[k]));
+        cJSON_AddBoolToObject(o, "opens", f->opens);
         cJSON_AddItemToArray(a, o);
     }
     s = cJSON_PrintUnformatted(a);
@@ -131,6 +132,7 @@ mc_heads *mc_heads_from_json(const char *json, int C, char *err, size_t errlen)
         free(w);
         if (k != 0)
             goto fail;
+        h->f[h->nf - 1].opens = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "opens"));
     }
     cJSON_Delete(a);
     mc_heads_alloc(h);
@@ -248,6 +250,18 @@ void mc_heads_backward(mc_heads *h, const int *targets, int B, int G, float scal
                 for (int c = 0; c < C; c++)
                     d[c] += dp[c] / (float)G;
             }
+}
+
+int mc_heads_argmax(const mc_heads *h, int i, int b, float *p)
+{
+    const float *row = h->probs[i] + (size_t)b * h->f[i].K;
+    int best = 0;
+    for (int k = 1; k < h->f[i].K; k++)
+        if (row[k] > row[best])
+            best = k;
+    if (p)
+        *p = row[best];
+    return best;
 }
 
 void mc_heads_free(mc_heads *h)

@@ -24,6 +24,7 @@ typedef struct {
     char **classes;           /* K class strings */
     float *weight;            /* K loss weights */
     int wi, bi;               /* tensor indices in the table */
+    int opens;                /* 1: the captions open with "name: value," */
 } mc_field;
 
 typedef struct {
@@ -68,6 +69,9 @@ double mc_heads_loss(const mc_heads *h, const int *targets, int B, double *loss_
 /* Backward of mc_heads_loss times scale: accumulates the tensors'
  * gradients and, when dgrid is not NULL, adds into dgrid (B,G,C). */
 void mc_heads_backward(mc_heads *h, const int *targets, int B, int G, float scale, float *dgrid);
+/* The most probable class of field i for row b of the last forward, its
+ * probability in *p when p is not NULL. */
+int mc_heads_argmax(const mc_heads *h, int i, int b, float *p);
 void mc_heads_free(mc_heads *h);
 
 #endif

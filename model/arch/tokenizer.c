@@ -16,8 +16,10 @@ static int is_word_byte(unsigned char c)
 }
 
 /* 1 for the punctuation that structures a caption ("modality: ct, plane:
- * axial"), kept as a token of its own. */
-static int is_kept_punct(unsigned char c) { return c == ':' || c == ','; }
+ * axial", and full stops between sentences), kept as a token of its own. */
+static int is_kept_punct(unsigned char c) { return c == ':' || c == ',' || c == '.'; }
+
+static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 
 void mc_tokenize(const char *text, void (*fn)(const char *w, size_t len, void *ctx), void *ctx)
 {
@@ -34,8 +36,9 @@ void mc_tokenize(const char *text, void (*fn)(const char *w, size_t len, void *c
             p++;
         }
         while (*p && n < MC_TOK_MAX_WORD &&
-               (is_word_byte(*p) || (n > 0 && (*p == '-' || *p == '/') && is_word_byte(p[1])))) {
-            unsigned char c = *p++; /* a hyphen or slash inside a word stays in it */
+               (is_word_byte(*p) || (n > 0 && (*p == '-' || *p == '/') && is_word_byte(p[1])) ||
+                (n > 0 && *p == '.' && is_digit(p[-1]) && is_digit(p[1])))) {
+            unsigned char c = *p++; /* a hyphen or slash inside a word, a decimal point inside a number, stay in it */
             buf[n++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
         }
         if (n > 0) {

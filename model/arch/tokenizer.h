@@ -1,13 +1,15 @@
 /* tokenizer.h - the caption vocabulary: word-level tokens and their ids.
  *
  * Tokenising: the text is lower-cased (ASCII) and split into runs of
- * letters and digits, a hyphen or slash between two of them staying inside
- * the word (as the PTB tokenizer of the COCO scorer does); a colon or a comma is a token of its own (they give a
- * caption its structure: "modality: ct, plane: axial"); everything else
- * (spaces, other punctuation, symbols) only separates tokens and is dropped.
- * "T2-weighted MRI, 3.5 cm." gives t2-weighted mri , 3 5 cm.  Bytes >= 0x80
- * (UTF-8) count as letters.  Decoding joins words with single spaces and
- * puts no space before a colon or a comma.
+ * letters and digits, a hyphen or slash between two of them and a decimal
+ * point between two digits staying inside the word (as the PTB tokenizer
+ * of the COCO scorer does); a colon, a comma or a full stop is a token of
+ * its own (they give a caption its structure: "modality: ct, plane: axial",
+ * and its sentences); everything else (spaces, other punctuation, symbols)
+ * only separates tokens and is dropped.  "T2-weighted MRI, 3.5 cm." gives
+ * t2-weighted mri , 3.5 cm .  Bytes >= 0x80 (UTF-8) count as letters.
+ * Decoding joins words with single spaces and puts no space before a
+ * colon, a comma or a full stop.
  *
  * Ids 0..3 are the special tokens <pad> <bos> <eos> <unk>; the words follow
  * in order of decreasing frequency (ties in byte order), those seen at least

@@ -210,7 +210,7 @@ static int decode_stream(mc_capmodel *m, const options *o, const char *model, co
             add_attention(rec, att, n, m->gh, m->gw);
         free(text);
         if (mc_record_write(stdout, rec) != 0)
-            rc = MC_EXIT_IO;
+            rc = mc_stdout_error();
         cJSON_Delete(rec);
     }
     if (rc == 0 && r == MC_FRAME_ERR) {

@@ -8,10 +8,13 @@
  * them; the format is detected from each file's header or first object.
  * Every record gets a split: the data set's own, or a stable hash of the
  * patient or case id.  Rows that give no record are counted by reason.
+ * --format dicom instead walks folders of DICOM files, reading headers
+ * only, and writes one record per image without a caption (clean_dicom.c).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "csv-clean/clean.h"
 #include "core/util.h"
+#include "io/dicom.h"
 
 #include <dirent.h>
 #include <getopt.h>
@@ -20,7 +23,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 
-static const char *const format_names[] = {"auto", "medpix", "chexpert", "nih", "covid", "generic"};
+static const char *const format_names[] = {"auto", "medpix", "chexpert", "nih", "covid", "generic",
+                                           "dicom"};
 
 static void usage(FILE *out)
 {
@@ -28,9 +32,12 @@ static void usage(FILE *out)
             "Usage: medcap-csv-clean [OPTIONS] [FILE|DIR...]\n"
             "Turn a data set's metadata into NDJSON records {id, image, caption, split, ...}.\n"
             "Reads CSV from standard input when no FILE is given; FILE may be gzip-compressed;\n"
-            "a DIR stands for its .csv, .json and .jsonl files (optionally .gz).\n\n"
+            "a DIR stands for its .csv, .json and .jsonl files (optionally .gz).\n"
+            "--format dicom walks each DIR whole instead: one record per DICOM image\n"
+            "(.dcm files, or files without an extension that carry the DICM preamble).\n\n"
             "Options:\n"
-            "  -f, --format FMT       auto (default), medpix, chexpert, nih, covid, generic\n"
+            "  -f, --format FMT       auto (default), medpix, chexpert, nih, covid, generic,\n"
+            "                         dicom\n"
             "  -t, --template PARTS   caption parts in order, e.g. modality,plane,diagnosis\n"
             "  -w, --min-words N      drop free-text captions under N words (default 3)\n"
             "  -u, --uncertain HOW    CheXpert -1.0 labels: ignore (default), positive, negative\n"
@@ -42,6 +49,8 @@ static void usage(FILE *out)
             "      --caption-col COL  generic: the caption column\n"
             "      --id-col COL       generic: the id column (default: image path without extension)\n"
             "      --patient-col COL  generic: the column that groups rows into one split\n"
+            "      --salt KEY         dicom: key of the hashed ids (id, case_id) and of\n"
+            "                         patient_id (written, and used for the split, only with a key)\n"
             "  -k, --keep-going       skip malformed rows (reported) instead of stopping\n"
             "      --stats            print rows, records and drops by reason to stderr\n"
             "  -h, --help             show this help and exit\n"
@@ -50,7 +59,8 @@ static void usage(FILE *out)
             "5 done with malformed rows skipped (--keep-going).  See medcap-csv-clean(1).\n");
 }
 
-enum { OPT_RESPLIT = 256, OPT_PREFIX, OPT_IMAGE, OPT_CAPTION, OPT_ID, OPT_PATIENT, OPT_STATS, OPT_VERSION };
+enum { OPT_RESPLIT = 256, OPT_PREFIX, OPT_IMAGE, OPT_CAPTION, OPT_ID, OPT_PATIENT, OPT_STATS, OPT_VERSION,
+       OPT_SALT };
 
 static int parse_args(int argc, char **argv, clean_ctx *ctx)
 {
@@ -68,6 +78,7 @@ static int parse_args(int argc, char **argv, clean_ctx *ctx)
         {"patient-col", required_argument, NULL, OPT_PATIENT},
         {"keep-going", no_argument, NULL, 'k'},
         {"stats", no_argument, NULL, OPT_STATS},
+        {"salt", required_argument, NULL, OPT_SALT},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
@@ -81,11 +92,12 @@ static int parse_args(int argc, char **argv, clean_ctx *ctx)
     while ((c = getopt_long(argc, argv, ":f:t:w:u:s:kh", longs, NULL)) != -1) {
         switch (c) {
         case 'f':
-            for (ctx->format = 0; ctx->format <= FMT_GENERIC; ctx->format++)
+            for (ctx->format = 0; ctx->format <= FMT_DICOM; ctx->format++)
                 if (strcmp(optarg, format_names[ctx->format]) == 0)
                     break;
-            if (ctx->format > FMT_GENERIC)
-                mc_usage_error("unknown format '%s' (auto, medpix, chexpert, nih, covid, generic)", optarg);
+            if (ctx->format > FMT_DICOM)
+                mc_usage_error("unknown format '%s' (auto, medpix, chexpert, nih, covid, generic, dicom)",
+                               optarg);
             fmt_given = 1;
             break;
         case 't':
@@ -116,6 +128,11 @@ static int parse_args(int argc, char **argv, clean_ctx *ctx)
         case OPT_PATIENT: ctx->patient_col = optarg; break;
         case 'k': ctx->keep_going = 1; break;
         case OPT_STATS: ctx->stats = 1; break;
+        case OPT_SALT:
+            if (!optarg[0])
+                mc_usage_error("--salt needs a non-empty key");
+            ctx->salt = optarg;
+            break;
         case 'h': usage(stdout); exit(mc_close_stdout());
         case OPT_VERSION: printf("medcap-csv-clean %s\n", MEDCAP_VERSION); exit(mc_close_stdout());
         case ':': mc_usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -131,6 +148,10 @@ static int parse_args(int argc, char **argv, clean_ctx *ctx)
     }
     if (ctx->format == FMT_GENERIC && (!ctx->image_col || !ctx->caption_col))
         mc_usage_error("--format generic needs --image-col and --caption-col");
+    if (ctx->salt && ctx->format != FMT_DICOM)
+        mc_usage_error("--salt applies to --format dicom only");
+    if (ctx->format == FMT_DICOM && optind == argc)
+        mc_usage_error("--format dicom needs a DIR (or DICOM files) to read");
     if (ctx->format == FMT_GENERIC && ctx->template_)
         mc_usage_error("--template does not apply to --format generic (the caption is the caption column)");
     return optind;
@@ -301,11 +322,16 @@ int main(int argc, char **argv)
     int status = 0, first;
     mc_set_prog(argv[0]);
     first = parse_args(argc, argv, &ctx);
-    if (first == argc)
+    if (ctx.format == FMT_DICOM) {
+        mc_dcm_init();
+        for (int i = first; i < argc && status == 0; i++)
+            status = clean_dicom_run(&ctx, argv[i]);
+        first = argc; /* nothing left for the CSV and JSON readers */
+    } else if (first == argc)
         status = expand("-", &inputs, &n);
     for (int i = first; i < argc && status == 0; i++)
         status = expand(argv[i], &inputs, &n);
-    if (status == 0)
+    if (status == 0 && n > 0)
         status = run(&ctx, inputs, n);
     if (ctx.stats)
         clean_emit_stats(&ctx);

@@ -10,7 +10,7 @@
 
 #include <stdint.h>
 
-enum fmt { FMT_AUTO, FMT_MEDPIX, FMT_CHEXPERT, FMT_NIH, FMT_COVID, FMT_GENERIC };
+enum fmt { FMT_AUTO, FMT_MEDPIX, FMT_CHEXPERT, FMT_NIH, FMT_COVID, FMT_GENERIC, FMT_DICOM };
 enum uncertain { UNC_IGNORE, UNC_POSITIVE, UNC_NEGATIVE };
 
 /* Why a row produced no record (counted for --stats). */
@@ -51,6 +51,7 @@ typedef struct {
     clean_split_spec split;
     int resplit;            /* hash every row, ignoring a data set's own split */
     int keep_going, stats;
+    const char *salt;       /* dicom: --salt KEY of the hashed ids, or NULL */
     /* counters */
     long rows, written, dropped[DROP_N];
     int nsplits_seen;                   /* distinct split names written */
@@ -97,6 +98,9 @@ int clean_emit_file_record(clean_ctx *ctx, const char *dir, const char *file, co
 /* The same with a given caption (malloc'd, consumed) instead of parts. */
 int clean_emit_record_caption(clean_ctx *ctx, const char *id, const char *image, const char *own_split,
                         const char *group, cJSON *fields, char *caption);
+/* Write rec (consumed) with "split" = split added, and count it.
+ * Returns 0, or MC_EXIT_IO on a write error. */
+int clean_emit_plain(clean_ctx *ctx, cJSON *rec, const char *split);
 /* Count a dropped row. */
 void clean_emit_drop(clean_ctx *ctx, enum drop why);
 /* A malformed row at file:line (line 0: none): print "what" and count it.
@@ -122,6 +126,9 @@ int clean_chexpert_run(clean_ctx *ctx, mc_csv *c, const char *path);
 int clean_nih_run(clean_ctx *ctx, mc_csv *c, const char *path);
 int clean_covid_run(clean_ctx *ctx, mc_csv *c, const char *path);
 int clean_generic_run(clean_ctx *ctx, mc_csv *c, const char *path);
+/* clean_dicom.c: every DICOM file under path (a folder, walked whole, or
+ * one file), headers only, one record per image in path order. */
+int clean_dicom_run(clean_ctx *ctx, const char *path);
 
 /* clean_csvrows.c: shared CSV row loop pieces. */
 /* Column index of name in the header c holds, or -1 with an error

@@ -161,6 +161,21 @@ int clean_emit_record_caption(clean_ctx *ctx, const char *id, const char *image,
     return 0;
 }
 
+int clean_emit_plain(clean_ctx *ctx, cJSON *rec, const char *split)
+{
+    int rc;
+    cJSON_AddStringToObject(rec, "split", split);
+    rc = mc_record_write(stdout, rec);
+    cJSON_Delete(rec);
+    if (rc < 0) {
+        mc_err("write error on standard output");
+        return MC_EXIT_IO;
+    }
+    ctx->written++;
+    count_split(ctx, split);
+    return 0;
+}
+
 void clean_emit_drop(clean_ctx *ctx, enum drop why)
 {
     ctx->dropped[why]++;

@@ -17,6 +17,7 @@ extern "C" {
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstddef>
 #include <cstring>
 #include <exception>
 #include <ostream>
@@ -30,6 +31,7 @@ struct mc_dcm {
     int bytes;               // bytes per sample in pixels: 1, 2 or 4
     int planar;              // 1: colour planes one after another
     int ybr;                 // 1: YBR_FULL or YBR_FULL_422 samples, to convert
+    int halves_swapped;      // 1: 32-bit samples come with their 16-bit halves swapped
     mc_dcm_info info;
 };
 
@@ -112,16 +114,21 @@ static bool number(const std::string &s, double *v)
     return true;
 }
 
-/* A whole number attribute, or dflt when absent or not a number. */
+/* A whole number attribute from 0, dflt when absent, or -1 when it is
+ * not one (a malformed value, e.g. "1A"). */
 static int whole(const std::string &s, int dflt)
 {
     double v;
-    return number(s, &v) && v >= 0 && v <= 2147483647.0 ? (int)v : dflt;
+    if (s.empty())
+        return dflt;
+    return number(s, &v) && v >= 0 && v <= 2147483647.0 && v == std::floor(v) ? (int)v : -1;
 }
 
 /* Fill info from the data set (every mode: the image geometry here is
- * what the header says; mc_dcm_open checks it against GDCM's image). */
-static void read_info(const gdcm::File &file, mc_dcm_info *info)
+ * what the header says; mc_dcm_open checks it against GDCM's image).
+ * Returns 0, or MC_EXIT_INPUT with err set when an attribute of the
+ * geometry holds no valid number. */
+static int read_info(const gdcm::File &file, mc_dcm_info *info, char *err, size_t n)
 {
     const gdcm::DataSet &ds = file.GetDataSet();
     gdcm::StringFilter sf;
@@ -135,6 +142,21 @@ static void read_info(const gdcm::File &file, mc_dcm_info *info)
     info->samples = whole(attr(sf, ds, 0x0028, 0x0002), 1);
     info->bits_stored = whole(attr(sf, ds, 0x0028, 0x0101), 0);
     info->is_signed = whole(attr(sf, ds, 0x0028, 0x0103), 0) == 1;
+    static const struct {
+        const char *name;
+        int offset;
+    } geometry[] = {
+        {"Columns", offsetof(mc_dcm_info, width)},
+        {"Rows", offsetof(mc_dcm_info, height)},
+        {"Number of Frames", offsetof(mc_dcm_info, frames)},
+        {"Samples per Pixel", offsetof(mc_dcm_info, samples)},
+        {"Bits Stored", offsetof(mc_dcm_info, bits_stored)},
+    };
+    for (const auto &g : geometry)
+        if (*(const int *)((const char *)info + g.offset) < 0) {
+            snprintf(err, n, "malformed %s value in the DICOM header (not a whole number)", g.name);
+            return MC_EXIT_INPUT;
+        }
     put(info->photometric, sizeof info->photometric, attr(sf, ds, 0x0028, 0x0004));
     info->monochrome1 = strcmp(info->photometric, "MONOCHROME1") == 0;
     info->slope = 1.0;
@@ -168,6 +190,7 @@ static void read_info(const gdcm::File &file, mc_dcm_info *info)
     put(info->study_uid, sizeof info->study_uid, attr(sf, ds, 0x0020, 0x000D));
     put(info->series_uid, sizeof info->series_uid, attr(sf, ds, 0x0020, 0x000E));
     put(info->sop_uid, sizeof info->sop_uid, attr(sf, ds, 0x0008, 0x0018));
+    return 0;
 }
 
 /* Whether the file at path exists and can be read; errno otherwise. */
@@ -195,8 +218,7 @@ static int open_dcm(const char *path, int header_only, mc_dcm *d, char *err, siz
             snprintf(err, n, "not a readable DICOM file (truncated, or a malformed element)");
             return MC_EXIT_INPUT;
         }
-        read_info(r.GetFile(), &d->info);
-        return 0;
+        return read_info(r.GetFile(), &d->info, err, n);
     }
     gdcm_said.clear();
     if (!d->reader.Read()) {
@@ -212,7 +234,8 @@ static int open_dcm(const char *path, int header_only, mc_dcm *d, char *err, siz
         snprintf(err, n, "DICOM pixel data is cut short (a truncated file)");
         return MC_EXIT_INPUT;
     }
-    read_info(r.GetFile(), &d->info);
+    if (read_info(r.GetFile(), &d->info, err, n) != 0)
+        return MC_EXIT_INPUT;
     const gdcm::Image &im = d->reader.GetImage();
     const gdcm::PixelFormat &pf = im.GetPixelFormat();
     mc_dcm_info *info = &d->info;
@@ -247,6 +270,8 @@ static int open_dcm(const char *path, int header_only, mc_dcm *d, char *err, siz
         info->bits_stored = 8 * d->bytes;
     const gdcm::ByteValue *raw = r.GetFile().GetDataSet().GetDataElement(pixel_data).GetByteValue();
     uint64_t want = (uint64_t)info->width * info->height * info->frames * info->samples * d->bytes;
+    if (strcmp(info->photometric, "YBR_FULL_422") == 0 && raw)
+        want = want / 3 * 2; /* two luma samples share one Cb, Cr pair */
     if (raw && raw->GetLength() < want) { /* native (not encapsulated) pixel data */
         snprintf(err, n, "DICOM pixel data of %u bytes is shorter than the %llu of the image "
                          "(a truncated file?)", (unsigned)raw->GetLength(), (unsigned long long)want);
@@ -296,6 +321,11 @@ static int decode(mc_dcm *d, char *err, size_t n)
                  (unsigned long long)want, (unsigned long long)MAX_DECODED);
         return MC_EXIT_INPUT;
     }
+    if (info->samples == 3 && d->bytes > 1 &&
+        im.GetTransferSyntax() == gdcm::TransferSyntax::RLELossless) {
+        snprintf(err, n, "16 and 32-bit colour RLE images are not supported (GDCM mixes their bytes)");
+        return MC_EXIT_INPUT;
+    }
     if (pi == gdcm::PhotometricInterpretation::PALETTE_COLOR) {
         snprintf(err, n, "palette colour DICOM images are not supported");
         return MC_EXIT_INPUT;
@@ -311,6 +341,8 @@ static int decode(mc_dcm *d, char *err, size_t n)
                  info->transfer_syntax, gdcm::TransferSyntax::GetTSString(im.GetTransferSyntax()));
         return MC_EXIT_INPUT;
     }
+    /* GDCM 3.0 swaps big-endian data as 16-bit words, whatever Bits Allocated */
+    d->halves_swapped = d->bytes == 4 && im.GetTransferSyntax() == gdcm::TransferSyntax::ExplicitVRBigEndian;
     d->planar = info->samples == 3 && im.GetPlanarConfiguration() == 1;
     d->ybr = info->samples == 3 && (pi == gdcm::PhotometricInterpretation::YBR_FULL ||
                                     pi == gdcm::PhotometricInterpretation::YBR_FULL_422);
@@ -332,6 +364,8 @@ static double sample(const mc_dcm *d, const char *base, size_t i)
         raw = u;
     } else {
         memcpy(&raw, base + 4 * i, 4);
+        if (d->halves_swapped)
+            raw = raw << 16 | raw >> 16;
     }
     if (bits < 32)
         raw &= (1u << bits) - 1u;

@@ -1,0 +1,232 @@
+#!/usr/bin/env bats
+# DICOM input: img-resize decodes with GDCM (pixels, window, frames, tags),
+# csv-clean --format dicom walks folders, nothing identifying leaks, and
+# pydicom's own test files decode as pydicom decodes them.
+load common
+
+DCM="$DATA/dicom"
+SHARED_DCM="$ROOT/../shared/data/dicom"
+PYDICOM_FILES=/usr/lib/python3/dist-packages/pydicom/data/test_files
+
+setup() {
+    cd "$BATS_TEST_TMPDIR"
+}
+
+# The tensor of frame N (1-based) of FILE as numbers, one line, via .npy.
+# TYPE: u1 or f4; COUNT: how many values from the end of the .npy.
+tensor() {
+    medcap-frame-to-npy -n "$2" "$1" | tail -c "$3" | od -An -v -t "$4" | xargs
+}
+
+@test "dicom: MONOCHROME1 is inverted: the shared X-ray and its MONOCHROME1 copy sum to 255" {
+    [ -d "$SHARED_DCM" ] || skip "no ../shared/data/dicom"
+    ls "$SHARED_DCM"/*.dcm | medcap-img-resize --size 16 >xr.frames
+    medcap-frame-to-npy -n 1 xr.frames >a.npy
+    medcap-frame-to-npy -n 2 xr.frames >b.npy
+    run -0 /usr/bin/python3 -c "
+import numpy as np
+a, b = np.load('a.npy').astype(int), np.load('b.npy').astype(int)
+assert a.std() > 20, a.std()
+print((a + b).min(), (a + b).max())"
+    assert_output "255 255"
+}
+
+@test "dicom: 16-bit signed CT: rescale and the file's window; --window none keeps Hounsfield units" {
+    # HU = 20 * column - 600; window 40/400 maps -160 .. 239 to 0 .. 255
+    medcap-img-resize --size 0 <<<"$DCM/ct16.dcm" >ct.frames
+    run -0 tensor ct.frames 1 $((48 * 64)) u1
+    local row=(${output})
+    [ "${row[22]}" -eq 0 ] && [ "${row[23]}" -eq 13 ] && [ "${row[30]}" -eq 102 ] && [ "${row[42]}" -eq 255 ]
+    medcap-img-resize --size 0 --window 400,40 <<<"$DCM/ct16.dcm" | cmp - ct.frames
+    medcap-img-resize --size 0 --window file <<<"$DCM/ct16.dcm" | cmp - ct.frames
+    medcap-img-resize --size 0 --float --window none <<<"$DCM/ct16.dcm" >hu.frames
+    run -0 tensor hu.frames 1 $((4 * 64)) f4
+    local hu=(${output})
+    [ "${hu[0]}" = "-600" ] && [ "${hu[1]}" = "-580" ] && [ "${hu[63]}" = "660" ]
+    run -0 medcap-frame-info hu.frames
+    assert_output --partial $'f32\t1x48x64'
+}
+
+@test "dicom: --window presets and auto differ from the file's window; file without a window" {
+    medcap-img-resize --size 0 <<<"$DCM/ct16.dcm" >file.frames
+    for w in lung bone brain mediastinum; do
+        medcap-img-resize --size 0 --window $w <<<"$DCM/ct16.dcm" >$w.frames
+        ! cmp -s $w.frames file.frames
+    done
+    run -0 tensor brain.frames 1 64 u1
+    local row=(${output})
+    [ "${row[30]}" -eq 0 ] && [ "${row[31]}" -eq 0 ] && [ "${row[32]}" -eq 159 ] && [ "${row[33]}" -eq 255 ]
+    # auto: the file's window when it has one
+    medcap-img-resize --size 0 --window auto <<<"$DCM/ct16.dcm" | cmp - file.frames
+    # the multi-frame MR has no window: auto spans its range, file is an error
+    run -1 --separate-stderr medcap-img-resize --window file <<<"$DCM/mr_multi.dcm"
+    assert_output ""
+    [[ "$stderr" == *"mr_multi.dcm: DICOM file has no Window Center/Width"* ]]
+}
+
+@test "dicom: MONOCHROME1 X-ray with 12 bits stored: bright where values are low" {
+    medcap-img-resize --size 0 <<<"$DCM/xr_mono1.dcm" >x.frames
+    run -0 tensor x.frames 1 40 u1
+    local row=(${output})
+    [ "${row[0]}" -eq 255 ] && [ "${row[39]}" -lt "${row[20]}" ] && [ "${row[20]}" -lt "${row[1]}" ]
+}
+
+@test "dicom: multi-frame --frame N|middle|all; all writes every slice with its index" {
+    medcap-img-resize --size 4 --float --window none --frame all <<<"$DCM/mr_multi.dcm" >all.frames
+    run -0 medcap-frame-info all.frames
+    [ "${#lines[@]}" -eq 5 ]
+    for k in 0 1 2 3 4; do
+        run -0 tensor all.frames $((k + 1)) 4 f4
+        assert_output "$((100 * (k + 1)))"
+        medcap-frame-to-npy -n $((k + 1)) all.frames >/dev/null
+    done
+    run -0 bash -c "strings all.frames | grep -o '\"frame\":[0-9]*' | tr '\n' ' '"
+    assert_output '"frame":0 "frame":1 "frame":2 "frame":3 "frame":4 '
+    medcap-img-resize --size 4 --float --window none <<<"$DCM/mr_multi.dcm" >mid.frames
+    run -0 tensor mid.frames 1 4 f4
+    assert_output "300"
+    medcap-img-resize --size 4 --float --window none --frame 1 <<<"$DCM/mr_multi.dcm" >one.frames
+    run -0 tensor one.frames 1 4 f4
+    assert_output "200"
+    run -1 --separate-stderr medcap-img-resize --frame 5 <<<"$DCM/mr_multi.dcm"
+    [[ "$stderr" == *"mr_multi.dcm: no frame 5: the file has 5 (from 0)"* ]]
+}
+
+@test "dicom: tags reach the record; a record's own keys win; --salt keys the hashes" {
+    printf '%s\n' "$DCM/xr_mono1.dcm" "$DCM/ct16.dcm" "$DCM/mr_multi.dcm" |
+        medcap-img-resize --size 8 >t.frames
+    run -0 bash -c "strings t.frames | grep -o '{.*}'"
+    [ "${#lines[@]}" -eq 3 ]
+    [[ "${lines[0]}" == *'"modality":"xr","view":"pa","body_part":"chest","laterality":"r","rows":32,"columns":40,"pixel_spacing":[0.5,0.5]'* ]]
+    [[ "${lines[1]}" == *'"modality":"ct","plane":"axial","body_part":"head"'* ]]
+    [[ "${lines[2]}" == *'"modality":"mr","plane":"sagittal"'* ]]
+    [[ "${lines[0]}" =~ \"id\":\"dcm-[0-9a-f]{16}\",\"case_id\":\"dcm-[0-9a-f]{16}\" ]]
+    [[ "${lines[0]}" != *patient_id* ]]
+    [[ "${lines[1]}" =~ \"id\":\"(dcm-[0-9a-f]{16})\" ]]
+    local unsalted=${BASH_REMATCH[1]}
+    echo "{\"id\":\"mine\",\"image\":\"$DCM/ct16.dcm\",\"modality\":\"given\"}" |
+        medcap-img-resize --size 8 >own.frames
+    run -0 bash -c "strings own.frames | grep -o '{.*}'"
+    [[ "$output" == *'"id":"mine"'* && "$output" == *'"modality":"given"'* && "$output" == *'"plane":"axial"'* ]]
+    medcap-img-resize --size 8 --salt s3cret <<<"$DCM/ct16.dcm" >salted.frames
+    run -0 bash -c "strings salted.frames | grep -o '{.*}'"
+    [[ "$output" =~ \"patient_id\":\"pt-[0-9a-f]{16}\" ]]
+    [[ "$output" =~ \"id\":\"dcm-[0-9a-f]{16}\" && "$output" != *"$unsalted"* ]]
+}
+
+@test "dicom: bad input names the file and the problem, exit 1; --keep-going counts them" {
+    head -c 5000 "$DCM/ct16.dcm" >cut.dcm
+    local at
+    at=$(grep -abo $'\xe0\x7f\x10\x00' "$DCM/ct16.dcm" | tail -1 | cut -d: -f1)
+    head -c "$at" "$DCM/ct16.dcm" >nopixels.dcm
+    /usr/bin/python3 -c "
+import sys
+b = open(sys.argv[1], 'rb').read()
+i = b.find(b'1.2.840.10008.1.2.1\x00')
+open('syntax.dcm', 'wb').write(b[:i] + b'1.2.840.10008.1.2.4.' + b[i + 20:])
+b = bytearray(open(sys.argv[2], 'rb').read())
+i = b.find(b'IS\x02\x005 ')  # Number of Frames '5 '
+b[i + 4:i + 6] = b'5A'
+open('badvr.dcm', 'wb').write(bytes(b))" "$DCM/ct16.dcm" "$DCM/mr_multi.dcm"
+    echo "not dicom" >text.dcm
+    run -1 --separate-stderr medcap-img-resize <<<"cut.dcm"
+    [[ "$stderr" == *"-:1: cut.dcm: DICOM pixel data is cut short (a truncated file)"* ]]
+    run -1 --separate-stderr medcap-img-resize <<<"nopixels.dcm"
+    [[ "$stderr" == *"-:1: nopixels.dcm: DICOM file without pixel data"* ]]
+    run -1 --separate-stderr medcap-img-resize <<<"syntax.dcm"
+    [[ "$stderr" == *"-:1: syntax.dcm: not a readable DICOM image"*"unknown transfer syntax"* ]]
+    run -1 --separate-stderr medcap-img-resize <<<"badvr.dcm"
+    [[ "$stderr" == *"-:1: badvr.dcm: malformed Number of Frames value"* ]]
+    run -1 --separate-stderr medcap-img-resize <<<"text.dcm"
+    [[ "$stderr" == *"-:1: text.dcm: not a readable DICOM"* ]]
+    run -1 --separate-stderr medcap-img-resize --max-pixels 1000 <<<"$DCM/ct16.dcm"
+    [[ "$stderr" == *"ct16.dcm: image is 64x48, over --max-pixels 1000"* ]]
+    printf '%s\n' cut.dcm "$DCM/ct16.dcm" nopixels.dcm syntax.dcm badvr.dcm text.dcm >mixed.txt
+    run -5 --separate-stderr medcap-img-resize --jobs 3 --keep-going --size 8 mixed.txt
+    [[ "$stderr" == *"skipped 5 of 6 images"* ]]
+    [ "$(grep -c 'mixed.txt:' <<<"$stderr")" -eq 5 ]
+}
+
+@test "dicom: csv-clean --format dicom walks a tree, headers only; one record per image" {
+    mkdir -p tree/study1/series2 tree/other
+    cp "$DCM/ct16.dcm" tree/study1/
+    cp "$DCM/mr_multi.dcm" tree/study1/series2/IM0001      # no extension: the DICM preamble
+    cp "$DCM/xr_mono1.dcm" tree/other/x.DCM
+    echo "notes" >tree/other/README                          # no preamble: not read
+    echo "a,b" >tree/other/list.csv                          # another extension: not read
+    run -0 --separate-stderr medcap-csv-clean --format dicom --stats tree
+    [ "${#lines[@]}" -eq 3 ]
+    [[ "${lines[0]}" == *'"modality":"xr"'*'"image":"other/x.DCM","split":'* ]]
+    [[ "${lines[1]}" == *'"modality":"ct","plane":"axial"'*'"image":"study1/ct16.dcm"'* ]]
+    [[ "${lines[2]}" == *'"modality":"mr"'*'"image":"study1/series2/IM0001"'* ]]
+    [[ "$stderr" == *"rows 3, records 3, dropped 0"* ]]
+    # the records feed img-resize with --root
+    medcap-csv-clean --format dicom tree | medcap-img-resize --root tree --size 8 >tree.frames
+    run -0 medcap-frame-info tree.frames
+    [ "${#lines[@]}" -eq 3 ]
+    # the same ids from both programs
+    run -0 bash -c "medcap-csv-clean --format dicom tree | grep -o '\"id\":\"[^\"]*\"' | xargs"
+    local ids=$output
+    run -0 bash -c "strings tree.frames | grep -o '\"id\":\"[^\"]*\"' | xargs"
+    assert_output "$ids"
+    # with a key: patient_id, and the split follows it
+    run -0 medcap-csv-clean --format dicom --salt k1 tree
+    [[ "${lines[0]}" =~ \"patient_id\":\"pt-[0-9a-f]{16}\" ]]
+    run -2 medcap-csv-clean --format dicom
+    run -2 medcap-csv-clean --salt k1 "$DATA/csv-clean"
+    echo "not dicom" >tree/bad.dcm
+    run -1 --separate-stderr medcap-csv-clean --format dicom tree
+    [[ "$stderr" == *"tree/bad.dcm: not a readable DICOM file"* ]]
+    run -5 --separate-stderr medcap-csv-clean --format dicom -k tree
+    [ "${#lines[@]}" -eq 3 ]
+}
+
+@test "dicom: privacy: no identifying attribute reaches any output or message of the pipeline" {
+    mkdir -p in
+    cp "$DCM/identity.dcm" in/
+    cp "$DCM/identity.dcm" in/broken.dcm && chmod u+w in/broken.dcm && truncate -s 6000 in/broken.dcm
+    MODEL="$MEDCAP_SHARE/model.safetensors"
+    {
+        medcap-csv-clean --format dicom -k --salt k in 2>&1 >records.jsonl
+        medcap-csv-clean --format dicom -k --stats in 2>&1
+        medcap-img-resize -k --root in --salt k records.jsonl 2>&1 >img.frames
+        echo "$PWD/in/identity.dcm" | medcap-img-resize --size 0 --float --window none 2>&1
+        echo "$PWD/in/broken.dcm" | medcap-img-resize 2>&1
+        medcap-encode-features --model "$MODEL" img.frames 2>&1 >feat.frames
+        medcap-decode-caption --model "$MODEL" feat.frames 2>&1
+        medcap-frame-info img.frames feat.frames 2>&1
+    } >everything.out || true
+    run -0 medcap-frame-info img.frames
+    [ "${#lines[@]}" -eq 1 ]
+    cat records.jsonl img.frames feat.frames >>everything.out
+    [ -s records.jsonl ] && grep -q caption everything.out
+    for secret in Quizzlewick Orsolya MRN-40417713 40417713 19230417 Nevermore Gloamshire \
+                  Zebulon Fogbound Pemberbrook Halvard Quillfeather Ysolde Thistlewaite \
+                  ACC-66051234 66051234 20190311 101112 STUDY-8181 73920011 GLOAM-CT-7 \
+                  777111 777222 777333; do
+        if grep -aq -- "$secret" everything.out; then
+            echo "leaked: $secret"
+            return 1
+        fi
+    done
+}
+
+@test "dicom: pydicom's test files decode as pydicom decodes them (python3-pydicom)" {
+    [ -d "$PYDICOM_FILES" ] && /usr/bin/python3 -c "import pydicom, numpy" 2>/dev/null ||
+        skip "python3-pydicom is not installed"
+    run -0 /usr/bin/python3 "$ROOT/tests/dicom_peer.py" "$MEDCAP_BIN" "$PYDICOM_FILES" "$PWD"
+    assert_line --partial "mismatches 0"
+    assert_line --regexp "^equal +CT_small.dcm"
+    assert_line --regexp "^equal +MR_small_jpeg_ls_lossless.dcm"
+    assert_line --regexp "^reject +MR_truncated.dcm"
+}
+
+@test "dicom: --help and the man pages document DICOM" {
+    run -0 medcap-img-resize --help
+    assert_output --partial "--window WIN"
+    assert_output --partial "--frame N|middle|all"
+    run -0 medcap-csv-clean --help
+    assert_output --partial "dicom"
+    grep -q 'window' "$ROOT/man/medcap-img-resize.1"
+    grep -q 'dicom' "$ROOT/man/medcap-csv-clean.1"
+}

@@ -15,6 +15,7 @@
 #include "io/frame_record.h"
 #include "io/ndjson.h"
 #include "core/util.h"
+#include "decode-caption/consensus.h"
 
 #include <getopt.h>
 #include <math.h>
@@ -22,7 +23,8 @@
 #include <string.h>
 
 typedef struct {
-    const char *model;
+    const char *model, *index;
+    long neighbors;
     long beam, no_repeat, max_len, min_len, threads;
     double length_penalty;
     int attention, free_fields;
@@ -41,6 +43,11 @@ static void usage(FILE *f)
             "      --min-len N          fewest tokens before the caption may end (default 0)\n"
             "      --free-fields        let the decoder write the structured fields itself\n"
             "                           instead of the classifier heads' values\n"
+            "      --index FILE         case index of training images (pooled features of\n"
+            "                           the model's encoder): write the caption, among the\n"
+            "                           model's and the neighbours', that agrees best with\n"
+            "                           the neighbours' captions (CIDEr-D consensus)\n"
+            "      --neighbors K        neighbours for --index (default 10, at most 64)\n"
             "      --attention          add \"attention\": per word, the grid's weights\n"
             "      --threads N          BLAS threads (default: OpenBLAS's)\n"
             "  -h, --help               show this help and exit\n"
@@ -49,7 +56,7 @@ static void usage(FILE *f)
             "4 model missing, invalid or not matching the features.\n");
 }
 
-enum { O_LP = 256, O_NR, O_ML, O_MINL, O_FREE, O_ATT, O_THREADS, O_VERSION };
+enum { O_LP = 256, O_NR, O_ML, O_MINL, O_FREE, O_INDEX, O_NEIGH, O_ATT, O_THREADS, O_VERSION };
 
 static int parse_args(int argc, char **argv, options *o)
 {
@@ -59,11 +66,12 @@ static int parse_args(int argc, char **argv, options *o)
         {"no-repeat-ngram", required_argument, NULL, O_NR},
         {"max-len", required_argument, NULL, O_ML}, {"attention", no_argument, NULL, O_ATT},
         {"min-len", required_argument, NULL, O_MINL}, {"free-fields", no_argument, NULL, O_FREE},
+        {"index", required_argument, NULL, O_INDEX}, {"neighbors", required_argument, NULL, O_NEIGH},
         {"threads", required_argument, NULL, O_THREADS}, {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, O_VERSION}, {NULL, 0, NULL, 0},
     };
     int c;
-    *o = (options){.beam = 1, .no_repeat = MC_DEFAULT_NO_REPEAT}; /* max_len 0: the model's */
+    *o = (options){.beam = 1, .no_repeat = MC_DEFAULT_NO_REPEAT, .neighbors = 10}; /* max_len 0: the model's */
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":m:k:h", longs, NULL)) != -1) {
         switch (c) {
@@ -78,6 +86,8 @@ static int parse_args(int argc, char **argv, options *o)
         case O_ML: o->max_len = mc_arg_long("--max-len", optarg, 1, 1000); break;
         case O_MINL: o->min_len = mc_arg_long("--min-len", optarg, 0, 1000); break;
         case O_FREE: o->free_fields = 1; break;
+        case O_INDEX: o->index = optarg; break;
+        case O_NEIGH: o->neighbors = mc_arg_long("--neighbors", optarg, 2, 64); break;
         case O_ATT: o->attention = 1; break;
         case O_THREADS: o->threads = mc_arg_long("--threads", optarg, 1, 1024); break;
         case 'h': usage(stdout); exit(mc_close_stdout());
@@ -150,7 +160,8 @@ static void add_fields(cJSON *rec, mc_heads *h, const float *grid, int G, int *c
     cJSON_AddItemToObject(rec, "fields", fields);
 }
 
-static int decode_stream(mc_capmodel *m, const options *o, const char *model, const char *path)
+static int decode_stream(mc_capmodel *m, const options *o, const char *model, const char *path,
+                         dc_consensus *cons)
 {
     FILE *f = mc_open_in(path);
     mc_frame fr = {0};
@@ -201,12 +212,22 @@ static int decode_stream(mc_capmodel *m, const options *o, const char *model, co
         if (!mc_search_complete(s))
             n = mc_search_clean_end(&m->vocab, words, n);
         text = mc_vocab_decode(&m->vocab, words, n);
+        int own = 1;
+        if (cons) {
+            const char *from;
+            char *chosen = dc_consensus_choose(cons, fr.data, m->dec.cfg.grid, text, m->heads, cls, &from);
+            free(text);
+            text = chosen;
+            cJSON_DeleteItemFromObjectCaseSensitive(rec, "caption_source");
+            cJSON_AddStringToObject(rec, "caption_source", from ? from : "model");
+            own = from == NULL;
+        }
         cJSON_DeleteItemFromObjectCaseSensitive(rec, "caption");
         cJSON_DeleteItemFromObjectCaseSensitive(rec, "logprob");
         cJSON_DeleteItemFromObjectCaseSensitive(rec, "attention");
         cJSON_AddStringToObject(rec, "caption", text);
         cJSON_AddNumberToObject(rec, "logprob", round(lp * 1e4) / 1e4);
-        if (o->attention)
+        if (o->attention && own) /* a neighbour's caption has no attention of its own */
             add_attention(rec, att, n, m->gh, m->gw);
         free(text);
         if (mc_record_write(stdout, rec) != 0)
@@ -240,7 +261,14 @@ int main(int argc, char **argv)
         free(model);
         return status;
     }
-    status = decode_stream(&m, &o, model, first < argc ? argv[first] : "-");
+    if (o.index) {
+        dc_consensus *cons = dc_consensus_open(o.index, (int)o.neighbors, m.dec.cfg.channels, m.encoder_hash, &status);
+        if (cons)
+            status = decode_stream(&m, &o, model, first < argc ? argv[first] : "-", cons);
+        dc_consensus_free(cons);
+    } else {
+        status = decode_stream(&m, &o, model, first < argc ? argv[first] : "-", NULL);
+    }
     mc_capmodel_free(&m);
     free(model);
     return status ? status : mc_close_stdout();

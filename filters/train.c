@@ -17,7 +17,7 @@
 #include "nn/adamw.h"
 #include "core/blas.h"
 #include "train/caption_bleu.h"
-#include "train/caption_cider.h"
+#include "arch/cider.h"
 #include "arch/caption_model.h"
 #include "arch/caption_search.h"
 #include "io/frame.h"
@@ -491,12 +491,13 @@ static void validate(trainer *t, val_scores *vs)
     mc_search *s = mc_search_new(&t->m.dec, &so);
     mc_heads *h = t->m.heads;
     tr_bleu bl;
-    tr_cider cd;
-    double sum = 0;
+    mc_cider_df cd;
+    mc_grams *gh = mc_malloc((size_t)t->va.n * sizeof *gh), *gr = mc_malloc((size_t)t->va.n * sizeof *gr);
+    double sum = 0, cider = 0;
     long count_all = 0, right[MC_HEADS_MAX] = {0}, known[MC_HEADS_MAX] = {0};
     int ref[1024], cls[MC_HEADS_MAX];
     tr_bleu_init(&bl);
-    tr_cider_init(&cd);
+    mc_cider_df_init(&cd);
     for (int i = 0; i < t->va.n; i += (int)t->o.batch) {
         int rows[4096], B = t->va.n - i < t->o.batch ? t->va.n - i : (int)t->o.batch, count;
         for (int b = 0; b < B; b++)
@@ -520,15 +521,24 @@ static void validate(trainer *t, val_scores *vs)
             nr = mc_vocab_encode(&t->m.vocab, t->va.caption[i + b], ref, 1024);
             nr = nr < 1024 ? nr : 1024;
             tr_bleu_add(&bl, words, n, ref, nr);
-            tr_cider_add(&cd, words, n, ref, nr);
+            mc_grams_make(&gh[i + b], words, n);
+            mc_grams_make(&gr[i + b], ref, nr);
+            mc_cider_df_add(&cd, &gr[i + b]);
         }
     }
     vs->loss = count_all ? sum / count_all : 0;
     vs->bleu4 = tr_bleu_score(&bl);
-    vs->cider = tr_cider_score(&cd);
+    for (int i = 0; i < t->va.n; i++) {
+        cider += mc_cider_pair(&cd, &gh[i], &gr[i]);
+        mc_grams_free(&gh[i]);
+        mc_grams_free(&gr[i]);
+    }
+    vs->cider = cider / t->va.n;
+    free(gh);
+    free(gr);
     for (int f = 0; h && f < h->nf; f++)
         vs->acc[f] = known[f] ? (double)right[f] / (double)known[f] : 0;
-    tr_cider_free(&cd);
+    mc_cider_df_free(&cd);
     mc_search_free(s);
 }
 

@@ -163,3 +163,33 @@ PY
     run -0 medcap-decode-caption -m "$MODEL" --threads 2 "$FEAT"
     [ "${#lines[@]}" -eq 16 ]
 }
+
+@test "medcap-decode-caption --index: each caption is the model's or a neighbour's, whichever agrees best with the neighbours" {
+    medcap-index -o train.idx "$FEAT"
+    run -0 medcap-decode-caption -m "$MODEL" --index train.idx --neighbors 4 "$FEAT"
+    [ "${#lines[@]}" -eq 16 ]
+    jq -r .caption "$DATA/medpix2-16-captions.ndjson" | tr 'A-Z' 'a-z' > refs.txt
+    local own=0 other=0
+    for l in "${lines[@]}"; do
+        src=$(jq -r .caption_source <<<"$l")
+        cap=$(jq -r .caption <<<"$l")
+        if [ "$src" = model ]; then own=$((own + 1)); else
+            other=$((other + 1))
+            grep -qxF "$cap" refs.txt  # a neighbour's caption, as the decoder writes text
+            medcap-frame-info "$FEAT" | cut -f1 | grep -qxF "$src"
+        fi
+    done
+    [ $((own + other)) -eq 16 ]
+    [ "$own" -gt 0 ]
+}
+
+@test "medcap-decode-caption --index: an index of another feature size or a missing one is refused" {
+    medcap-encode-features --allow-random -t 1 --output pooled --layout 2 "$IMGS" | medcap-index -o wide.idx
+    run -4 --separate-stderr medcap-decode-caption -m "$MODEL" --index wide.idx "$FEAT"
+    [[ "$stderr" == *"wide.idx: index of 260-value features; the model's features have 256"* ]]
+    assert_output ""
+    run -3 --separate-stderr medcap-decode-caption -m "$MODEL" --index none.idx "$FEAT"
+    [[ "$stderr" == *"none.idx"* ]]
+    run -2 --separate-stderr medcap-decode-caption -m "$MODEL" --index x --neighbors 1 "$FEAT"
+    [[ "$stderr" == *"--neighbors"* ]]
+}

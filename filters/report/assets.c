@@ -70,7 +70,7 @@ static const char script_fmt[] =
     "function mapOf(g,k){var n=g.h*g.w,m=new Float64Array(n),words=g.v.length/n,lo=Infinity,hi=-Infinity,i,j;\n"
     " for(j=0;j<words;j++){if(k>=0&&j!==k)continue;for(i=0;i<n;i++)m[i]+=g.v[j*n+i];}\n"
     " for(i=0;i<n;i++){lo=Math.min(lo,m[i]);hi=Math.max(hi,m[i]);}\n"
-    " var peak=k>=0?hi*n:hi*n/words;\n"
+    " var peak=(k>=0?hi*n:hi*n/words)*1e-5;\n"
     " for(i=0;i<n;i++)m[i]=hi>lo?(m[i]-lo)/(hi-lo):0;return {m:m,peak:peak};}\n"
     "function colour(v){var x=clamp(v,0,1)*(STOPS.length-1),i=Math.min(Math.floor(x),STOPS.length-2),f=x-i,"
     "a=STOPS[i],b=STOPS[i+1];return [a[0]+(b[0]-a[0])*f,a[1]+(b[1]-a[1])*f,a[2]+(b[2]-a[2])*f];}\n"

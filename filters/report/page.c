@@ -189,7 +189,9 @@ static void write_image(FILE *f, const rp_thumbs *ts, int k, const char *cls, in
 }
 
 /* The generated caption: each token a span (attention index data-k) when
- * the item has attention, words shared with the references marked. */
+ * the item has attention, words shared with the references marked.  The
+ * attention goes into data-att as "gh gw" and the weights in units of
+ * 1e-5 (decode-caption writes 5 decimals), word by word, row by row. */
 static void write_caption(FILE *f, const rp_item *it, const char *cap, const mc_strtab *refwords)
 {
     const cJSON *att = cJSON_GetObjectItemCaseSensitive(it->rec, "attention"), *map, *row, *v;
@@ -200,10 +202,8 @@ static void write_caption(FILE *f, const rp_item *it, const char *cap, const mc_
         fprintf(f, " data-att=\"%d %d", it->gh, it->gw);
         cJSON_ArrayForEach(map, att)
             cJSON_ArrayForEach(row, map)
-                cJSON_ArrayForEach(v, row) {
-                    fputc(' ', f);
-                    rp_coord(f, v->valuedouble);
-                }
+                cJSON_ArrayForEach(v, row)
+                    fprintf(f, " %.0f", v->valuedouble * 1e5);
         fputc('"', f);
     }
     fputc('>', f);

@@ -103,6 +103,10 @@ static int check_header(const char *path, uint64_t max_pixels, char *err, size_t
 static VipsImage *plain8(VipsImage *im, VipsImage **t)
 {
     int grey = vips_image_get_bands(im) - vips_image_hasalpha(im) == 1;
+    VipsInterpretation kind = vips_image_guess_interpretation(im);
+    if (im->BandFmt == VIPS_FORMAT_UCHAR && !vips_image_hasalpha(im) &&
+        ((grey && kind == VIPS_INTERPRETATION_B_W) || (!grey && im->Bands == 3 && kind == VIPS_INTERPRETATION_sRGB)))
+        return im; /* already plain */
     if (vips_image_hasalpha(im)) {
         if (vips_flatten(im, &t[0], NULL) != 0)
             return NULL;
@@ -119,32 +123,104 @@ static VipsImage *plain8(VipsImage *im, VipsImage **t)
     return im;
 }
 
-/* Make thumbnail t: 0, or -1 when libvips failed (err not yet set) or 1
- * when it failed for a reason already in t->err. */
+/* The bytes of file path (malloc'd, *len set), or NULL with the reason in err. */
+static unsigned char *read_file(const char *path, size_t *len, char *err, size_t n)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char *buf = NULL;
+    size_t cap = 0, got;
+    *len = 0;
+    if (!f) {
+        snprintf(err, n, "cannot open: %s", strerror(errno));
+        return NULL;
+    }
+    do {
+        if (*len == cap) {
+            cap = cap ? 2 * cap : 1 << 16;
+            buf = mc_realloc(buf, cap);
+        }
+        got = fread(buf + *len, 1, cap - *len, f);
+        *len += got;
+    } while (got > 0);
+    if (ferror(f)) {
+        snprintf(err, n, "cannot read: %s", strerror(errno));
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    return buf;
+}
+
+/* Make thumbnail t from the file's bytes: decoded once, top to bottom
+ * (JPEG shrunk on load by 2, 4 or 8 where that still covers the box),
+ * turned upright,
+ * reduced with a linear kernel to fit the box, made plain 8-bit and
+ * encoded as JPEG.  Returns 0, 1 when it failed for a reason already in
+ * t->err, or -1 when libvips failed (t->err not set). */
 static int thumb_once(rp_thumb *t, uint64_t max_pixels)
 {
-    VipsImage *ctx = vips_image_new(), **l = (VipsImage **)vips_object_local_array(VIPS_OBJECT(ctx), 4), *im;
+    VipsImage *ctx, **l, *im;
+    size_t len;
+    unsigned char *file = read_file(t->path, &len, t->err, sizeof t->err);
+    const char *loader;
     void *buf = NULL;
-    size_t len = 0;
-    int rc = check_header(t->path, max_pixels, t->err, sizeof t->err);
-    if (rc == 0) {
-        rc = -1;
-        if (vips_thumbnail(t->path, &l[3], t->box, "height", t->box, "size", VIPS_SIZE_DOWN,
-                           "fail_on", VIPS_FAIL_ON_ERROR, NULL) == 0 &&
-            (im = plain8(l[3], l)) != NULL &&
-            vips_jpegsave_buffer(im, &buf, &len, "Q", 85, "strip", TRUE, NULL) == 0) {
-            t->jpeg = buf;
-            t->len = len;
-            t->w = im->Xsize;
-            t->h = im->Ysize;
-            rc = 0;
-        }
-    } else if (rc == 1) {
-        rc = -1;
-    } else {
+    int rc = -1, w, h, shrink = 1, rotate;
+    if (!file)
+        return 1;
+    ctx = vips_image_new();
+    l = (VipsImage **)vips_object_local_array(VIPS_OBJECT(ctx), 8);
+    if (!(loader = vips_foreign_find_load_buffer(file, len)) ||
+        !(l[3] = vips_image_new_from_buffer(file, len, "", "access", VIPS_ACCESS_SEQUENTIAL, "fail_on",
+                                            VIPS_FAIL_ON_ERROR, NULL)))
+        goto out;
+    w = l[3]->Xsize;
+    h = l[3]->Ysize;
+    if ((uint64_t)w * (uint64_t)h > max_pixels) {
+        snprintf(t->err, sizeof t->err, "image is %dx%d, over --max-pixels %llu", w, h,
+                 (unsigned long long)max_pixels);
         rc = 1;
+        goto out;
     }
+    if (strstr(loader, "Jpeg"))
+        while (shrink < 8 && (w > h ? w : h) / (2 * shrink) >= t->box)
+            shrink *= 2;
+    /* read top to bottom (opened so) unless the EXIF orientation turns the image */
+    rotate = vips_image_get_orientation(l[3]) > 1;
+    if (rotate || shrink > 1) {
+        VipsAccess access = rotate ? VIPS_ACCESS_RANDOM : VIPS_ACCESS_SEQUENTIAL;
+        if (!(l[4] = shrink > 1 ? vips_image_new_from_buffer(file, len, "", "shrink", shrink, "access", access,
+                                                              "fail_on", VIPS_FAIL_ON_ERROR, NULL)
+                                : vips_image_new_from_buffer(file, len, "", "access", access, "fail_on",
+                                                              VIPS_FAIL_ON_ERROR, NULL)))
+            goto out;
+    } else {
+        l[4] = l[3];
+        g_object_ref(l[4]);
+    }
+    if (rotate) {
+        if (vips_autorot(l[4], &l[5], NULL) != 0)
+            goto out;
+    } else {
+        l[5] = l[4];
+        g_object_ref(l[5]);
+    }
+    im = l[5];
+    if ((im->Xsize > im->Ysize ? im->Xsize : im->Ysize) > t->box) {
+        if (vips_resize(im, &l[6], (double)t->box / (im->Xsize > im->Ysize ? im->Xsize : im->Ysize), "kernel",
+                        VIPS_KERNEL_LINEAR, NULL) != 0)
+            goto out;
+        im = l[6];
+    }
+    if ((im = plain8(im, l)) != NULL && vips_jpegsave_buffer(im, &buf, &len, "Q", 85, "strip", TRUE, NULL) == 0) {
+        t->jpeg = buf;
+        t->len = len;
+        t->w = im->Xsize;
+        t->h = im->Ysize;
+        rc = 0;
+    }
+out:
     g_object_unref(ctx);
+    free(file);
     return rc;
 }
 

@@ -24,6 +24,7 @@ static const struct {
     {"embed", "map feature frames or caption records to joint embedding frames"},
     {"index", "build or extend a nearest-neighbour index of feature frames"},
     {"retrieve", "find the most similar indexed cases for each query frame"},
+    {"report", "write an HTML page to review a run: images, captions, attention, similar cases, scores"},
     {"frame-info", "print one line per frame: id, dtype, shape, bytes, CRC status"},
     {"frame-to-npy", "write a frame's tensor as a NumPy .npy file"},
 };

@@ -38,9 +38,12 @@ train_model() {
 }
 
 # caption_and_baselines: from train.frames, dev.frames, train.ndjson,
-# dev.ndjson and model.safetensors, write dev.greedy, dev.beam3 (the model),
-# dev.nearest (caption of the nearest training image by encoder features)
-# and dev.frequent (the most frequent training caption) as NDJSON.
+# dev.ndjson and model.safetensors, write dev.greedy, dev.beam3 (the model,
+# default decoding: heads' fields, no repeated trigram), dev.consensus (the
+# model's greedy caption or a neighbour's, by CIDEr-D consensus over the 10
+# nearest training images: decode-caption --index), dev.nearest (caption of
+# the nearest training image by encoder features) and dev.frequent (the most
+# frequent training caption) as NDJSON.
 caption_and_baselines() {
     step dev.feat "medcap encode-features --model model.safetensors --output both < dev.frames" "dev.frames model.safetensors"
     step train.feat "medcap encode-features --model model.safetensors --output pooled < train.frames" "train.frames model.safetensors"
@@ -49,18 +52,22 @@ caption_and_baselines() {
     if [ ! -s train.index ] || [ train.feat -nt train.index ]; then
         medcap index -o train.index train.feat
     fi
+    step dev.consensus.ndjson "medcap decode-caption --model model.safetensors --index train.index < dev.feat" "dev.feat model.safetensors train.index"
     step dev.nearest.ndjson "medcap retrieve -i train.index -k 1 dev.feat | jq -c 'select(.feature != \"grid\") | .caption = .neighbors[0].caption | del(.neighbors)'" "train.index dev.feat"
     step dev.frequent.ndjson "jq -c --arg c \"\$(jq -r .caption train.ndjson | sort | uniq -c | sort -k1,1nr -k2 | head -n 1 | sed 's/^ *[0-9]* //')\" '.caption = \$c' dev.ndjson" "train.ndjson dev.ndjson"
 }
 
 # score_runs REFS PREFIX NAME [SCORE-ARGS...]: score every PREFIX.RUN.ndjson
-# (RUN: greedy beam3 nearest frequent) against REFS into score.NAME.RUN.json
-# and print a one-line summary per run.
+# (RUN: greedy beam3 consensus nearest frequent) against REFS into
+# score.NAME.RUN.json and print a one-line summary per run (with the mean
+# caption length in words).
 score_runs() {
     local refs=$1 prefix=$2 name=$3 run
     shift 3
-    for run in greedy beam3 nearest frequent; do
+    for run in greedy beam3 consensus nearest frequent; do
         medcap score --refs "$refs" "$@" < "$prefix.$run.ndjson" > "score.$name.$run.json"
-        printf '%-9s %-9s %s\n' "$name" "$run" "$(jq -c '{bleu_1: .bleu.bleu_1, bleu_4: .bleu.bleu_4, rouge_l: .rouge_l.f, cider_d: .cider_d.score}' "score.$name.$run.json")"
+        printf '%-9s %-9s %s words %s\n' "$name" "$run" \
+            "$(jq -r .caption "$prefix.$run.ndjson" | awk '{ n += NF } END { printf "%.1f", NR ? n / NR : 0 }')" \
+            "$(jq -c '{bleu_1: .bleu.bleu_1, bleu_4: .bleu.bleu_4, rouge_l: .rouge_l.f, cider_d: .cider_d.score, fields: (.medpix // {} | with_entries(select(.value | type == "object")) | map_values(.accuracy))}' "score.$name.$run.json")"
     done
 }

@@ -43,7 +43,7 @@ step train.frames "medcap img-resize --root '$data' --size $size < train.ndjson"
 step dev.frames "medcap img-resize --root '$data' --size $size < dev.ndjson" dev.ndjson
 
 # 3. Train; 4. caption the dev patients and make the baselines.
-train_model train.frames dev.frames "$epochs" ${TRAIN_ARGS---max-len 36}
+train_model train.frames dev.frames "$epochs" ${TRAIN_ARGS-}
 caption_and_baselines
 
 # 5. Caption scores, and the clinical label scores (the findings listed after

@@ -23,7 +23,9 @@
 #                so that the model also captions X-rays (the shipped model
 #                was made with WITH_CXR=../shared/data/cxr-covid)
 #   TRAIN_ARGS   options for medcap-train (default: those of the shipped
-#                model, --hidden 384 --attn-dim 256 --max-len 36)
+#                model, --hidden 384 --attn-dim 256; the caption length
+#                limit comes from the data, heads for modality, plane and
+#                category, the epoch picked by dev CIDEr-D)
 #
 # Each intermediate file is kept in WORKDIR with a .key file naming what made
 # it; a later run reuses it when the command and its inputs are unchanged
@@ -38,7 +40,7 @@ data=${MEDCAP_DATA:-$here/../../shared/data/medpix2}
 work=${1:-work/medpix}
 size=${SIZE:-128}
 epochs=${EPOCHS:-16}
-train_args=${TRAIN_ARGS---hidden 384 --attn-dim 256 --max-len 36}
+train_args=${TRAIN_ARGS---hidden 384 --attn-dim 256}
 limit=${LIMIT:-}
 export PATH="${MEDCAP_BIN:-$here/../bin}:$PATH"
 data=$(cd "$data" && pwd)  # absolute: the steps run inside WORKDIR
@@ -75,7 +77,7 @@ caption_and_baselines
 score_runs dev.ndjson dev template
 text_only() { jq -c '.caption |= sub("^.*?diagnosis: "; "")' "$1"; }
 text_only dev.ndjson > text.dev.ndjson
-for run in greedy beam3 nearest frequent; do
+for run in greedy beam3 consensus nearest frequent; do
     text_only "dev.$run.ndjson" > "text.dev.$run.ndjson"
 done
 score_runs text.dev.ndjson text.dev text

@@ -16,7 +16,7 @@ setup_file() {
     [ -s "$RECIPE_WORK/model.safetensors" ]
     local run name
     for name in template text; do
-        for run in greedy beam3 nearest frequent; do
+        for run in greedy beam3 consensus nearest frequent; do
             run -0 jq -e '.items == 8 and (.bleu.bleu_1 | type == "number") and (.cider_d.score >= 0)' \
                 "$RECIPE_WORK/score.$name.$run.json"
         done

@@ -160,6 +160,23 @@ static void add_fields(cJSON *rec, mc_heads *h, const float *grid, int G, int *c
     cJSON_AddItemToObject(rec, "fields", fields);
 }
 
+/* After the neighbours' vote: each field of rec's "fields" whose class
+ * changed takes it, its p the head's probability of that class, and
+ * "voted": true. */
+static void vote_fields(cJSON *rec, const mc_heads *h, const int *cls)
+{
+    cJSON *fields = cJSON_GetObjectItemCaseSensitive(rec, "fields");
+    for (int i = 0; i < h->nf; i++) {
+        cJSON *f = cJSON_GetObjectItemCaseSensitive(fields, h->f[i].name);
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(f, "value");
+        if (!cJSON_IsString(v) || strcmp(v->valuestring, h->f[i].classes[cls[i]]) == 0)
+            continue;
+        cJSON_ReplaceItemInObjectCaseSensitive(f, "value", cJSON_CreateString(h->f[i].classes[cls[i]]));
+        cJSON_ReplaceItemInObjectCaseSensitive(f, "p", cJSON_CreateNumber(round(h->probs[i][cls[i]] * 1e4) / 1e4));
+        cJSON_AddBoolToObject(f, "voted", 1);
+    }
+}
+
 static int decode_stream(mc_capmodel *m, const options *o, const char *model, const char *path,
                          dc_consensus *cons)
 {
@@ -208,6 +225,12 @@ static int decode_stream(mc_capmodel *m, const options *o, const char *model, co
             add_fields(rec, m->heads, fr.data, m->dec.cfg.grid, cls);
             mc_search_set_fields(s, &m->vocab, o->free_fields ? NULL : m->heads, cls);
         }
+        if (cons) {
+            dc_consensus_vote(cons, fr.data, m->dec.cfg.grid, m->heads, cls);
+            if (m->heads)
+                vote_fields(rec, m->heads, cls);
+            mc_search_set_fields(s, &m->vocab, o->free_fields ? NULL : m->heads, cls);
+        }
         n = mc_search_run(s, fr.data, &words, &lp, &att);
         if (!mc_search_complete(s))
             n = mc_search_clean_end(&m->vocab, words, n);
@@ -215,7 +238,7 @@ static int decode_stream(mc_capmodel *m, const options *o, const char *model, co
         int own = 1;
         if (cons) {
             const char *from;
-            char *chosen = dc_consensus_choose(cons, fr.data, m->dec.cfg.grid, text, m->heads, cls, &from);
+            char *chosen = dc_consensus_choose(cons, text, m->heads, cls, &from);
             free(text);
             text = chosen;
             cJSON_DeleteItemFromObjectCaseSensitive(rec, "caption_source");
@@ -262,7 +285,8 @@ int main(int argc, char **argv)
         return status;
     }
     if (o.index) {
-        dc_consensus *cons = dc_consensus_open(o.index, (int)o.neighbors, m.dec.cfg.channels, m.encoder_hash, &status);
+        dc_consensus *cons = dc_consensus_open(o.index, (int)o.neighbors, m.dec.cfg.channels, m.encoder_hash,
+                                               m.heads, &status);
         if (cons)
             status = decode_stream(&m, &o, model, first < argc ? argv[first] : "-", cons);
         dc_consensus_free(cons);

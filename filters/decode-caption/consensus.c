@@ -17,7 +17,11 @@ struct dc_consensus {
     int k, C;
     mc_cider_df df;
     mc_grams *grams; /* (rows) each row's caption; n < 0: no caption */
-    mc_hit *hits;
+    char **caption;  /* (rows) each row's caption, normalised, or NULL */
+    char **norm_class[MC_HEADS_MAX]; /* each head's classes, normalised */
+    int nf, kclass[MC_HEADS_MAX];
+    mc_hit *hits;    /* the neighbours of the last vote */
+    size_t found;
     float *q;
 };
 
@@ -47,59 +51,6 @@ static void text_grams(mc_grams *g, const char *text)
     mc_tokenize(text, add_word, &ids);
     mc_grams_make(g, ids.w, ids.n);
     free(ids.w);
-}
-
-dc_consensus *dc_consensus_open(const char *path, int k, int C, const char *hash, int *rc)
-{
-    dc_consensus *c = mc_calloc(1, sizeof *c);
-    char err[512];
-    size_t with = 0;
-    if ((*rc = mc_cindex_open(&c->ix, path, err, sizeof err)) != 0) {
-        mc_err("%s", err);
-        free(c);
-        return NULL;
-    }
-    *rc = MC_EXIT_MODEL;
-    if (c->ix.dim != (size_t)C) {
-        mc_err("%s: index of %zu-value features; the model's features have %d (index the pooled "
-               "features of this model's encoder: medcap encode-features -m MODEL -o pooled | medcap index)",
-               path, c->ix.dim, C);
-        goto fail;
-    }
-    c->k = k;
-    c->C = C;
-    c->grams = mc_calloc(c->ix.rows, sizeof *c->grams);
-    mc_cider_df_init(&c->df);
-    for (size_t r = 0; r < c->ix.rows; r++) {
-        cJSON *rec = mc_cindex_record(&c->ix, r);
-        const cJSON *cap = cJSON_GetObjectItemCaseSensitive(rec, "caption"),
-                    *eh = cJSON_GetObjectItemCaseSensitive(rec, "encoder_hash");
-        if (r == 0 && hash[0] && cJSON_IsString(eh) && strcmp(eh->valuestring, hash) != 0) {
-            mc_err("%s: index of features of encoder hash %s; the model's encoder is %s", path,
-                   eh->valuestring, hash);
-            cJSON_Delete(rec);
-            goto fail;
-        }
-        if (cJSON_IsString(cap)) {
-            text_grams(&c->grams[r], cap->valuestring);
-            mc_cider_df_add(&c->df, &c->grams[r]);
-            with++;
-        } else {
-            c->grams[r].n = -1;
-        }
-        cJSON_Delete(rec);
-    }
-    if (with < 2) {
-        mc_err("%s: fewer than 2 indexed records carry a caption", path);
-        goto fail;
-    }
-    c->hits = mc_malloc((size_t)k * sizeof *c->hits);
-    c->q = mc_malloc((size_t)C * sizeof *c->q);
-    *rc = 0;
-    return c;
-fail:
-    dc_consensus_free(c);
-    return NULL;
 }
 
 typedef struct {
@@ -133,59 +84,164 @@ static char *normalise(const char *text)
     return b.s;
 }
 
-/* caption with "name: old," replaced by "name: new," for each field of h
- * that rec names (malloc'd). */
-static char *rewrite_fields(const char *caption, const cJSON *rec, const mc_heads *h, const int *cls)
+dc_consensus *dc_consensus_open(const char *path, int k, int C, const char *hash, const mc_heads *h,
+                                int *rc)
+{
+    dc_consensus *c = mc_calloc(1, sizeof *c);
+    char err[512];
+    size_t with = 0;
+    if ((*rc = mc_cindex_open(&c->ix, path, err, sizeof err)) != 0) {
+        mc_err("%s", err);
+        free(c);
+        return NULL;
+    }
+    *rc = MC_EXIT_MODEL;
+    if (c->ix.dim != (size_t)C) {
+        mc_err("%s: index of %zu-value features; the model's features have %d (index the pooled "
+               "features of this model's encoder: medcap encode-features -m MODEL -o pooled | medcap index)",
+               path, c->ix.dim, C);
+        goto fail;
+    }
+    c->k = k;
+    c->C = C;
+    c->grams = mc_calloc(c->ix.rows, sizeof *c->grams);
+    c->caption = mc_calloc(c->ix.rows, sizeof *c->caption);
+    for (int i = 0; h && i < h->nf; i++) {
+        c->norm_class[i] = mc_malloc((size_t)h->f[i].K * sizeof **c->norm_class);
+        for (int j = 0; j < h->f[i].K; j++)
+            c->norm_class[i][j] = normalise(h->f[i].classes[j]);
+        c->kclass[i] = h->f[i].K;
+        c->nf = i + 1;
+    }
+    mc_cider_df_init(&c->df);
+    for (size_t r = 0; r < c->ix.rows; r++) {
+        cJSON *rec = mc_cindex_record(&c->ix, r);
+        const cJSON *cap = cJSON_GetObjectItemCaseSensitive(rec, "caption"),
+                    *eh = cJSON_GetObjectItemCaseSensitive(rec, "encoder_hash");
+        if (r == 0 && hash[0] && cJSON_IsString(eh) && strcmp(eh->valuestring, hash) != 0) {
+            mc_err("%s: index of features of encoder hash %s; the model's encoder is %s", path,
+                   eh->valuestring, hash);
+            cJSON_Delete(rec);
+            goto fail;
+        }
+        if (cJSON_IsString(cap)) {
+            c->caption[r] = normalise(cap->valuestring);
+            text_grams(&c->grams[r], cap->valuestring);
+            mc_cider_df_add(&c->df, &c->grams[r]);
+            with++;
+        } else {
+            c->grams[r].n = -1;
+        }
+        cJSON_Delete(rec);
+    }
+    if (with < 2) {
+        mc_err("%s: fewer than 2 indexed records carry a caption", path);
+        goto fail;
+    }
+    c->hits = mc_malloc((size_t)k * sizeof *c->hits);
+    c->q = mc_malloc((size_t)C * sizeof *c->q);
+    *rc = 0;
+    return c;
+fail:
+    dc_consensus_free(c);
+    return NULL;
+}
+
+/* Where the value of field name lies in caption s (medcap's style,
+ * "name: value, next: ..."): [*b, *e), up to the comma before the next
+ * "word:"; 0, or -1 when s does not name the field or nothing follows it. */
+static int field_span(const char *s, const char *name, size_t *b, size_t *e)
+{
+    size_t n = strlen(name);
+    const char *p = s;
+    while ((p = strstr(p, name)) != NULL) {
+        if ((p == s || (p - s >= 2 && p[-1] == ' ' && p[-2] == ',')) && strncmp(p + n, ": ", 2) == 0)
+            break;
+        p += n;
+    }
+    if (!p)
+        return -1;
+    *b = (size_t)(p - s) + n + 2;
+    for (const char *q = s + *b; (q = strstr(q, ", ")) != NULL; q += 2) {
+        const char *w = q + 2;
+        while (*w && *w != ' ' && *w != ':' && *w != ',')
+            w++;
+        if (*w == ':' && w > q + 2) {
+            *e = (size_t)(q - s);
+            return 0;
+        }
+    }
+    return -1;
+}
+
+/* caption (normalised) with each field of h that it names given the
+ * heads' value cls (malloc'd). */
+static char *rewrite_fields(const char *caption, const mc_heads *h, const int *cls)
 {
     char *s = normalise(caption);
     for (int i = 0; h && i < h->nf; i++) {
-        const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, h->f[i].name);
-        char *old, *neu, *at;
-        size_t lo, ln, ls;
-        if (!cJSON_IsString(v) || cls[i] < 0)
+        size_t b, e;
+        char *v, *t;
+        if (cls[i] < 0 || field_span(s, h->f[i].name, &b, &e) != 0)
             continue;
-        lo = strlen(h->f[i].name) + strlen(v->valuestring) + 4;
-        ln = strlen(h->f[i].name) + strlen(h->f[i].classes[cls[i]]) + 4;
-        old = mc_malloc(lo);
-        neu = mc_malloc(ln);
-        {
-            char *ov = normalise(v->valuestring), *nv = normalise(h->f[i].classes[cls[i]]);
-            snprintf(old, lo, "%s: %s,", h->f[i].name, ov);
-            snprintf(neu, ln, "%s: %s,", h->f[i].name, nv);
-            free(ov);
-            free(nv);
-        }
-        if ((at = strstr(s, old)) != NULL) {
-            ls = strlen(s);
-            char *t = mc_malloc(ls - strlen(old) + strlen(neu) + 1);
-            memcpy(t, s, (size_t)(at - s));
-            strcpy(t + (at - s), neu);
-            strcat(t, at + strlen(old));
-            free(s);
-            s = t;
-        }
-        free(old);
-        free(neu);
+        v = normalise(h->f[i].classes[cls[i]]);
+        t = mc_malloc(strlen(s) - (e - b) + strlen(v) + 1);
+        memcpy(t, s, b);
+        strcpy(t + b, v);
+        strcat(t, s + e);
+        free(v);
+        free(s);
+        s = t;
     }
     return s;
 }
 
-char *dc_consensus_choose(dc_consensus *c, const float *grid, int G, const char *caption,
-                          const mc_heads *h, const int *cls, const char **from)
+void dc_consensus_vote(dc_consensus *c, const float *grid, int G, const mc_heads *h, int *cls)
 {
     size_t found = 0;
-    int nb = 0, best = -1;
-    double best_score = -1;
-    mc_grams mine;
-    const mc_grams *g[65];
     memset(c->q, 0, (size_t)c->C * sizeof *c->q);
     for (int p = 0; p < G; p++)
         for (int ch = 0; ch < c->C; ch++)
             c->q[ch] += grid[(size_t)p * c->C + ch];
-    *from = NULL;
+    c->found = 0;
     if (mc_featvec_normalise(c->q, (size_t)c->C) != 0)
-        return mc_strdup(caption);
+        return;
     mc_knn_search(c->hits, &found, c->q, NULL, 1, (size_t)c->k, &c->ix);
+    c->found = found;
+    for (int i = 0; h && i < h->nf; i++) {
+        const mc_field *f = &h->f[i];
+        float *score = mc_calloc((size_t)f->K, sizeof *score);
+        int votes = 0, best = cls[i];
+        for (size_t k = 0; k < found; k++) {
+            const char *cap = c->caption[c->hits[k].row];
+            size_t b, e;
+            if (cap && field_span(cap, f->name, &b, &e) == 0)
+                for (int j = 0; j < f->K; j++)
+                    if (strlen(c->norm_class[i][j]) == e - b && strncmp(cap + b, c->norm_class[i][j], e - b) == 0) {
+                        score[j] += 1.0f;
+                        votes++;
+                        break;
+                    }
+        }
+        for (int j = 0; votes && j < f->K; j++) {
+            score[j] = 0.5f * h->probs[i][j] + 0.5f * score[j] / (float)votes;
+            if (score[j] > score[best])
+                best = j;
+        }
+        cls[i] = best;
+        free(score);
+    }
+}
+
+char *dc_consensus_choose(dc_consensus *c, const char *caption, const mc_heads *h, const int *cls,
+                          const char **from)
+{
+    size_t found = c->found;
+    int nb = 0, best = -1;
+    double best_score = -1;
+    mc_grams mine;
+    const mc_grams *g[65];
+    *from = NULL;
     for (size_t i = 0; i < found; i++)
         if (c->grams[c->hits[i].row].n >= 0)
             g[nb++] = &c->grams[c->hits[i].row];
@@ -213,12 +269,8 @@ char *dc_consensus_choose(dc_consensus *c, const float *grid, int G, const char 
         for (size_t i = 0; i < found; i++)
             if (c->grams[c->hits[i].row].n >= 0 && seen++ == best)
                 row = c->hits[i].row;
-        cJSON *rec = mc_cindex_record(&c->ix, row);
-        const cJSON *cap = cJSON_GetObjectItemCaseSensitive(rec, "caption");
-        char *out = rewrite_fields(cap->valuestring, rec, h, cls);
         *from = c->ix.id[row];
-        cJSON_Delete(rec);
-        return out;
+        return rewrite_fields(c->caption[row], h, cls);
     }
 }
 
@@ -226,10 +278,18 @@ void dc_consensus_free(dc_consensus *c)
 {
     if (!c)
         return;
-    for (size_t r = 0; c->grams && r < c->ix.rows; r++)
+    for (size_t r = 0; c->grams && r < c->ix.rows; r++) {
         if (c->grams[r].n >= 0)
             mc_grams_free(&c->grams[r]);
+        free(c->caption[r]);
+    }
     free(c->grams);
+    free(c->caption);
+    for (int i = 0; i < c->nf; i++) {
+        for (int j = 0; j < c->kclass[i]; j++)
+            free(c->norm_class[i][j]);
+        free(c->norm_class[i]);
+    }
     mc_cider_df_free(&c->df);
     free(c->hits);
     free(c->q);

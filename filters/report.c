@@ -262,7 +262,7 @@ static void plan_thumbs(rp_run *r, rp_thumbs *ts, const options *o, const catalo
             continue;
         if (img && *img) {
             char *path = resolve(o->root, img);
-            it->thumb = rp_thumbs_add(ts, path, (int)o->thumb);
+            it->thumb = rp_thumbs_add(ts, path, (int)o->thumb, mc_record_id(it->rec));
             free(path);
         }
         if (!cJSON_IsArray(nbs) || !nbs->child)
@@ -276,7 +276,7 @@ static void plan_thumbs(rp_run *r, rp_thumbs *ts, const options *o, const catalo
                 nimg = cat->image[k];
             if (nimg && *nimg) {
                 char *path = resolve(o->nb_root, nimg);
-                it->nb_thumb[j] = rp_thumbs_add(ts, path, nbox);
+                it->nb_thumb[j] = rp_thumbs_add(ts, path, nbox, mc_record_id(it->rec));
                 free(path);
             }
             j++;
@@ -326,30 +326,21 @@ static int write_overlay(const rp_run *r, const options *o)
     return rc;
 }
 
-/* Write the page of r to o->output, o->dir/index.html or stdout. */
-static int write_page(const rp_run *r, const rp_thumbs *ts, const rp_page_opts *po, const options *o)
+/* Open the page's file (o->output or o->dir/index.html; stdout: neither)
+ * into a, before the work, so that an output that cannot be made fails
+ * first.  Returns 0 (a->f NULL for stdout) or MC_EXIT_IO. */
+static int open_page(mc_atomic *a, const options *o)
 {
-    mc_atomic a;
-    char *index = NULL;
-    const char *out = o->output;
-    int rc = 0;
-    if (o->dir) {
-        size_t n = strlen(o->dir) + 16;
-        index = mc_malloc(n);
-        snprintf(index, n, "%s/index.html", o->dir);
-        out = index;
-    }
-    if (!out) {
-        rp_page_write(stdout, r, ts, po);
-        return 0; /* errors are found by mc_close_stdout */
-    }
-    if (mc_atomic_open(&a, out) != 0) {
-        free(index);
-        return MC_EXIT_IO;
-    }
-    rp_page_write(a.f, r, ts, po);
-    if (mc_atomic_commit(&a) != 0)
-        rc = MC_EXIT_IO;
+    char *index;
+    size_t n;
+    int rc;
+    memset(a, 0, sizeof *a);
+    if (!o->dir)
+        return o->output && mc_atomic_open(a, o->output) != 0 ? MC_EXIT_IO : 0;
+    n = strlen(o->dir) + 16;
+    index = mc_malloc(n);
+    snprintf(index, n, "%s/index.html", o->dir);
+    rc = mc_atomic_open(a, index) != 0 ? MC_EXIT_IO : 0;
     free(index);
     return rc;
 }
@@ -361,6 +352,7 @@ int main(int argc, char **argv)
     rp_thumbs ts;
     rp_trainlog lg;
     catalog cat;
+    mc_atomic page = {0};
     cJSON *scores = NULL;
     char *thumb_dir = NULL;
     int first, rc = 0, have_log = 0, have_cat = 0, nbox;
@@ -388,22 +380,21 @@ int main(int argc, char **argv)
     if (rc == 0 && o.nb_images)
         have_cat = (rc = read_catalog(&cat, o.nb_images)) == 0;
     nbox = (int)o.thumb * 3 / 7 < 32 ? 32 : (int)o.thumb * 3 / 7;
-    if (rc == 0) {
-        plan_thumbs(&r, &ts, &o, have_cat ? &cat : NULL, nbox);
-        if (o.dir) {
-            size_t n = strlen(o.dir) + 16;
-            thumb_dir = mc_malloc(n);
-            snprintf(thumb_dir, n, "%s/thumbs", o.dir);
-            rc = make_dir(o.dir);
-            if (rc == 0)
-                rc = make_dir(thumb_dir);
-        }
+    if (rc == 0 && o.dir) {
+        size_t n = strlen(o.dir) + 16;
+        thumb_dir = mc_malloc(n);
+        snprintf(thumb_dir, n, "%s/thumbs", o.dir);
+        rc = make_dir(o.dir);
+        if (rc == 0)
+            rc = make_dir(thumb_dir);
     }
+    if (rc == 0 && (rc = open_page(&page, &o)) == 0)
+        plan_thumbs(&r, &ts, &o, have_cat ? &cat : NULL, nbox);
     if (rc == 0) {
         failed = rp_thumbs_run(&ts, (int)o.threads, thumb_dir, o.max_pixels);
         for (size_t k = 0; k < ts.n; k++)
             if (ts.t[k].err[0])
-                mc_err("%s: %s", ts.t[k].path, ts.t[k].err);
+                mc_err("record '%s': %s: %s", ts.t[k].id, ts.t[k].path, ts.t[k].err);
         if (failed && !o.keep_going)
             rc = MC_EXIT_INPUT;
     }
@@ -414,8 +405,14 @@ int main(int argc, char **argv)
                            .ninputs = first < argc ? argc - first : 1, .fit = o.fit, .box = (int)o.thumb,
                            .nbox = nbox, .thumb_dir = o.dir ? "thumbs" : NULL, .scores = scores,
                            .log = have_log ? &lg : NULL, .log_path = o.log, .kb_name = o.kb_name};
-        rc = write_page(&r, &ts, &po, &o);
+        rp_page_write(page.f ? page.f : stdout, &r, &ts, &po);
+        if (page.f) {
+            rc = mc_atomic_commit(&page) != 0 ? MC_EXIT_IO : 0;
+            page.f = NULL;
+        }
     }
+    if (page.f) /* not written: an error came first */
+        mc_atomic_abort(&page);
     if (rc == 0 && (failed || r.skipped)) {
         mc_err("%ld bad record(s) left out, %zu image(s) shown as placeholders", r.skipped, failed);
         rc = MC_EXIT_SKIPPED;

@@ -192,7 +192,7 @@ PY
     head -c 300 MPX1009_synpic46283.png > cut.png
     jq -c 'if .id == "MPX1009_synpic46283" then .image = "cut.png" else . end' "$RUN" > run.ndjson
     run -1 --separate-stderr medcap-report --root . -o page.html run.ndjson
-    [[ "$stderr" == *"./cut.png: cannot read image"* ]]
+    [[ "$stderr" == *"record 'MPX1009_synpic46283': ./cut.png: cannot read image"* ]]
     [ ! -e page.html ]
     run -5 --separate-stderr medcap-report --root . --keep-going -o page.html run.ndjson
     [[ "$stderr" == *"./cut.png: cannot read image"* ]]
@@ -201,6 +201,12 @@ PY
     grep -q 'class="box ph" role="img"' page.html
     run -1 --separate-stderr medcap-report --root nowhere -o page.html run.ndjson
     [[ "$stderr" == *"nowhere/19abe1f3.jpg: cannot open: No such file or directory"* ]]
+    # an output that cannot be written fails first, before any image is read
+    run -3 --separate-stderr medcap-report --root nowhere -o no/such/page.html run.ndjson
+    [[ "$stderr" == *"no/such/page.html.tmp."*"cannot create"* ]]
+    [[ "$stderr" != *"cannot open"* ]]
+    run -3 --separate-stderr bash -c 'medcap-report --keep-going --root . run.ndjson > /dev/full'
+    [[ "$stderr" == *"No space left on device"* ]]
 }
 
 @test "report: thumbnails are upright (EXIF orientation) and fit the box" {

@@ -26,7 +26,7 @@ void rp_thumbs_free(rp_thumbs *ts)
     memset(ts, 0, sizeof *ts);
 }
 
-int rp_thumbs_add(rp_thumbs *ts, const char *path, int box)
+int rp_thumbs_add(rp_thumbs *ts, const char *path, int box, const char *id)
 {
     size_t n = strlen(path) + 16;
     char *key = mc_malloc(n);
@@ -39,7 +39,7 @@ int rp_thumbs_add(rp_thumbs *ts, const char *path, int box)
             ts->cap = ts->cap ? 2 * ts->cap : 256;
             ts->t = mc_realloc(ts->t, ts->cap * sizeof *ts->t);
         }
-        ts->t[ts->n++] = (rp_thumb){.path = mc_strdup(path), .box = box};
+        ts->t[ts->n++] = (rp_thumb){.path = mc_strdup(path), .id = id, .box = box};
     }
     return k;
 }

@@ -20,6 +20,7 @@
 
 typedef struct {
     char *path;          /* the image file */
+    const char *id;      /* the first record that shows it (not owned) */
     int box;             /* thumbnail fits box x box */
     unsigned char *jpeg; /* the JPEG (memory mode), NULL when written or failed */
     size_t len;
@@ -35,8 +36,9 @@ typedef struct {
 
 void rp_thumbs_init(rp_thumbs *ts);
 void rp_thumbs_free(rp_thumbs *ts);
-/* The job for path at box pixels (one job per distinct pair). */
-int rp_thumbs_add(rp_thumbs *ts, const char *path, int box);
+/* The job for path at box pixels (one job per distinct pair), first
+ * shown by record id (kept as a pointer: it must outlive ts). */
+int rp_thumbs_add(rp_thumbs *ts, const char *path, int box, const char *id);
 
 /* Start libvips (once, before any other call here or in overlay.h);
  * returns 0 or -1 after a message. */

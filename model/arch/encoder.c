@@ -245,15 +245,19 @@ void mc_encoder_init_random(mc_encoder *e, uint64_t seed)
     }
 }
 
-/* Sum a (co, 3, kh, kw) colour filter tensor j of f into the 1-channel
- * weight w of unit u.  Returns 1, or 0 if the shapes do not allow it. */
-static int load_summed(const mc_st_file *f, int j, const mc_encoder *e, const unit *u, float *w)
+/* An mc_st_load_rules convert for encoder ctx: table entry i, the first
+ * convolution's weight of a 1-channel encoder, from a (co, 3, kh, kw)
+ * colour filter tensor j of f, its three input channels summed into w.
+ * Returns 1, or 0 for any other tensor or shape. */
+static int load_summed(const mc_st_file *f, int j, int i, float *w, void *ctx)
 {
+    const mc_encoder *e = ctx;
+    const unit *u = &e->u[0];
     const mc_st_tensor *t = &f->t[j];
     size_t kk = (size_t)u->s.kh * u->s.kw;
     float *tmp;
-    if (e->in_ch != 1 || t->ndim != 4 || t->shape[0] != u->s.co || t->shape[1] != 3 ||
-        t->shape[2] != u->s.kh || t->shape[3] != u->s.kw)
+    if (i != u->w || e->in_ch != 1 || t->ndim != 4 || t->shape[0] != u->s.co ||
+        t->shape[1] != 3 || t->shape[2] != u->s.kh || t->shape[3] != u->s.kw)
         return 0;
     tmp = mc_malloc((size_t)u->s.co * 3 * kk * sizeof *tmp);
     mc_st_read_f32(f, j, tmp);
@@ -267,42 +271,12 @@ static int load_summed(const mc_st_file *f, int j, const mc_encoder *e, const un
 
 int mc_encoder_load(mc_encoder *e, const mc_st_file *f, const char *prefix, char *err, size_t n)
 {
-    size_t plen = strlen(prefix);
-    char name[MC_PARAM_NAME + 64];
+    char owner[96];
+    /* a ResNet's classifier "fc." is not part of the encoder */
+    mc_st_load_rules r = {owner, e->resnet ? "fc." : NULL, load_summed, e};
+    snprintf(owner, sizeof owner, "encoder %s", e->arch);
     e->folded = 0;
-    for (int i = 0; i < e->p.n; i++) {
-        const mc_tensor_spec *s = &e->p.t[i];
-        const mc_st_tensor *t;
-        int j;
-        snprintf(name, sizeof name, "%s%s", prefix, s->name);
-        j = mc_st_find(f, name);
-        if (j < 0) {
-            snprintf(err, n, "%s: tensor '%s' is missing (encoder %s)", f->path, name, e->arch);
-            return MC_EXIT_MODEL;
-        }
-        t = &f->t[j];
-        if (mc_st_shape_matches(t, s)) {
-            mc_st_read_f32(f, j, mc_params_at(&e->p, i));
-        } else if (!(i == e->u[0].w && load_summed(f, j, e, &e->u[0], mc_params_at(&e->p, i)))) {
-            char got[160], want[160];
-            mc_st_shape_str(got, sizeof got, t->ndim, t->shape);
-            mc_st_shape_str(want, sizeof want, s->ndim, s->shape);
-            snprintf(err, n, "%s: tensor '%s' has shape %s, expected %s", f->path, name, got, want);
-            return MC_EXIT_MODEL;
-        }
-    }
-    for (int j = 0; j < f->n; j++) {
-        const char *nm = f->t[j].name;
-        if (strncmp(nm, prefix, plen) != 0 || mc_st_is_bookkeeping(nm) ||
-            (e->resnet && strncmp(nm + plen, "fc.", 3) == 0))
-            continue;
-        if (mc_params_find(&e->p, nm + plen) < 0) {
-            snprintf(err, n, "%s: unexpected tensor '%s' (not part of encoder %s)", f->path, nm,
-                     e->arch);
-            return MC_EXIT_MODEL;
-        }
-    }
-    return 0;
+    return mc_st_load_ruled(f, &e->p, prefix, &r, err, n);
 }
 
 const char *mc_encoder_hash(mc_encoder *e)

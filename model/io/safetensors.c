@@ -357,35 +357,47 @@ int mc_st_is_bookkeeping(const char *name)
     return a >= b && strcmp(name + a - b, suffix) == 0;
 }
 
-int mc_st_load_prefix(const mc_st_file *f, mc_params *p, const char *prefix, char *err, size_t errlen)
+int mc_st_load_ruled(const mc_st_file *f, mc_params *p, const char *prefix,
+                     const mc_st_load_rules *r, char *err, size_t errlen)
 {
+    static const mc_st_load_rules none = {NULL, NULL, NULL, NULL};
     size_t plen = strlen(prefix);
     char name[MC_PARAM_NAME + 256];
+    if (!r)
+        r = &none;
     for (int i = 0; i < p->n; i++) {
         const mc_tensor_spec *s = &p->t[i];
         int j;
         snprintf(name, sizeof name, "%s%s", prefix, s->name);
         j = mc_st_find(f, name);
         if (j < 0)
-            return fail(err, errlen, MC_EXIT_MODEL, "%s: tensor '%s' is missing", f->path, name);
-        if (!mc_st_shape_matches(&f->t[j], s)) {
+            return fail(err, errlen, MC_EXIT_MODEL, "%s: tensor '%s' is missing%s%s%s", f->path, name,
+                        r->owner ? " (" : "", r->owner ? r->owner : "", r->owner ? ")" : "");
+        if (mc_st_shape_matches(&f->t[j], s)) {
+            mc_st_read_f32(f, j, mc_params_at(p, i));
+        } else if (!r->convert || !r->convert(f, j, i, mc_params_at(p, i), r->ctx)) {
             char got[160], want[160];
             mc_st_shape_str(got, sizeof got, f->t[j].ndim, f->t[j].shape);
             mc_st_shape_str(want, sizeof want, s->ndim, s->shape);
             return fail(err, errlen, MC_EXIT_MODEL, "%s: tensor '%s' has shape %s, expected %s", f->path,
                         name, got, want);
         }
-        mc_st_read_f32(f, j, mc_params_at(p, i));
     }
     for (int j = 0; j < f->n; j++) {
         const char *nm = f->t[j].name;
-        if (strncmp(nm, prefix, plen) != 0 || mc_st_is_bookkeeping(nm))
+        if (strncmp(nm, prefix, plen) != 0 || mc_st_is_bookkeeping(nm) ||
+            (r->skip && strncmp(nm + plen, r->skip, strlen(r->skip)) == 0))
             continue;
         if (mc_params_find(p, nm + plen) < 0)
-            return fail(err, errlen, MC_EXIT_MODEL, "%s: unexpected tensor '%s' (not part of this model)",
-                        f->path, nm);
+            return fail(err, errlen, MC_EXIT_MODEL, "%s: unexpected tensor '%s' (not part of %s)",
+                        f->path, nm, r->owner ? r->owner : "this model");
     }
     return 0;
+}
+
+int mc_st_load_prefix(const mc_st_file *f, mc_params *p, const char *prefix, char *err, size_t errlen)
+{
+    return mc_st_load_ruled(f, p, prefix, NULL, err, errlen);
 }
 
 int mc_st_load_params(const mc_st_file *f, mc_params *p, char *err, size_t errlen)

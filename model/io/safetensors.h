@@ -75,6 +75,19 @@ int mc_st_load_params(const mc_st_file *f, mc_params *p, char *err, size_t errle
  * ignored, and names ending in ".num_batches_tracked" are never required. */
 int mc_st_load_prefix(const mc_st_file *f, mc_params *p, const char *prefix, char *err,
                       size_t errlen);
+/* What a loader may add to the checks of mc_st_load_prefix. */
+typedef struct {
+    const char *owner; /* named in messages ("encoder resnet18"); NULL: none */
+    const char *skip;  /* file tensors PREFIX + skip... are ignored; NULL: none */
+    /* For table entry i, whose file tensor j has another shape: fill dst
+     * from it and return 1, or return 0 (a shape mismatch).  NULL: always 0. */
+    int (*convert)(const mc_st_file *f, int j, int i, float *dst, void *ctx);
+    void *ctx;
+} mc_st_load_rules;
+/* mc_st_load_prefix under rules r (NULL: none); a missing tensor's message
+ * ends " (OWNER)", an unexpected one's "(not part of OWNER)". */
+int mc_st_load_ruled(const mc_st_file *f, mc_params *p, const char *prefix,
+                     const mc_st_load_rules *r, char *err, size_t errlen);
 /* Unmap and free. */
 void mc_st_close(mc_st_file *f);
 

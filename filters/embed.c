@@ -14,6 +14,7 @@
 #include "index/featvec.h"
 #include "io/frame.h"
 #include "io/ndjson.h"
+#include "core/cli.h"
 #include "core/util.h"
 
 #include <getopt.h>
@@ -45,23 +46,19 @@ static void usage(FILE *out)
 
 static void parse_args(int argc, char **argv, options *o)
 {
-    enum { O_FIELD = 256, O_VERSION };
+    enum { O_FIELD = 256 };
     static const struct option longs[] = {
         {"model", required_argument, NULL, 'm'}, {"field", required_argument, NULL, O_FIELD},
-        {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, O_VERSION},
+        MC_OPT_COMMON,
         {NULL, 0, NULL, 0},
     };
     int c;
     *o = (options){.field = "caption"};
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":m:h", longs, NULL)) != -1) {
+    while ((c = mc_getopt(argc, argv, ":m:h", longs)) != -1) {
         switch (c) {
         case 'm': o->model = optarg; break;
         case O_FIELD: o->field = optarg; break;
-        case 'h': usage(stdout); exit(mc_close_stdout());
-        case O_VERSION: printf("medcap-embed %s\n", MEDCAP_VERSION); exit(mc_close_stdout());
-        case ':': mc_usage_error("option '%s' needs a value", argv[optind - 1]);
-        default: mc_usage_error("unknown option '%s'", argv[optind - 1]);
+        default: mc_opt_common(c, argv, usage);
         }
     }
     if (!o->model)

@@ -17,6 +17,7 @@
 #include "io/frame.h"
 #include "io/ndjson.h"
 #include "io/safetensors.h"
+#include "core/cli.h"
 #include "core/util.h"
 
 #include <getopt.h>
@@ -73,15 +74,14 @@ static void parse_args(int argc, char **argv, options *o)
         {"allow-random", no_argument, NULL, 'R'}, {"seed", required_argument, NULL, 'S'},
         {"output", required_argument, NULL, 'o'}, {"batch", required_argument, NULL, 'b'},
         {"threads", required_argument, NULL, 't'}, {"verbose", no_argument, NULL, 'v'},
-        {"help", no_argument, NULL, 'h'},         {"version", no_argument, NULL, 'V'},
+        MC_OPT_COMMON,
         {"layout", required_argument, NULL, 'L'}, {NULL, 0, NULL, 0},
     };
     int c;
     memset(o, 0, sizeof *o);
     o->output = OUT_GRID;
     o->batch = 16;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":m:a:o:b:t:vh", longs, NULL)) != -1) {
+    while ((c = mc_getopt(argc, argv, ":m:a:o:b:t:vh", longs)) != -1) {
         switch (c) {
         case 'm': o->model = optarg; break;
         case 'a':
@@ -109,16 +109,11 @@ static void parse_args(int argc, char **argv, options *o)
             if (mc_parse_long(optarg, 1, 1024, &o->batch) != 0)
                 mc_usage_error("--batch needs a number 1-1024, not '%s'", optarg);
             break;
-        case 't':
-            if (mc_parse_long(optarg, 1, 256, &o->threads) != 0)
-                mc_usage_error("--threads needs a number 1-256, not '%s'", optarg);
-            break;
+        case 't': o->threads = mc_opt_threads(optarg); break;
         case 'v': o->verbose = 1; break;
         case 'L': o->layout = mc_arg_long("--layout", optarg, 1, 32); break;
-        case 'h': usage(stdout); exit(mc_close_stdout());
-        case 'V': mc_blas_print_version(); exit(mc_close_stdout());
-        case ':': mc_usage_error("option '%s' needs a value", argv[optind - 1]);
-        default: mc_usage_error("unknown option '%s'", argv[optind - 1]);
+        case MC_OPT_VERSION: mc_blas_print_version(); exit(mc_close_stdout());
+        default: mc_opt_common(c, argv, usage);
         }
     }
     if (o->model && o->allow_random)

@@ -9,6 +9,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "io/frame.h"
 #include "io/ndjson.h"
+#include "core/cli.h"
 #include "core/util.h"
 
 #include <getopt.h>
@@ -40,20 +41,16 @@ static int parse_args(int argc, char **argv, options *o)
     static const struct option longs[] = {
         {"count", no_argument, NULL, 'c'},
         {"meta", no_argument, NULL, 'm'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
+        MC_OPT_COMMON,
         {NULL, 0, NULL, 0},
     };
     int c;
     memset(o, 0, sizeof *o);
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":cmh", longs, NULL)) != -1) {
+    while ((c = mc_getopt(argc, argv, ":cmh", longs)) != -1) {
         switch (c) {
         case 'c': o->count = 1; break;
         case 'm': o->meta = 1; break;
-        case 'h': usage(stdout); exit(mc_close_stdout());
-        case 'V': printf("medcap-frame-info %s\n", MEDCAP_VERSION); exit(mc_close_stdout());
-        default: mc_usage_error("unknown option '%s'", argv[optind - 1]);
+        default: mc_opt_common(c, argv, usage);
         }
     }
     if (o->count && o->meta)

@@ -10,6 +10,7 @@
 #include "frame-to-npy/npy.h"
 #include "io/frame.h"
 #include "io/ndjson.h"
+#include "core/cli.h"
 #include "core/util.h"
 
 #include <errno.h>
@@ -49,15 +50,13 @@ static void parse_args(int argc, char **argv, options *o)
         {"index", required_argument, NULL, 'n'},
         {"id", required_argument, NULL, 'i'},
         {"dir", required_argument, NULL, 'd'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
+        MC_OPT_COMMON,
         {NULL, 0, NULL, 0},
     };
     int c, picked = 0;
     memset(o, 0, sizeof *o);
     o->index = 1;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:n:i:d:h", longs, NULL)) != -1) {
+    while ((c = mc_getopt(argc, argv, ":o:n:i:d:h", longs)) != -1) {
         switch (c) {
         case 'o': o->output = optarg; break;
         case 'n':
@@ -67,10 +66,7 @@ static void parse_args(int argc, char **argv, options *o)
             break;
         case 'i': o->id = optarg; picked++; break;
         case 'd': o->dir = optarg; break;
-        case 'h': usage(stdout); exit(mc_close_stdout());
-        case 'V': printf("medcap-frame-to-npy %s\n", MEDCAP_VERSION); exit(mc_close_stdout());
-        case ':': mc_usage_error("option '%s' needs a value", argv[optind - 1]);
-        default: mc_usage_error("unknown option '%s'", argv[optind - 1]);
+        default: mc_opt_common(c, argv, usage);
         }
     }
     if (picked > 1)

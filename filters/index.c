@@ -15,6 +15,7 @@
 #include "io/frame_stream.h"
 #include "io/ndjson.h"
 #include "core/strtab.h"
+#include "core/cli.h"
 #include "core/util.h"
 
 #include <errno.h>
@@ -60,14 +61,12 @@ static int parse_args(int argc, char **argv, options *o)
         {"append", no_argument, NULL, 'a'},
         {"field", required_argument, NULL, 'f'},
         {"keep-going", no_argument, NULL, 'k'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
+        MC_OPT_COMMON,
         {NULL, 0, NULL, 0},
     };
     int c;
     memset(o, 0, sizeof *o);
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:af:h", longs, NULL)) != -1) {
+    while ((c = mc_getopt(argc, argv, ":o:af:h", longs)) != -1) {
         switch (c) {
         case 'o': o->output = optarg; break;
         case 'a': o->append = 1; break;
@@ -81,10 +80,7 @@ static int parse_args(int argc, char **argv, options *o)
             o->field[o->nfield++] = optarg;
             break;
         case 'k': o->keep_going = 1; break;
-        case 'h': usage(stdout); exit(mc_close_stdout());
-        case 'V': printf("medcap-index %s\n", MEDCAP_VERSION); exit(mc_close_stdout());
-        case ':': mc_usage_error("option '%s' needs a value", argv[optind - 1]);
-        default: mc_usage_error("unknown option '%s'", argv[optind - 1]);
+        default: mc_opt_common(c, argv, usage);
         }
     }
     if (!o->output)

@@ -26,6 +26,7 @@
 #include "index/knn.h"
 #include "io/ndjson.h"
 #include "retrieve/interpretation.h"
+#include "core/cli.h"
 #include "core/util.h"
 
 #include <errno.h>
@@ -97,7 +98,7 @@ static void usage(FILE *out)
 
 static int parse_args(int argc, char **argv, options *o)
 {
-    enum { O_EXCL = 256, O_KB, O_KB_KEY, O_KB_NAME, O_KB_TOP, O_EXCERPT, O_CAPKEY, O_CAPTIONS, O_KEEP, O_VERSION,
+    enum { O_EXCL = 256, O_KB, O_KB_KEY, O_KB_NAME, O_KB_TOP, O_EXCERPT, O_CAPKEY, O_CAPTIONS, O_KEEP,
            O_TEXT, O_TEXT_FIELD };
     static const struct option longs[] = {
         {"index", required_argument, NULL, 'i'},
@@ -115,16 +116,14 @@ static int parse_args(int argc, char **argv, options *o)
         {"model", required_argument, NULL, 'm'},
         {"text", required_argument, NULL, O_TEXT},
         {"text-field", required_argument, NULL, O_TEXT_FIELD},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, O_VERSION},
+        MC_OPT_COMMON,
         {NULL, 0, NULL, 0},
     };
     int c;
     *o = (options){.k = 5, .kb_key = "U_id", .kb_name = "MedPix", .kb_top = 3, .excerpt = 300,
                    .batch = 1024, .text_field = "caption"};
     o->texts = mc_malloc((size_t)argc * sizeof *o->texts);
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":i:k:b:m:h", longs, NULL)) != -1) {
+    while ((c = mc_getopt(argc, argv, ":i:k:b:m:h", longs)) != -1) {
         switch (c) {
         case 'm': o->model = optarg; break;
         case O_TEXT: o->texts[o->ntexts++] = optarg; break;
@@ -141,10 +140,7 @@ static int parse_args(int argc, char **argv, options *o)
         case O_CAPTIONS: o->captions = optarg; break;
         case 'b': o->batch = mc_arg_long("--batch", optarg, 1, 4096); break;
         case O_KEEP: o->keep_going = 1; break;
-        case 'h': usage(stdout); exit(mc_close_stdout());
-        case O_VERSION: printf("medcap-retrieve %s\n", MEDCAP_VERSION); exit(mc_close_stdout());
-        case ':': mc_usage_error("option '%s' needs a value", argv[optind - 1]);
-        default: mc_usage_error("unknown option '%s'", argv[optind - 1]);
+        default: mc_opt_common(c, argv, usage);
         }
     }
     if (!o->index)

@@ -19,9 +19,9 @@
 #include "io/safetensors.h"
 #include "core/cli.h"
 #include "core/util.h"
+#include "core/vecmath.h"
 
 #include <getopt.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -236,17 +236,6 @@ static int write_feature(const mc_encoder *e, const char *hash, const char *meta
     return rc;
 }
 
-/* Scale v (n) to unit length (left alone when it is all zeros). */
-static void unit(float *v, size_t n)
-{
-    double s = 0.0;
-    for (size_t i = 0; i < n; i++)
-        s += (double)v[i] * v[i];
-    if (s > 0)
-        for (size_t i = 0; i < n; i++)
-            v[i] = (float)(v[i] / sqrt(s));
-}
-
 /* out (C*N*N) = the N x N layout of image x (C, H, W; H, W >= N): the
  * average of each cell of an N x N partition, per channel, minus their
  * mean, scaled to unit length. */
@@ -267,7 +256,7 @@ static void layout(float *out, const float *x, int C, int H, int W, int N)
     mean /= (double)C * N * N;
     for (int k = 0; k < C * N * N; k++)
         out[k] -= (float)mean;
-    unit(out, (size_t)C * N * N);
+    mc_l2_normalise(out, (size_t)C * N * N);
 }
 
 /* Encode and write the images of b (none: nothing to do, e may be NULL);
@@ -302,7 +291,7 @@ static int flush(mc_encoder *e, batch *b, int output, int N, float *pooled)
                 pooled[c] = (float)(s / (double)G);
             }
             if (N) {
-                unit(pooled, (size_t)C);
+                mc_l2_normalise(pooled, (size_t)C);
                 layout(pooled + C, b->x + (size_t)i * b->C * b->H * b->W, b->C, b->H, b->W, N);
             }
             if (write_feature(e, hash, b->meta[i], N ? "pooled+layout" : "pooled", pooled, 1, dims,

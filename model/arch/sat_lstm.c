@@ -23,6 +23,7 @@
 #include "nn/linear.h"
 #include "nn/lstm.h"
 #include "core/prng.h"
+#include "core/vecmath.h"
 #include "arch/tokenizer.h"
 #include "core/util.h"
 
@@ -152,15 +153,7 @@ static void sat_start_batch(sat *s, float *h0, float *c0, float *pgrid, float *m
                             const float *grid, int B)
 {
     int G = s->c.grid, C = s->c.channels, A = s->c.attention, H = s->c.hidden;
-    for (int b = 0; b < B; b++) {
-        float *m = mean + (long)b * C;
-        memset(m, 0, (size_t)C * sizeof *m);
-        for (int g = 0; g < G; g++)
-            for (int c = 0; c < C; c++)
-                m[c] += grid[((long)b * G + g) * C + c];
-        for (int c = 0; c < C; c++)
-            m[c] /= (float)G;
-    }
+    mc_grid_mean(mean, grid, (size_t)B, (size_t)G, (size_t)C);
     mc_linear_forward(h0, mean, W(s, INIT_H_W), W(s, INIT_H_B), B, C, H, 0);
     mc_linear_forward(c0, mean, W(s, INIT_C_W), W(s, INIT_C_B), B, C, H, 0);
     mc_linear_forward(pgrid, grid, W(s, ATT_F_W), W(s, ATT_F_B), B * G, C, A, 0);
@@ -328,10 +321,7 @@ static void sat_backward(void *impl, const float *dlogits, float *dgrid)
     mc_linear_backward(dctx, dW(s, INIT_H_W), dW(s, INIT_H_B), dh, s->mean, W(s, INIT_H_W), B, C, H);
     mc_linear_backward(dctx, dW(s, INIT_C_W), dW(s, INIT_C_B), dc, s->mean, W(s, INIT_C_W), B, C, H);
     if (dgrid)
-        for (int b = 0; b < B; b++)
-            for (int g = 0; g < G; g++)
-                for (int c = 0; c < C; c++)
-                    dgrid[((long)b * G + g) * C + c] += dctx[(long)b * C + c] / (float)G;
+        mc_grid_mean_backward(dgrid, dctx, (size_t)B, (size_t)G, (size_t)C);
     mc_linear_backward(dgrid, dW(s, ATT_F_W), dW(s, ATT_F_B), dpgrid, s->grid, W(s, ATT_F_W),
                        B * G, C, A);
     /* embedding part of W_ih and the biases, all steps at once */

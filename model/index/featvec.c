@@ -1,10 +1,10 @@
 /* featvec.c - mean-pool a feature frame and scale it to unit length. */
 #define _POSIX_C_SOURCE 200809L
 #include "index/featvec.h"
+#include "core/vecmath.h"
 
 #include <math.h>
 #include <stdio.h>
-#include <string.h>
 
 size_t mc_featvec_dim(const mc_frame *fr)
 {
@@ -15,12 +15,12 @@ size_t mc_featvec_dim(const mc_frame *fr)
 
 int mc_featvec_normalise(float *v, size_t n)
 {
-    double ss = 0;
-    for (size_t i = 0; i < n; i++)
-        ss += (double)v[i] * v[i];
-    if (!(ss > 0) || !isfinite(ss))
+    double len = mc_l2_norm(v, n);
+    /* multiplied by the float inverse (not mc_l2_normalise's division):
+     * the vectors of existing index files stay bit for bit the same */
+    if (!(len > 0) || !isfinite(len))
         return -1;
-    float inv = (float)(1.0 / sqrt(ss));
+    float inv = (float)(1.0 / len);
     for (size_t i = 0; i < n; i++)
         v[i] *= inv;
     return 0;
@@ -44,12 +44,8 @@ int mc_featvec_pool(float *out, const mc_frame *fr, char *err, size_t errlen)
         snprintf(err, errlen, "feature frame has no positions");
         return -1;
     }
-    memset(out, 0, c * sizeof *out);
-    for (size_t p = 0; p < positions; p++)
-        for (size_t i = 0; i < c; i++)
-            out[i] += x[p * c + i];
+    mc_grid_mean(out, x, 1, positions, c);
     for (size_t i = 0; i < c; i++) {
-        out[i] /= (float)positions;
         if (!isfinite(out[i])) {
             snprintf(err, errlen, "feature vector holds a NaN or infinity");
             return -1;

@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "nn/contrastive.h"
 #include "core/util.h"
+#include "core/vecmath.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -61,10 +62,8 @@ void mc_l2norm_forward(float *out, float *norm, const float *inp, int N, int D)
     for (int n = 0; n < N; n++) {
         const float *x = inp + (size_t)n * D;
         float *o = out + (size_t)n * D;
-        double s = 0.0;
-        for (int d = 0; d < D; d++)
-            s += (double)x[d] * x[d];
-        norm[n] = s > 1e-24 ? (float)sqrt(s) : 1e-12f;
+        double len = mc_l2_norm(x, (size_t)D);
+        norm[n] = len > 1e-12 ? (float)len : 1e-12f;
         for (int d = 0; d < D; d++)
             o[d] = x[d] / norm[n];
     }

@@ -124,6 +124,30 @@ PY
     grep -Eq '<p class="legend">attention of “[^”]+”: peak [0-9.]+× uniform</p>' dom.html
 }
 
+@test "report: sorting and filtering in the page (controls preset in the HTML, as a person would set them)" {
+    need_chromium
+    medcap-report --root "$IMG" --per-item "$BATS_FILE_TMPDIR/per-item.ndjson" -o page.html "$RUN"
+    grep -q '<option value="s:cider_d">cider_d</option>' page.html
+    sed -e 's|<option value="s:cider_d">|<option value="s:cider_d" selected>|' \
+        -e 's|<option value="desc">|<option value="desc" selected>|' page.html > sorted.html
+    browse --dump-dom "file://$PWD/sorted.html" > dom.html
+    assert_quiet_page
+    run -0 python3 -c "import re, sys
+v = [float(x) for x in re.findall(r'<article [^>]*data-s-cider_d=\"([^\"]+)\"', open('dom.html').read())]
+print(len(v), v == sorted(v, reverse=True), v[0] > v[-1])"
+    assert_output "9 True True"
+    sed -e 's|<input type="search" id="q"|<input type="search" id="q" value="mpx1074"|' page.html > found.html
+    browse --dump-dom "file://$PWD/found.html" > dom.html
+    grep -q '<output id="count">1 of 9 items shown</output>' dom.html
+    [ "$(grep -c '<article class="item"[^>]*hidden' dom.html)" -eq 8 ]
+    grep '<article class="item"[^>]*data-id="MPX1074_synpic24653"' dom.html | grep -vq hidden
+    sed -e 's|<option value="x:modality">|<option value="x:plane" selected>|' page.html > wrong.html
+    browse --dump-dom "file://$PWD/wrong.html" > dom.html
+    # plane predicted wrong: the items whose true and predicted planes differ
+    want=$(jq -r 'select(.plane != null) | .id as $id | (.caption | capture("plane: (?<p>[^,]+)").p) as $p | select($p != .plane) | $id' "$RUN" | wc -l)
+    grep -q "<output id=\"count\">$want of 9 items shown</output>" dom.html
+}
+
 @test "report: hostile ids, captions, knowledge and file names are shown as text, never run" {
     need_chromium
     jq -c 'select(.id == "19abe1f3")' "$RUN" > one.ndjson
@@ -164,9 +188,11 @@ PY
     [ -f out/index.html ]
     [ "$(ls out/thumbs | wc -l)" -eq 9 ]
     ! grep -q 'data:image' out/index.html
-    grep -q 'src="thumbs/000000.jpg"' out/index.html
+    grep -q 'data-src="thumbs/000000.jpg"' out/index.html
     browse --dump-dom "file://$PWD/out/index.html" > dom.html
     assert_quiet_page
+    # the script gave the images in view their source
+    grep -q '<img loading="lazy" decoding="async" width="[0-9]*" height="[0-9]*" alt="19abe1f3" src="thumbs/000000.jpg">' dom.html
 }
 
 @test "report: the page is self-contained: no URL but data: and its own thumbnails, a CSP that allows nothing else" {

@@ -57,12 +57,18 @@ static const char css[] =
     "button.whole{font-size:.8em}\n"
     "footer{margin-top:24px}\n";
 
-/* The script: word hover and focus draw the attention map; sorting and
- * filtering of the items.  %s: the colour stops, %g: the opacity. */
+/* The script: thumbnail files (--dir) load as they near the view; word
+ * hover and focus draw the attention map; sorting and filtering of the
+ * items.  %s: the colour stops, %g: the opacity. */
 static const char script_fmt[] =
     "(function(){'use strict';\n"
     "var STOPS=%s,ALPHA=%g;\n"
     "var list=document.getElementById('items');if(!list)return;\n"
+    "var lazy=list.querySelectorAll('img[data-src]');\n"
+    "function load(img){img.src=img.getAttribute('data-src');img.removeAttribute('data-src');}\n"
+    "if(lazy.length&&'IntersectionObserver' in window){var io=new IntersectionObserver(function(es){"
+    "es.forEach(function(e){if(e.isIntersecting){io.unobserve(e.target);load(e.target);}});},{rootMargin:'800px'});\n"
+    " lazy.forEach(function(img){io.observe(img);});}else{Array.prototype.forEach.call(lazy,load);}\n"
     "var items=Array.prototype.slice.call(list.children);\n"
     "function clamp(v,a,b){return v<a?a:v>b?b:v;}\n"
     "function grid(cap){if(!cap._g){var a=cap.getAttribute('data-att').trim().split(/\\s+/).map(Number);"
@@ -113,6 +119,8 @@ static const char script_fmt[] =
     "ok=p!==null&&t!==null&&p!==t;}\n"
     "  it.hidden=!ok;if(ok)shown++;});\n"
     " var key=sort.value,sign=dir.value==='desc'?-1:1;\n"
+    " count.textContent=shown+' of '+items.length+' items shown';\n"
+    " if(key+dir.value===shownOrder)return;shownOrder=key+dir.value;\n"
     " var sorted=items.slice().sort(function(a,b){\n"
     "  if(key==='order')return sign*(order(a)-order(b));\n"
     "  if(key==='id'){var x=a.getAttribute('data-id'),y=b.getAttribute('data-id');"
@@ -121,8 +129,8 @@ static const char script_fmt[] =
     "  if(isNaN(u)||isNaN(v))return (isNaN(u)-isNaN(v))||order(a)-order(b);\n"
     "  return sign*(u-v)||order(a)-order(b);});\n"
     " var frag=document.createDocumentFragment();sorted.forEach(function(it){frag.appendChild(it);});"
-    "list.appendChild(frag);\n"
-    " count.textContent=shown+' of '+items.length+' items shown';}\n"
+    "list.appendChild(frag);}\n"
+    "var shownOrder='orderasc';\n"
     "function fromHash(){var m=/^#(item-[0-9]+)\\/(w([0-9]+)|all)$/.exec(location.hash),it;\n"
     " if(!m||!(it=document.getElementById(m[1]))||!it.querySelector('.caption[data-att]'))return;\n"
     " var w=m[3]===undefined?it.querySelector('.whole'):it.querySelector('.w[data-k=\"'+m[3]+'\"]');\n"

@@ -176,8 +176,8 @@ static void write_image(FILE *f, const rp_thumbs *ts, int k, const char *cls, in
     fprintf(f, "<div class=\"%s\" data-px=\"%d\"><img loading=\"lazy\" decoding=\"async\" width=\"%d\" height=\"%d\" alt=\"",
             cls, px, t->w, t->h);
     rp_esc(f, alt);
-    if (o->thumb_dir) {
-        fputs("\" src=\"", f);
+    if (o->thumb_dir) { /* the script sets src as the image nears the view */
+        fputs("\" data-src=\"", f);
         rp_esc(f, o->thumb_dir);
         fprintf(f, "/%06d.jpg\">", k);
     } else {

@@ -438,6 +438,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < slots; i++) {
         clear_job(&jobs[i]);
         free(jobs[i].img.data);
+        free(jobs[i].img.values);
         free(jobs[i].img.file);
     }
     free(jobs);

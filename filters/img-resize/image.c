@@ -559,6 +559,7 @@ static int dcm_load(const char *path, const ir_img_spec *s, ir_img_result *res)
     mc_dcm_info *info = &res->dicom;
     int status = mc_dcm_open(path, 0, &d, info, res->err, sizeof res->err), first, count;
     float *buf;
+    size_t nvalues;
     if (status != 0)
         return status;
     res->is_dicom = 1;
@@ -583,13 +584,18 @@ static int dcm_load(const char *path, const ir_img_spec *s, ir_img_result *res)
     res->nframes = count;
     res->first_frame = first;
     grow(res, (size_t)count * ir_img_bytes(s, res));
-    buf = mc_malloc((size_t)info->width * info->height * info->samples * sizeof *buf);
+    nvalues = (size_t)info->width * info->height * info->samples;
+    if (res->values_cap < nvalues) {
+        free(res->values);
+        res->values = mc_malloc(nvalues * sizeof *res->values);
+        res->values_cap = nvalues;
+    }
+    buf = res->values;
     for (int k = 0; k < count && status == 0; k++) {
         status = dcm_frame_values(d, first + k, buf, s, res);
         if (status == 0)
             dcm_store(buf, k, s, res);
     }
-    free(buf);
     mc_dcm_close(d);
     return status;
 }

@@ -43,6 +43,8 @@ typedef struct {
     mc_dcm_info dicom;
     void *data;        /* nframes tensors of channels * out_h * out_w elements, channel-first */
     size_t cap;        /* bytes allocated at data */
+    float *values;     /* a decoded DICOM frame, kept for the next image */
+    size_t values_cap; /* floats allocated at values */
     unsigned char *file;        /* the bytes of a JPEG or PNG file, decoded from memory */
     size_t file_len, file_cap;
     char err[512];     /* what went wrong, when ir_img_load fails */
@@ -59,7 +61,7 @@ void ir_img_shutdown(void);
 size_t ir_img_bytes(const ir_img_spec *spec, const ir_img_result *res);
 
 /* Load the image at path into res (its buffers grown as needed, and
- * reused by the next call: free data and file when done).  Safe to
+ * reused by the next call: free data, values and file when done).  Safe to
  * call from several threads at once: an image that fails is loaded again
  * alone, so its message is built from its own libvips errors.  Returns 0, MC_EXIT_IO when the file
  * cannot be opened, or MC_EXIT_INPUT when it is not a readable image, is

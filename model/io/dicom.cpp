@@ -20,14 +20,15 @@ extern "C" {
 #include <cstddef>
 #include <cstring>
 #include <exception>
+#include <memory>
 #include <ostream>
 #include <string>
-#include <vector>
 
 struct mc_dcm {
     gdcm::ImageReader reader;
-    int decoded;             // 1 once pixels holds the decoded pixel data
-    std::vector<char> pixels;
+    int decoded;             // 1 once pixels points to the decoded pixel data
+    const char *pixels;      // native little-endian data in the reader, or decoded.get()
+    std::unique_ptr<char[]> decoded_data;
     int bytes;               // bytes per sample in pixels: 1, 2 or 4
     int planar;              // 1: colour planes one after another
     int ybr;                 // 1: YBR_FULL or YBR_FULL_422 samples, to convert
@@ -335,11 +336,23 @@ static int decode(mc_dcm *d, char *err, size_t n)
                  info->width, info->height, info->frames);
         return MC_EXIT_INPUT;
     }
-    d->pixels.resize(im.GetBufferLength());
-    if (!im.GetBuffer(d->pixels.data())) {
-        snprintf(err, n, "cannot decode the pixel data (transfer syntax %s: %s)",
-                 info->transfer_syntax, gdcm::TransferSyntax::GetTSString(im.GetTransferSyntax()));
-        return MC_EXIT_INPUT;
+    const gdcm::ByteValue *raw =
+        d->reader.GetFile().GetDataSet().GetDataElement(gdcm::Tag(0x7fe0, 0x0010)).GetByteValue();
+    const gdcm::TransferSyntax &ts = im.GetTransferSyntax();
+    if (raw && raw->GetLength() >= want && pi != gdcm::PhotometricInterpretation::YBR_FULL_422 &&
+        (ts == gdcm::TransferSyntax::ImplicitVRLittleEndian ||
+         ts == gdcm::TransferSyntax::ExplicitVRLittleEndian)) {
+        /* native little-endian samples as stored: read in place, no copy
+         * (sample() masks the bits above Bits Stored) */
+        d->pixels = raw->GetPointer();
+    } else {
+        d->decoded_data.reset(new char[im.GetBufferLength()]);
+        d->pixels = d->decoded_data.get();
+        if (!im.GetBuffer(d->decoded_data.get())) {
+            snprintf(err, n, "cannot decode the pixel data (transfer syntax %s: %s)",
+                     info->transfer_syntax, gdcm::TransferSyntax::GetTSString(ts));
+            return MC_EXIT_INPUT;
+        }
     }
     /* GDCM 3.0 swaps big-endian data as 16-bit words, whatever Bits Allocated */
     d->halves_swapped = d->bytes == 4 && im.GetTransferSyntax() == gdcm::TransferSyntax::ExplicitVRBigEndian;
@@ -405,7 +418,7 @@ int mc_dcm_frame(mc_dcm *d, int frame, float *out, char *err, size_t n)
         if (status != 0)
             return status;
     }
-    const char *base = d->pixels.data() + (size_t)frame * plane * info->samples * d->bytes;
+    const char *base = d->pixels + (size_t)frame * plane * info->samples * d->bytes;
     if (info->samples == 1) {
         for (size_t i = 0; i < plane; i++)
             out[i] = (float)(sample(d, base, i) * info->slope + info->intercept);

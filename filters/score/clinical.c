@@ -88,7 +88,7 @@ static const char *value_end(const char *v)
     return v + strlen(v);
 }
 
-void sc_clinical_parse(const char *text, sc_intern *values, sc_clinical *out)
+void sc_clinical_parse(const char *text, mc_intern *values, sc_clinical *out)
 {
     const char *d = NULL, *at;
     memset(out, 0, sizeof *out);
@@ -115,7 +115,7 @@ void sc_clinical_parse(const char *text, sc_intern *values, sc_clinical *out)
                 m--; /* the separator before the next key */
             buf = mc_malloc(m + 1);
             k = sc_normalise_label(v, m, buf);
-            out->field[f] = sc_intern_get(values, buf, k, NULL);
+            out->field[f] = mc_intern_get(values, buf, k, NULL);
             free(buf);
         }
     }

@@ -13,7 +13,7 @@
 #ifndef MEDCAP_SCORE_CLINICAL_H
 #define MEDCAP_SCORE_CLINICAL_H
 
-#include "intern.h"
+#include "core/intern.h"
 
 #include <stdint.h>
 
@@ -33,6 +33,6 @@ const char *sc_chexpert_label(int i);
 const char *sc_field_name(int f);
 
 /* Parse text (NUL-terminated) into *out; field values are interned in values. */
-void sc_clinical_parse(const char *text, sc_intern *values, sc_clinical *out);
+void sc_clinical_parse(const char *text, mc_intern *values, sc_clinical *out);
 
 #endif

@@ -11,19 +11,19 @@
 void sc_corpus_init(sc_corpus *c)
 {
     memset(c, 0, sizeof *c);
-    sc_intern_init(&c->words);
+    mc_intern_init(&c->words);
     sc_gramtab_init(&c->grams);
-    sc_intern_init(&c->ref_ids);
-    sc_intern_init(&c->values);
+    mc_intern_init(&c->ref_ids);
+    mc_intern_init(&c->values);
     sc_labelstore_init(&c->labels);
 }
 
 void sc_corpus_free(sc_corpus *c)
 {
-    sc_intern_free(&c->words);
+    mc_intern_free(&c->words);
     sc_gramtab_free(&c->grams);
-    sc_intern_free(&c->ref_ids);
-    sc_intern_free(&c->values);
+    mc_intern_free(&c->ref_ids);
+    mc_intern_free(&c->values);
     sc_labelstore_free(&c->labels);
     free(c->toks);
     free(c->bags);
@@ -68,7 +68,7 @@ static void add_token(const char *tok, size_t len, void *ctx)
 {
     sc_corpus *c = ctx;
     reserve((void **)&c->toks, &c->toks_cap, c->ntoks + 1, sizeof *c->toks);
-    c->toks[c->ntoks++] = sc_intern_get(&c->words, tok, len, NULL);
+    c->toks[c->ntoks++] = mc_intern_get(&c->words, tok, len, NULL);
 }
 
 /* The n-gram ids of w[0..n) into c->grambuf, order by order: the n
@@ -193,7 +193,7 @@ static int add_ref(sc_corpus *c, const cJSON *rec, const char *name, long line,
     sc_labelset labels = {0};
     if (ref_strings(rec, o, name, line, &list, &one) != 0)
         return bad_record(c, o);
-    r = sc_intern_find(&c->ref_ids, id, strlen(id));
+    r = mc_intern_find(&c->ref_ids, id, strlen(id));
     if (r != UINT32_MAX) {
         mc_err_at(name, line, "duplicate id '%s' (first on line %ld)", id, c->refs[r].line);
         return bad_record(c, o);
@@ -202,7 +202,7 @@ static int add_ref(sc_corpus *c, const cJSON *rec, const char *name, long line,
                                                           : list->child->valuestring,
                                       name, line, &labels) != 0)
         return bad_record(c, o);
-    r = sc_intern_get(&c->ref_ids, id, strlen(id), NULL);
+    r = mc_intern_get(&c->ref_ids, id, strlen(id), NULL);
     reserve((void **)&c->refs, &c->refs_cap, c->nrefs + 1, sizeof *c->refs);
     rr = &c->refs[c->nrefs++];
     rr->line = line;
@@ -232,7 +232,7 @@ static int add_pred(sc_corpus *c, const cJSON *rec, const char *name, long line,
         mc_err_at(name, line, v ? "\"%s\" is not a string" : "no field \"%s\"", o->pred_field);
         return bad_record(c, o);
     }
-    r = sc_intern_find(&c->ref_ids, id, strlen(id));
+    r = mc_intern_find(&c->ref_ids, id, strlen(id));
     if (r == UINT32_MAX) {
         mc_err_at(name, line, "id '%s' has no reference in %s", id, refs_name);
         return bad_record(c, o);
@@ -303,7 +303,7 @@ int sc_corpus_read_preds(sc_corpus *c, FILE *f, const char *name, const char *re
             continue;
         {
             size_t n;
-            const char *id = sc_intern_key(&c->ref_ids, (uint32_t)r, &n);
+            const char *id = mc_intern_key(&c->ref_ids, (uint32_t)r, &n);
             mc_err_at(refs_name, c->refs[r].line, "id '%.*s' has no prediction", (int)n, id);
         }
         status = bad_record(c, o);

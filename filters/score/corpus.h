@@ -12,7 +12,7 @@
 
 #include "clinical.h"
 #include "gramtab.h"
-#include "intern.h"
+#include "core/intern.h"
 #include "labelset.h"
 #include "tokenize.h"
 
@@ -57,7 +57,7 @@ typedef struct {
 } sc_load_opts;
 
 typedef struct {
-    sc_intern words, ref_ids, values;
+    mc_intern words, ref_ids, values;
     sc_labelstore labels;
     sc_gramtab grams;
     uint32_t *toks;

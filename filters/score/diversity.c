@@ -7,15 +7,15 @@
 
 void sc_diversity_compute(const sc_corpus *c, sc_diversity *out)
 {
-    sc_intern seen;
+    mc_intern seen;
     uint32_t *freq = mc_calloc(c->nitems ? c->nitems : 1, sizeof *freq), top = 0;
     unsigned char *gram_seen = mc_calloc(c->grams.n ? c->grams.n : 1, 1);
     double grams[2] = {0}, distinct[2] = {0};
-    sc_intern_init(&seen);
+    mc_intern_init(&seen);
     for (size_t i = 0; i < c->nitems; i++) {
         const sc_caption *h = &c->caps[c->items[i].pred];
         const sc_gram *b = c->bags + h->bag_off;
-        uint32_t id = sc_intern_get(&seen, c->toks + h->tok_off, h->ntok * sizeof *c->toks, NULL);
+        uint32_t id = mc_intern_get(&seen, c->toks + h->tok_off, h->ntok * sizeof *c->toks, NULL);
         if (++freq[id] > top)
             top = freq[id];
         for (uint32_t j = 0; j < h->nbag; j++) {
@@ -33,7 +33,7 @@ void sc_diversity_compute(const sc_corpus *c, sc_diversity *out)
     out->most_frequent_share = (double)top / (double)c->nitems;
     out->distinct_1 = grams[0] ? distinct[0] / grams[0] : 0;
     out->distinct_2 = grams[1] ? distinct[1] / grams[1] : 0;
-    sc_intern_free(&seen);
+    mc_intern_free(&seen);
     free(freq);
     free(gram_seen);
 }

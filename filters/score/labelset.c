@@ -11,12 +11,12 @@
 void sc_labelstore_init(sc_labelstore *s)
 {
     memset(s, 0, sizeof *s);
-    sc_intern_init(&s->names);
+    mc_intern_init(&s->names);
 }
 
 void sc_labelstore_free(sc_labelstore *s)
 {
-    sc_intern_free(&s->names);
+    mc_intern_free(&s->names);
     free(s->ids);
     memset(s, 0, sizeof *s);
 }
@@ -24,7 +24,7 @@ void sc_labelstore_free(sc_labelstore *s)
 const char *sc_label_name(const sc_labelstore *s, uint32_t id)
 {
     size_t len;
-    return sc_intern_key(&s->names, id, &len);
+    return mc_intern_key(&s->names, id, &len);
 }
 
 /* Intern the label s[0..n) (trimmed, lower-cased, white space collapsed,
@@ -41,7 +41,7 @@ static void add_label(sc_labelstore *st, const char *s, size_t n)
             st->ids = mc_realloc(st->ids, bytes);
             st->cap = cap;
         }
-        st->ids[st->nids++] = sc_intern_get(&st->names, buf, k + 1, NULL);
+        st->ids[st->nids++] = mc_intern_get(&st->names, buf, k + 1, NULL);
     }
     free(buf);
 }

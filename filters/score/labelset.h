@@ -13,7 +13,7 @@
 #ifndef MEDCAP_SCORE_LABELSET_H
 #define MEDCAP_SCORE_LABELSET_H
 
-#include "intern.h"
+#include "core/intern.h"
 
 #include <cjson/cJSON.h>
 #include <stddef.h>
@@ -28,7 +28,7 @@ typedef struct {
 
 /* Every label set of a corpus, with the label names. */
 typedef struct {
-    sc_intern names; /* keys include their final NUL */
+    mc_intern names; /* keys include their final NUL */
     uint32_t *ids;
     size_t nids, cap;
     long arrays; /* reference records that carried a "labels" array */

@@ -1,16 +1,19 @@
-/* strtab.h - a string interning table: each distinct string gets a dense
- * number 0, 1, 2, ... in order of first insertion.  Used to compare case ids
+/* strtab.h - the string table of intern.h for NUL-terminated strings: each
+ * distinct string gets a dense number 0, 1, 2, ... in order of first
+ * insertion, and its copy stays at str[number].  Used to compare case ids
  * as integers and to key the case knowledge base.
  */
 #ifndef MEDCAP_STRTAB_H
 #define MEDCAP_STRTAB_H
 
+#include "core/intern.h"
+
 #include <stddef.h>
 
 typedef struct {
     char **str;     /* (n) owned copies, by number */
-    int *slot;      /* (cap) open-addressing table of numbers, -1 empty */
-    size_t n, cap;
+    size_t n, cap;  /* cap: room in str */
+    mc_intern ids;  /* string bytes -> number */
 } mc_strtab;
 
 /* An empty table. */

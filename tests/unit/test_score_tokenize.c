@@ -1,8 +1,8 @@
 /* test_score_tokenize.c - the caption tokeniser (score_tokenize.h) and the
- * intern table (score_intern.h): tokens of hand-checked captions, and ids
+ * intern table (core/intern.h): tokens of hand-checked captions, and ids
  * that stay distinct and stable while the table grows. */
 #define _POSIX_C_SOURCE 200809L
-#include "score/intern.h"
+#include "core/intern.h"
 #include "score/tokenize.h"
 
 #include <stdio.h>
@@ -50,31 +50,31 @@ static void test_tokenize(void)
 
 static void test_intern(void)
 {
-    sc_intern t;
+    mc_intern t;
     char key[32];
     size_t len;
     const char *k;
-    sc_intern_init(&t);
+    mc_intern_init(&t);
     for (int i = 0; i < 5000; i++) {
         int added;
         snprintf(key, sizeof key, "w%d", i);
-        if (sc_intern_get(&t, key, strlen(key), &added) != (uint32_t)i || !added) {
+        if (mc_intern_get(&t, key, strlen(key), &added) != (uint32_t)i || !added) {
             fprintf(stderr, "FAIL: new key %s did not get id %d\n", key, i);
             failures++;
             break;
         }
     }
-    if (sc_intern_get(&t, "w1234", 5, NULL) != 1234 || sc_intern_find(&t, "w4999", 5) != 4999 ||
-        sc_intern_find(&t, "w5000", 5) != UINT32_MAX || sc_intern_get(&t, "", 0, NULL) != 5000) {
+    if (mc_intern_get(&t, "w1234", 5, NULL) != 1234 || mc_intern_find(&t, "w4999", 5) != 4999 ||
+        mc_intern_find(&t, "w5000", 5) != UINT32_MAX || mc_intern_get(&t, "", 0, NULL) != 5000) {
         fprintf(stderr, "FAIL: intern lookups after growth\n");
         failures++;
     }
-    k = sc_intern_key(&t, 77, &len);
+    k = mc_intern_key(&t, 77, &len);
     if (len != 3 || memcmp(k, "w77", 3) != 0) {
         fprintf(stderr, "FAIL: key of id 77\n");
         failures++;
     }
-    sc_intern_free(&t);
+    mc_intern_free(&t);
 }
 
 int main(void)

@@ -1,6 +1,6 @@
-/* intern.c - byte-string interning with open addressing. */
+/* intern.c - byte-string interning with open addressing (intern.h). */
 #define _POSIX_C_SOURCE 200809L
-#include "intern.h"
+#include "core/intern.h"
 #include "core/mix64.h"
 #include "core/util.h"
 
@@ -29,12 +29,12 @@ static uint64_t hash_bytes(const void *key, size_t len)
     return mc_mix64(h);
 }
 
-void sc_intern_init(sc_intern *t)
+void mc_intern_init(mc_intern *t)
 {
     memset(t, 0, sizeof *t);
 }
 
-void sc_intern_free(sc_intern *t)
+void mc_intern_free(mc_intern *t)
 {
     free(t->slots);
     free(t->hash);
@@ -45,7 +45,7 @@ void sc_intern_free(sc_intern *t)
 }
 
 /* The slot where key (with hash h) is, or the empty slot where it belongs. */
-static size_t probe(const sc_intern *t, const void *key, size_t len, uint64_t h)
+static size_t probe(const mc_intern *t, const void *key, size_t len, uint64_t h)
 {
     size_t mask = t->cap - 1, i = (size_t)h & mask;
     for (;;) {
@@ -61,7 +61,7 @@ static size_t probe(const sc_intern *t, const void *key, size_t len, uint64_t h)
 }
 
 /* Double the slot array (or create it) and re-insert every id. */
-static void grow_slots(sc_intern *t)
+static void grow_slots(mc_intern *t)
 {
     size_t cap = t->cap ? t->cap * 2 : 1024;
     free(t->slots);
@@ -75,7 +75,7 @@ static void grow_slots(sc_intern *t)
     }
 }
 
-uint32_t sc_intern_find(const sc_intern *t, const void *key, size_t len)
+uint32_t mc_intern_find(const mc_intern *t, const void *key, size_t len)
 {
     size_t i;
     if (!t->cap)
@@ -84,7 +84,7 @@ uint32_t sc_intern_find(const sc_intern *t, const void *key, size_t len)
     return t->slots[i] ? t->slots[i] - 1 : UINT32_MAX;
 }
 
-uint32_t sc_intern_get(sc_intern *t, const void *key, size_t len, int *added)
+uint32_t mc_intern_get(mc_intern *t, const void *key, size_t len, int *added)
 {
     uint64_t h = hash_bytes(key, len);
     size_t i;
@@ -127,7 +127,7 @@ uint32_t sc_intern_get(sc_intern *t, const void *key, size_t len, int *added)
     return id;
 }
 
-const char *sc_intern_key(const sc_intern *t, uint32_t id, size_t *len)
+const char *mc_intern_key(const mc_intern *t, uint32_t id, size_t *len)
 {
     *len = t->len[id];
     return t->arena + t->off[id];

@@ -6,8 +6,8 @@
 # shipped model on examples/images; per-item scores and medcap-score's
 # summary as well.  Times the single-file page and the --dir page (best of
 # 3, whole process: reading, thumbnails on every core, writing), prints the
-# page sizes, and the time chromium headless takes to load the single-file
-# page and dump its DOM (when chromium is installed).
+# page sizes, and the time and CPU chromium headless takes to load each page
+# and draw its top (against a blank page; when chromium is installed).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BIN="${MEDCAP_BIN:-$ROOT/bin}"
@@ -55,10 +55,14 @@ t=$(best medcap-report "${opts[@]}" -o "$tmp/page.html" "$tmp/run.ndjson")
 echo "medcap-report, one file:  $N items in $t s, page $(du -h "$tmp/page.html" | cut -f1)"
 t=$(best medcap-report "${opts[@]}" --dir "$tmp/dir" "$tmp/run.ndjson")
 echo "medcap-report, --dir:     $N items in $t s, index.html $(du -h "$tmp/dir/index.html" | cut -f1), thumbs $(du -sh "$tmp/dir/thumbs" | cut -f1)"
-if command -v chromium >/dev/null; then
-    t0=$(date +%s.%N)
-    timeout 300 chromium --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update \
-        --disable-sync --no-first-run --user-data-dir="$tmp/profile" --dump-dom "file://$tmp/page.html" 2>/dev/null > "$tmp/dom.html"
-    t1=$(date +%s.%N)
-    echo "chromium headless: loads the one-file page and dumps its DOM ($(grep -c '<article class="item"' "$tmp/dom.html") items) in $(echo "$t1 - $t0" | bc) s"
+if command -v chromium >/dev/null; then # time to load and draw the top of each page, and a blank page's
+    echo '<p>blank</p>' > "$tmp/blank.html"
+    for page in blank.html page.html dir/index.html; do
+        rm -rf "$tmp/profile"
+        /usr/bin/time -f "chromium headless, $page: shown in %e s wall, %U s user + %S s sys" \
+            timeout 300 chromium --headless --no-sandbox --disable-gpu --disable-background-networking \
+            --disable-component-update --disable-sync --no-first-run --user-data-dir="$tmp/profile" \
+            --screenshot="$tmp/shot.png" "file://$tmp/$page" 2>&1 | grep 'chromium headless'
+    done
 fi
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

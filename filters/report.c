@@ -39,6 +39,7 @@ typedef struct {
     int keep_going;
 } options;
 
+/* The help text to f. */
 static void usage(FILE *f)
 {
     fprintf(f,
@@ -85,6 +86,8 @@ static void usage(FILE *f)
 enum { O_REFS = 256, O_SCORES, O_PER_ITEM, O_LOG, O_NB_IMAGES, O_NB_ROOT, O_KB_NAME, O_FIT, O_THUMB,
        O_TITLE, O_MAXPIX, O_OVERLAY, O_ITEM, O_WORD, O_SIZE, O_VERSION };
 
+/* Parse the command line into o (exits on --help, --version and usage
+ * errors); returns the index of the first FILE. */
 static int parse_args(int argc, char **argv, options *o)
 {
     static const struct option longs[] = {
@@ -207,7 +210,8 @@ typedef struct {
     char **image; /* (ids.n) */
 } catalog;
 
-/* each record of path into cat.  Returns 0 or an exit status. */
+/* Read the records of path into cat (those with an "image"; the first of
+ * an id wins).  Returns 0 or an exit status. */
 static int read_catalog(catalog *cat, const char *path)
 {
     FILE *f = mc_open_in(path);
@@ -242,6 +246,7 @@ static int read_catalog(catalog *cat, const char *path)
     return rc;
 }
 
+/* Free what read_catalog made. */
 static void free_catalog(catalog *cat)
 {
     for (size_t k = 0; k < cat->ids.n; k++)

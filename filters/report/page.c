@@ -30,6 +30,7 @@ static int safe_name(const char *s)
     return n > 0 && n <= 40;
 }
 
+/* The document head: title, CSP with the hashes of the style and the script, the style. */
 static void write_head(FILE *f, const rp_page_opts *o)
 {
     char *style = rp_style(o->box, o->nbox), *script = rp_script();
@@ -81,6 +82,8 @@ static void write_key(const char *key, double v, void *ctx)
     fputc('"', ctx);
 }
 
+/* The sort and filter bar (hidden until the script shows it): sort keys
+ * and field values from the items. */
 static void write_controls(FILE *f, const rp_run *r)
 {
     mc_strtab keys, vals[NFIELDS];
@@ -126,6 +129,8 @@ static void write_controls(FILE *f, const rp_run *r)
     mc_strtab_free(&keys);
 }
 
+/* The summary section: counts, inputs, metrics, confusion matrices,
+ * caption lengths, training curves. */
 static void write_summary(FILE *f, const rp_run *r, const rp_thumbs *ts, const rp_page_opts *o)
 {
     size_t shown = 0, unreadable = 0;
@@ -261,6 +266,8 @@ static void write_field(FILE *f, const rp_item *it, const char *name, const char
     fputs("</li>", f);
 }
 
+/* The item's fields: its "fields" with their probabilities, else those
+ * read from its caption. */
 static void write_fields(FILE *f, const rp_item *it)
 {
     const cJSON *fields = cJSON_GetObjectItemCaseSensitive(it->rec, "fields"), *v;
@@ -284,6 +291,7 @@ static void write_fields(FILE *f, const rp_item *it)
         fputs("</ul>\n", f);
 }
 
+/* The item's per-item scores as a one-row table (nothing without any). */
 static void write_scores(FILE *f, const rp_item *it)
 {
     const cJSON *v;
@@ -304,6 +312,8 @@ static void write_scores(FILE *f, const rp_item *it)
     fputs("</tr></table>\n", f);
 }
 
+/* The similar cases: thumbnail, id, case, similarity, quoted caption and
+ * quoted case knowledge (folded) with its source. */
 static void write_neighbors(FILE *f, const rp_item *it, const rp_thumbs *ts, const rp_page_opts *o)
 {
     const cJSON *nbs = cJSON_GetObjectItemCaseSensitive(it->rec, "neighbors"), *nb, *v;
@@ -366,6 +376,9 @@ static void write_neighbors(FILE *f, const rp_item *it, const rp_thumbs *ts, con
     fputs("</ol></section>\n", f);
 }
 
+/* One item's article (number order in input order): data attributes for
+ * sorting and filtering, image, generated part, references, scores,
+ * neighbours. */
 static void write_item(FILE *f, const rp_item *it, size_t order, const rp_thumbs *ts, const rp_page_opts *o)
 {
     static const char *const fit_class[] = {"box", "box fit-crop", "box fit-stretch"};

@@ -32,7 +32,9 @@ typedef struct {
     int keep_going;
 } rp_run;
 
+/* An empty run; keep_going: bad records are reported and left out. */
 void rp_run_init(rp_run *r, int keep_going);
+/* Free the items and their JSON. */
 void rp_run_free(rp_run *r);
 
 /* Read the NDJSON records of path ("-": stdin) into r; a record whose id

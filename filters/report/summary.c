@@ -128,12 +128,13 @@ void rp_summary_means(FILE *f, const rp_run *r)
 
 enum { MAX_CLASSES = 16 }; /* a confusion matrix's rows and columns; the rest is "(other)" */
 
-/* Compare counts for qsort: by count, descending, then by name. */
+/* A value of a field and how often it occurs. */
 typedef struct {
     const char *name;
     long count;
 } label_count;
 
+/* qsort order of label_count: by count, descending, then by name. */
 static int by_count(const void *a, const void *b)
 {
     const label_count *x = a, *y = b;

@@ -35,6 +35,7 @@ typedef struct {
  * number "epoch"); a line that is no such object is an error
  * (MC_EXIT_INPUT, message printed).  Returns 0 or an exit status. */
 int rp_trainlog_read(rp_trainlog *lg, const char *path);
+/* Free what rp_trainlog_read made. */
 void rp_trainlog_free(rp_trainlog *lg);
 /* The training curves: losses in one chart, the other metrics in another. */
 void rp_summary_curves(FILE *f, const rp_trainlog *lg, const char *path);

@@ -28,7 +28,7 @@ static void open_chart(FILE *f, const char *title)
     fputs("</text>", f);
 }
 
-/* The y axis from lo to hi with grid lines; returns the plotting scale. */
+/* The y axis: lo and hi widened to whole steps, grid lines and labels. */
 static void y_axis(FILE *f, double *lo, double *hi)
 {
     double step, v;

@@ -34,7 +34,9 @@ typedef struct {
     mc_strtab keys; /* "box:path" -> job */
 } rp_thumbs;
 
+/* No jobs. */
 void rp_thumbs_init(rp_thumbs *ts);
+/* Free the jobs and their JPEGs. */
 void rp_thumbs_free(rp_thumbs *ts);
 /* The job for path at box pixels (one job per distinct pair), first
  * shown by record id (kept as a pointer: it must outlive ts). */
@@ -43,6 +45,7 @@ int rp_thumbs_add(rp_thumbs *ts, const char *path, int box, const char *id);
 /* Start libvips (once, before any other call here or in overlay.h);
  * returns 0 or -1 after a message. */
 int rp_vips_start(const char *argv0);
+/* Shut libvips down (at the end of main). */
 void rp_vips_stop(void);
 
 /* Make every thumbnail on nthreads threads.  dir NULL keeps each JPEG in

@@ -27,6 +27,7 @@ typedef struct {
 
 /* Split text into t (reused; previous tokens dropped). */
 void rp_tokens_split(rp_tokens *t, const char *text);
+/* Free the tokens of t (it can be split into again). */
 void rp_tokens_free(rp_tokens *t);
 
 /* Add the lower-cased words (not the punctuation tokens) of text to set. */

@@ -44,7 +44,6 @@ static void usage(FILE *out)
 int main(int argc, char **argv)
 {
     char exe[4096], path[4600], prog[256];
-    ssize_t n;
     mc_set_prog(argv[0]);
     if (argc < 2) {
         usage(stderr);
@@ -62,17 +61,10 @@ int main(int argc, char **argv)
         mc_usage_error("unknown option or stage '%s'", argv[1]);
     snprintf(prog, sizeof prog, "medcap-%s", argv[1]);
     argv[1] = prog;
-    n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        char *slash;
-        exe[n] = '\0';
-        slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            snprintf(path, sizeof path, "%s/%s", exe, prog);
-            if (access(path, X_OK) == 0)
-                execv(path, argv + 1);
-        }
+    if (mc_exe_dir(exe, sizeof exe) == 0) {
+        snprintf(path, sizeof path, "%s/%s", exe, prog);
+        if (access(path, X_OK) == 0)
+            execv(path, argv + 1);
     }
     execvp(prog, argv + 1);
     if (errno == ENOENT)

@@ -21,12 +21,18 @@ void mc_set_prog(const char *argv0)
 
 const char *mc_prog(void) { return prog_name; }
 
+/* "prog: " and the message of fmt and ap on stderr, no newline. */
+static void say(const char *fmt, va_list ap)
+{
+    fprintf(stderr, "%s: ", prog_name);
+    vfprintf(stderr, fmt, ap);
+}
+
 void mc_err(const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "%s: ", prog_name);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    say(fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
 }
@@ -47,9 +53,8 @@ void mc_err_at(const char *file, long line, const char *fmt, ...)
 void mc_die(int code, const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "%s: ", prog_name);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    say(fmt, ap);
     va_end(ap);
     fputc('\n', stderr);
     exit(code);
@@ -58,9 +63,8 @@ void mc_die(int code, const char *fmt, ...)
 void mc_usage_error(const char *fmt, ...)
 {
     va_list ap;
-    fprintf(stderr, "%s: ", prog_name);
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    say(fmt, ap);
     va_end(ap);
     fprintf(stderr, "\nTry '%s --help' for more information.\n", prog_name);
     exit(MC_EXIT_USAGE);
@@ -240,26 +244,32 @@ static char *join(const char *dir, const char *sep, const char *name)
     return p;
 }
 
+int mc_exe_dir(char *buf, size_t n)
+{
+    ssize_t len = n > 1 ? readlink("/proc/self/exe", buf, n - 1) : -1;
+    char *slash;
+    if (len <= 0 || (size_t)len >= n - 1)
+        return -1;
+    buf[len] = '\0';
+    slash = strrchr(buf, '/');
+    if (!slash)
+        return -1;
+    *slash = '\0';
+    return 0;
+}
+
 char *mc_share_path(const char *name)
 {
     const char *env = getenv("MEDCAP_SHARE");
     char exe[4096];
-    ssize_t n;
     char *p;
     if (env && *env)
         return join(env, "/", name);
-    n = readlink("/proc/self/exe", exe, sizeof exe - 1);
-    if (n > 0) {
-        char *slash;
-        exe[n] = '\0';
-        slash = strrchr(exe, '/');
-        if (slash) {
-            *slash = '\0';
-            p = join(exe, "/../share/medcap/", name);
-            if (access(p, R_OK) == 0)
-                return p;
-            free(p);
-        }
+    if (mc_exe_dir(exe, sizeof exe) == 0) {
+        p = join(exe, "/../share/medcap/", name);
+        if (access(p, R_OK) == 0)
+            return p;
+        free(p);
     }
     return join(MEDCAP_SHARE, "/", name);
 }

@@ -89,5 +89,8 @@ double mc_now(void);
  * bin/ folder (an uninstalled build), then the installed PREFIX/share/medcap.
  * Returns a malloc'd path of the first that exists, or of the installed one. */
 char *mc_share_path(const char *name);
+/* The folder of this program's executable (from /proc/self/exe) into buf
+ * (n bytes); 0, or -1 when it cannot be read or does not fit. */
+int mc_exe_dir(char *buf, size_t n);
 
 #endif

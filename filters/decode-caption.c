@@ -40,7 +40,8 @@ static void usage(FILE *f)
             "      --length-penalty X   rank beams by logprob / length^X (default 0)\n"
             "      --no-repeat-ngram N  never repeat an n-gram of N words, 0 off (default 3)\n"
             "      --max-len N          longest caption in tokens (default: the model's)\n"
-            "      --min-len N          fewest tokens before the caption may end (default 0)\n"
+            "      --min-len N          fewest tokens before the caption may end (default:\n"
+            "                           the model's, the mean training caption)\n"
             "      --free-fields        let the decoder write the structured fields itself\n"
             "                           instead of the classifier heads' values\n"
             "      --index FILE         case index of training images (pooled features of\n"
@@ -71,7 +72,8 @@ static int parse_args(int argc, char **argv, options *o)
         {"version", no_argument, NULL, O_VERSION}, {NULL, 0, NULL, 0},
     };
     int c;
-    *o = (options){.beam = 1, .no_repeat = MC_DEFAULT_NO_REPEAT, .neighbors = 10}; /* max_len 0: the model's */
+    /* max_len 0 and min_len -1: the model's */
+    *o = (options){.beam = 1, .no_repeat = MC_DEFAULT_NO_REPEAT, .neighbors = 10, .min_len = -1};
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":m:k:h", longs, NULL)) != -1) {
         switch (c) {
@@ -185,7 +187,7 @@ static int decode_stream(mc_capmodel *m, const options *o, const char *model, co
     mc_search_opts so = {.beam = (int)o->beam, .length_penalty = (float)o->length_penalty,
                          .no_repeat_ngram = (int)o->no_repeat,
                          .max_len = o->max_len ? (int)o->max_len : m->dec.cfg.max_len - 1,
-                         .min_len = (int)o->min_len, .attention = o->attention};
+                         .min_len = o->min_len >= 0 ? (int)o->min_len : m->min_len, .attention = o->attention};
     int cls[MC_HEADS_MAX];
     mc_search *s = mc_search_new(&m->dec, &so);
     char err[256];

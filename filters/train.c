@@ -50,7 +50,7 @@ typedef struct {
     int nf;
     double field_weight;
     long epochs, batch, seed, hidden, embed, attn, layers, heads, warmup, max_len, min_freq,
-        max_vocab, threads, stop_after, proj_dim;
+        max_vocab, threads, stop_after, proj_dim, min_len;
     double lr, dropout, smoothing, clip, wd, alpha_c;
     int train_encoder, contrastive;
     const char *caption_only; /* the first caption-only option given, or NULL */
@@ -99,6 +99,8 @@ static void usage(FILE *f)
             "      --max-len N          longest caption in tokens (default: the 95th percentile\n"
             "                           of the training captions; contrastive 64); longer\n"
             "                           captions are cut after a full stop where one is\n"
+            "      --min-len N          fewest tokens decoding writes by default, stored in\n"
+            "                           the model (default: the mean training caption; 0 none)\n"
             "      --min-freq N         words seen fewer times are <unk> (default 2)\n"
             "      --max-vocab N        largest vocabulary, special tokens included (default 5000)\n"
             "      --seed N             shuffling, initial weights, dropout (default 1)\n"
@@ -111,8 +113,8 @@ static void usage(FILE *f)
             "      --version            show the version and exit\n\n"
             "Options of the caption decoder (--arch, --train-encoder, --warmup, --clip,\n"
             "--label-smoothing, --alpha-c, --hidden, --attn-dim, --layers, --heads,\n"
-            "--checkpoint, --resume, --stop-after, --select, --fields, --field-weight) are\n"
-            "refused with --objective contrastive.\n");
+            "--checkpoint, --resume, --stop-after, --select, --fields, --field-weight,\n"
+            "--min-len) are refused with --objective contrastive.\n");
 }
 
 static double real_arg(const char *name, const char *s, double lo, double hi)
@@ -146,7 +148,7 @@ static void parse_fields(options *o, char *list)
 enum {
     O_VAL = 256, O_ARCH, O_TENC, O_FIELD, O_LR, O_WARM, O_WD, O_CLIP, O_LS, O_DROP, O_AC, O_EMB,
     O_HID, O_ATT, O_LAY, O_HEADS, O_MAXLEN, O_MINF, O_MAXV, O_SEED, O_LOG, O_CKPT, O_RESUME,
-    O_STOP, O_THREADS, O_VERSION, O_OBJ, O_PROJ, O_SELECT, O_FIELDS, O_FW
+    O_STOP, O_THREADS, O_VERSION, O_OBJ, O_PROJ, O_SELECT, O_FIELDS, O_FW, O_MINLEN
 };
 
 /* 1 when option code c only makes sense for the caption objective. */
@@ -155,7 +157,7 @@ static int caption_only(int c)
     switch (c) {
     case O_ARCH: case O_TENC: case O_WARM: case O_CLIP: case O_LS: case O_AC: case O_HID:
     case O_ATT: case O_LAY: case O_HEADS: case O_CKPT: case O_RESUME: case O_STOP:
-    case O_SELECT: case O_FIELDS: case O_FW:
+    case O_SELECT: case O_FIELDS: case O_FW: case O_MINLEN:
         return 1;
     default:
         return 0;
@@ -217,14 +219,15 @@ static void parse_args(int argc, char **argv, options *o)
         {"objective", required_argument, NULL, O_OBJ},
         {"proj-dim", required_argument, NULL, O_PROJ},
         {"select", required_argument, NULL, O_SELECT}, {"fields", required_argument, NULL, O_FIELDS},
-        {"field-weight", required_argument, NULL, O_FW}, {NULL, 0, NULL, 0},
+        {"field-weight", required_argument, NULL, O_FW}, {"min-len", required_argument, NULL, O_MINLEN},
+        {NULL, 0, NULL, 0},
     };
     int c;
     /* 0 (or -1 for lr, wd and dropout): the objective's default, filled in later */
     *o = (options){.field = "caption", .arch = NULL, .epochs = 10, .seed = 1, .hidden = 512, .embed = 256,
                    .attn = 512, .layers = 2, .heads = 4, .warmup = -1, .min_freq = 2,
                    .max_vocab = 5000, .lr = -1, .dropout = -1, .wd = -1, .smoothing = 0.1, .clip = 5.0,
-                   .alpha_c = 0.0, .field_weight = 1.0,
+                   .alpha_c = 0.0, .field_weight = 1.0, .min_len = -1,
                    .fkeys = {"modality", "plane", "category"}, .nf = 3};
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":o:e:b:h", longs, NULL)) != -1) {
@@ -246,6 +249,7 @@ static void parse_args(int argc, char **argv, options *o)
             break;
         case O_FIELDS: parse_fields(o, optarg); break;
         case O_FW: o->field_weight = real_arg("--field-weight", optarg, 0, 1000); break;
+        case O_MINLEN: o->min_len = mc_arg_long("--min-len", optarg, 0, 1000); break;
         case 'o': o->out = optarg; break;
         case O_VAL: o->val = optarg; break;
         case O_ARCH: o->arch = optarg; break;
@@ -487,7 +491,8 @@ typedef struct {
  * trigram): their BLEU-4 and CIDEr-D, and the heads' accuracies. */
 static void validate(trainer *t, val_scores *vs)
 {
-    mc_search_opts so = {.beam = 1, .max_len = (int)t->o.max_len, .no_repeat_ngram = MC_DEFAULT_NO_REPEAT};
+    mc_search_opts so = {.beam = 1, .max_len = (int)t->o.max_len, .no_repeat_ngram = MC_DEFAULT_NO_REPEAT,
+                         .min_len = t->m.min_len};
     mc_search *s = mc_search_new(&t->m.dec, &so);
     mc_heads *h = t->m.heads;
     tr_bleu bl;
@@ -996,9 +1001,18 @@ static int run(trainer *t)
     gc = (size_t)t->G * t->C;
     t->order = mc_malloc((size_t)t->tr.n * sizeof(int));
     t->len = mc_calloc((size_t)t->tr.n, sizeof(int));
-    for (int i = 0; i < t->tr.n; i++) {
-        mc_tokenize(t->tr.caption[i], count_word, &t->len[i]);
-        t->len[i] = t->len[i] < t->o.max_len ? t->len[i] : (int)t->o.max_len;
+    {
+        double sum = 0;
+        for (int i = 0; i < t->tr.n; i++) {
+            mc_tokenize(t->tr.caption[i], count_word, &t->len[i]);
+            t->len[i] = t->len[i] < t->o.max_len ? t->len[i] : (int)t->o.max_len;
+            sum += t->len[i];
+        }
+        /* decoding writes at least the mean training caption (the decoder
+         * alone ends too early: greedy captions were half as long) */
+        long want = t->o.min_len >= 0 ? t->o.min_len : (long)(sum / t->tr.n + 0.5);
+        if (!t->o.resume)
+            t->m.min_len = (int)(want < t->o.max_len ? want : t->o.max_len - 1);
     }
     t->tok = mc_malloc(B * t->T1 * sizeof(int));
     t->tgt = mc_malloc(B * t->T1 * sizeof(int));

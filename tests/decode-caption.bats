@@ -10,7 +10,7 @@ setup_file() {
     export MODEL="$BATS_FILE_TMPDIR/m.st"
     medcap-train --min-freq 1 --hidden 64 --embed 32 --attn-dim 32 --dropout 0 \
         --label-smoothing 0 --alpha-c 0 --epochs 100 --batch 8 --lr 1e-2 --seed 3 --threads 1 \
-        --max-len 30 -o "$MODEL" "$FEAT" 2>/dev/null
+        --max-len 30 --min-len 0 -o "$MODEL" "$FEAT" 2>/dev/null
     export WEAK="$BATS_FILE_TMPDIR/weak.st"
     medcap-train --min-freq 1 --hidden 16 --embed 8 --attn-dim 8 --epochs 1 --threads 1 \
         -o "$WEAK" "$FEAT" 2>/dev/null

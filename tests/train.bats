@@ -14,7 +14,7 @@ SMALL=(--min-freq 1 --hidden 32 --embed 16 --attn-dim 16 --batch 8 --threads 1)
     cd "$BATS_TEST_TMPDIR"
     run -0 medcap-train --min-freq 1 --hidden 64 --embed 32 --attn-dim 32 --dropout 0 \
         --label-smoothing 0 --alpha-c 0 --epochs 100 --batch 8 --lr 1e-2 --seed 3 --threads 1 \
-        --max-len 30 --val "$FEAT" --log log.ndjson -o m.st "$FEAT"
+        --max-len 30 --min-len 0 --val "$FEAT" --log log.ndjson -o m.st "$FEAT"
     [ "$(wc -l < log.ndjson)" -eq 100 ]
     last=$(tail -1 log.ndjson)
     loss=$(sed 's/.*"loss":\([0-9.e-]*\).*/\1/' <<<"$last")

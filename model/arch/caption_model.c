@@ -46,7 +46,7 @@ int mc_capmodel_load(mc_capmodel *m, const char *path, mc_st_file *fout, char *e
     mc_vocab vocab;
     const char *fmt, *arch, *config, *vjson, *grid, *earch, *ehash, *econf, *fields;
     char why[256];
-    int rc;
+    int rc, min_len;
     memset(m, 0, sizeof *m);
     if ((rc = mc_st_open(&f, path, err, errlen)) != 0)
         return rc;
@@ -79,6 +79,18 @@ int mc_capmodel_load(mc_capmodel *m, const char *path, mc_st_file *fout, char *e
         mc_st_close(&f);
         return MC_EXIT_MODEL;
     }
+    {
+        const char *ml = mc_st_meta(&f, "decode_min_len");
+        long v = 0;
+        if (ml && (mc_parse_long(ml, 0, 100000, &v) != 0 || v >= cfg.max_len)) {
+            snprintf(err, errlen, "%s: metadata 'decode_min_len' is not a length below the model's %d",
+                     path, cfg.max_len);
+            mc_vocab_free(&vocab);
+            mc_st_close(&f);
+            return MC_EXIT_MODEL;
+        }
+        min_len = (int)v;
+    }
     if (mc_capmodel_new(m, arch, &cfg, &vocab, why, sizeof why) != 0) {
         snprintf(err, errlen, "%s: %s", path, why);
         mc_vocab_free(&vocab);
@@ -93,6 +105,7 @@ int mc_capmodel_load(mc_capmodel *m, const char *path, mc_st_file *fout, char *e
     snprintf(m->encoder_arch, sizeof m->encoder_arch, "%s", earch ? earch : "");
     snprintf(m->encoder_hash, sizeof m->encoder_hash, "%s", ehash ? ehash : "");
     m->encoder_config = econf ? mc_strdup(econf) : NULL;
+    m->min_len = min_len;
     if ((rc = mc_st_load_prefix(&f, &m->dparams, "decoder.", err, errlen)) != 0)
         goto fail;
     if (has_prefix(&f, "encoder.")) {
@@ -232,6 +245,10 @@ int mc_capmodel_save(const mc_capmodel *m, const char *path, int moments, const 
     cJSON_AddStringToObject(meta, "encoder_hash", m->encoder_hash);
     if (m->encoder_config)
         cJSON_AddStringToObject(meta, "encoder_config", m->encoder_config);
+    if (m->min_len > 0) {
+        snprintf(buf, sizeof buf, "%d", m->min_len);
+        cJSON_AddStringToObject(meta, "decode_min_len", buf);
+    }
     if (m->heads) {
         s = mc_heads_to_json(m->heads);
         cJSON_AddStringToObject(meta, "fields", s);

@@ -5,7 +5,8 @@
  * "vocab", "grid" ("[gh,gw]"), "encoder_arch", "encoder_hash",
  * "encoder_config"}.  A model with classifier heads for the structured
  * fields (arch/field_heads.h) adds their tensors under "heads." and the
- * metadata "fields".  The vocabulary in the metadata makes the file alone
+ * metadata "fields".  "decode_min_len" is the default fewest tokens of a
+ * decoded caption (the mean length of the training captions).  The vocabulary in the metadata makes the file alone
  * enough to decode.  Training checkpoints are the same file plus the
  * optimizer moments ("optim.m." / "optim.v." + tensor name) and a
  * "train_state" metadata string.
@@ -34,6 +35,7 @@ typedef struct {
     char *encoder_config;  /* JSON text or NULL */
     int gh, gw;
     mc_heads *heads;       /* NULL when the model has no field heads */
+    int min_len;           /* decoding's default fewest tokens ("decode_min_len"; 0: none) */
 } mc_capmodel;
 
 /* Build the decoder of architecture arch for cfg (vocab, grid, channels

@@ -210,8 +210,10 @@ typedef struct {
     char **image; /* (ids.n) */
 } catalog;
 
+static void free_catalog(catalog *cat);
+
 /* Read the records of path into cat (those with an "image"; the first of
- * an id wins).  Returns 0 or an exit status. */
+ * an id wins).  Returns 0, or an exit status with nothing left to free. */
 static int read_catalog(catalog *cat, const char *path)
 {
     FILE *f = mc_open_in(path);
@@ -243,6 +245,8 @@ static int read_catalog(catalog *cat, const char *path)
     mc_lines_free(&lines);
     if (f != stdin)
         fclose(f);
+    if (rc != 0)
+        free_catalog(cat);
     return rc;
 }
 

@@ -331,6 +331,13 @@ int rp_trainlog_read(rp_trainlog *lg, const char *path)
     mc_lines_free(&lines);
     if (fp != stdin)
         fclose(fp);
+    if (rc != 0) {
+        while (npts)
+            cJSON_Delete(pts[--npts]);
+        free(pts);
+        mc_strtab_free(&keys);
+        return rc;
+    }
     lg->runs += npts > 0;
     for (size_t i = 0; i < npts; i++) {
         const cJSON *v;

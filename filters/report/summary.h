@@ -33,7 +33,8 @@ typedef struct {
 
 /* Read a medcap-train --log file (NDJSON, one object per epoch with a
  * number "epoch"); a line that is no such object is an error
- * (MC_EXIT_INPUT, message printed).  Returns 0 or an exit status. */
+ * (MC_EXIT_INPUT, message printed).  Returns 0, or an exit status with
+ * nothing left to free. */
 int rp_trainlog_read(rp_trainlog *lg, const char *path);
 /* Free what rp_trainlog_read made. */
 void rp_trainlog_free(rp_trainlog *lg);

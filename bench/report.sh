@@ -53,6 +53,8 @@ opts=(--scores "$tmp/scores.json" --per-item "$tmp/per-item.ndjson" --neighbor-i
       --neighbor-root "$img")
 t=$(best medcap-report "${opts[@]}" -o "$tmp/page.html" "$tmp/run.ndjson")
 echo "medcap-report, one file:  $N items in $t s, page $(du -h "$tmp/page.html" | cut -f1)"
+/usr/bin/time -f "medcap-report, one file:  CPU %U s user + %S s sys (one more run, %e s wall)" \
+    medcap-report "${opts[@]}" -o "$tmp/page.html" "$tmp/run.ndjson"
 t=$(best medcap-report "${opts[@]}" --dir "$tmp/dir" "$tmp/run.ndjson")
 echo "medcap-report, --dir:     $N items in $t s, index.html $(du -h "$tmp/dir/index.html" | cut -f1), thumbs $(du -sh "$tmp/dir/thumbs" | cut -f1)"
 if command -v chromium >/dev/null; then # time to load and draw the top of each page, and a blank page's

@@ -4,6 +4,7 @@
 #include "arch/cider.h"
 #include "arch/tokenizer.h"
 #include "core/util.h"
+#include "core/vecmath.h"
 #include "index/caseindex.h"
 #include "index/featvec.h"
 #include "index/knn.h"
@@ -199,10 +200,7 @@ static char *rewrite_fields(const char *caption, const mc_heads *h, const int *c
 void dc_consensus_vote(dc_consensus *c, const float *grid, int G, const mc_heads *h, int *cls)
 {
     size_t found = 0;
-    memset(c->q, 0, (size_t)c->C * sizeof *c->q);
-    for (int p = 0; p < G; p++)
-        for (int ch = 0; ch < c->C; ch++)
-            c->q[ch] += grid[(size_t)p * c->C + ch];
+    mc_grid_mean(c->q, grid, 1, (size_t)G, (size_t)c->C);
     c->found = 0;
     if (mc_featvec_normalise(c->q, (size_t)c->C) != 0)
         return;

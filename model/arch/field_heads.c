@@ -3,6 +3,7 @@
 #include "arch/field_heads.h"
 #include "core/prng.h"
 #include "core/util.h"
+#include "core/vecmath.h"
 #include "nn/linear.h"
 #include "nn/xent.h"
 
@@ -187,15 +188,7 @@ void mc_heads_forward(mc_heads *h, const float *grid, int B, int G)
     int C = h->C;
     double wsum;
     reserve(h, B);
-    for (int b = 0; b < B; b++) {
-        float *p = h->pooled + (size_t)b * C;
-        memset(p, 0, (size_t)C * sizeof(float));
-        for (int g = 0; g < G; g++)
-            for (int c = 0; c < C; c++)
-                p[c] += grid[((size_t)b * G + g) * C + c];
-        for (int c = 0; c < C; c++)
-            p[c] /= (float)G;
-    }
+    mc_grid_mean(h->pooled, grid, (size_t)B, (size_t)G, (size_t)C);
     for (int i = 0; i < h->nf; i++) {
         const mc_field *f = &h->f[i];
         mc_linear_forward(h->logits[i], h->pooled, mc_params_at(&h->p, f->wi),
@@ -243,13 +236,7 @@ void mc_heads_backward(mc_heads *h, const int *targets, int B, int G, float scal
                            h->pooled, mc_params_at(&h->p, f->wi), B, C, f->K);
     }
     if (dgrid)
-        for (int b = 0; b < B; b++)
-            for (int g = 0; g < G; g++) {
-                float *d = dgrid + ((size_t)b * G + g) * C;
-                const float *dp = h->dpooled + (size_t)b * C;
-                for (int c = 0; c < C; c++)
-                    d[c] += dp[c] / (float)G;
-            }
+        mc_grid_mean_backward(dgrid, h->dpooled, (size_t)B, (size_t)G, (size_t)C);
 }
 
 int mc_heads_argmax(const mc_heads *h, int i, int b, float *p)

@@ -187,7 +187,7 @@ static int decode_stream(mc_capmodel *m, const options *o, const char *model, co
     mc_search_opts so = {.beam = (int)o->beam, .length_penalty = (float)o->length_penalty,
                          .no_repeat_ngram = (int)o->no_repeat,
                          .max_len = o->max_len ? (int)o->max_len : m->dec.cfg.max_len - 1,
-                         .min_len = o->min_len >= 0 ? (int)o->min_len : m->min_len, .attention = o->attention};
+                         .min_len = o->min_len >= 0 ? (int)o->min_len : m->min_len, .attention = o->attention, .vocab = &m->vocab};
     int cls[MC_HEADS_MAX];
     mc_search *s = mc_search_new(&m->dec, &so);
     char err[256];

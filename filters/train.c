@@ -492,7 +492,7 @@ typedef struct {
 static void validate(trainer *t, val_scores *vs)
 {
     mc_search_opts so = {.beam = 1, .max_len = (int)t->o.max_len, .no_repeat_ngram = MC_DEFAULT_NO_REPEAT,
-                         .min_len = t->m.min_len};
+                         .min_len = t->m.min_len, .vocab = &t->m.vocab};
     mc_search *s = mc_search_new(&t->m.dec, &so);
     mc_heads *h = t->m.heads;
     tr_bleu bl;

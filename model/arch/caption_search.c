@@ -27,6 +27,8 @@ struct mc_search {
     int *best;                  /* best finished caption (L) */
     float *best_att;            /* (L,G) */
     int best_n, best_complete;
+    int punct[3];               /* ids of ":" "," "." (-1: unknown) */
+    int *words;                 /* (L) scratch: a history without punctuation */
     float best_score, best_norm;
 };
 
@@ -59,6 +61,12 @@ mc_search *mc_search_new(mc_decoder *d, const mc_search_opts *o)
     s->cands = mc_malloc(2 * K * sizeof(cand));
     s->best = mc_malloc(L * sizeof(int));
     s->best_att = mc_malloc(L * G * sizeof(float));
+    s->words = mc_malloc(L * sizeof(int) + sizeof(int));
+    for (int i = 0; i < 3; i++) {
+        char p[2] = {":,."[i], 0};
+        int id = o->vocab ? mc_vocab_id(o->vocab, p, 1) : MC_TOK_UNK;
+        s->punct[i] = id == MC_TOK_UNK ? -1 : id;
+    }
     return s;
 }
 
@@ -76,20 +84,42 @@ static void log_softmax(float *x, int V)
         x[v] -= lse;
 }
 
-/* Forbid in lp (V) the tokens that would repeat an n-gram of words w[0..len). */
-static void block_ngrams(float *lp, const int *w, int len, int n)
+/* 1 when token t is punctuation that n-gram blocking looks through. */
+static int is_punct(const mc_search *s, int t)
 {
+    return t == s->punct[0] || t == s->punct[1] || t == s->punct[2];
+}
+
+/* Forbid in lp (V) the words that would repeat an n-gram of words of
+ * w[0..len) (punctuation tokens skipped: "the left. the left" repeats);
+ * with a vocabulary, also punctuation after punctuation, and the end
+ * right after a comma or colon. */
+static void block_ngrams(mc_search *s, float *lp, const int *w, int len, int n)
+{
+    int m = 0, *x = s->words;
     lp[MC_TOK_PAD] = -INFINITY;
     lp[MC_TOK_BOS] = -INFINITY;
-    if (n <= 0 || len < n)
+    if (len > 0 && is_punct(s, w[len - 1])) { /* no ".." or ", :", no end after "," or ":" */
+        for (int i = 0; i < 3; i++)
+            if (s->punct[i] >= 0)
+                lp[s->punct[i]] = -INFINITY;
+        if (w[len - 1] != s->punct[2])
+            lp[MC_TOK_EOS] = -INFINITY;
+    }
+    if (n <= 0)
         return;
-    /* the last n-1 words must match w[i..i+n-1) for a repeat at w[i+n-1] */
-    for (int i = 0; i + n - 1 < len; i++) {
+    for (int i = 0; i < len; i++)
+        if (!is_punct(s, w[i]))
+            x[m++] = w[i];
+    if (m < n)
+        return;
+    /* the last n-1 words must match x[i..i+n-1) for a repeat at x[i+n-1] */
+    for (int i = 0; i + n - 1 < m; i++) {
         int same = 1;
         for (int k = 0; k < n - 1 && same; k++)
-            same = w[i + k] == w[len - (n - 1) + k];
+            same = x[i + k] == x[m - (n - 1) + k];
         if (same)
-            lp[w[i + n - 1]] = -INFINITY;
+            lp[x[i + n - 1]] = -INFINITY;
     }
 }
 
@@ -173,7 +203,7 @@ int mc_search_run(mc_search *s, const float *grid, const int **words, float *log
                 keep_best(s->cands, &nc, M, (cand){s->score[h] + lp[forced], h, forced});
                 continue;
             }
-            block_ngrams(lp, s->toks + (long)h * L, len, s->o.no_repeat_ngram);
+            block_ngrams(s, lp, s->toks + (long)h * L, len, s->o.no_repeat_ngram);
             if (len < s->o.min_len)
                 lp[MC_TOK_EOS] = -INFINITY;
             for (int v = 0; v < V; v++)
@@ -319,5 +349,6 @@ void mc_search_free(mc_search *s)
     free(s->cands);
     free(s->best);
     free(s->best_att);
+    free(s->words);
     free(s);
 }

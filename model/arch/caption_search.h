@@ -8,7 +8,8 @@
  * score / length^length_penalty (0: raw sum, 1: mean per token); it keeps
  * beam live hypotheses and stops when none ranks above the best finished
  * caption, or at max_len words.  <pad> and <bos> are never produced; with no_repeat_ngram n > 0,
- * no n-gram of words appears twice in a caption; <eos> is not produced
+ * no n-gram of words appears twice in a caption (punctuation tokens do not
+ * count as words when the vocabulary is given); <eos> is not produced
  * before min_len words.
  *
  * Forced field values: when a hypothesis has just written a field's name
@@ -42,6 +43,9 @@ typedef struct {
     int max_len;          /* most words (at most the decoder's max_len - 1) */
     int min_len;          /* fewest words before <eos> (0: any) */
     int attention;        /* keep the attention weights of each word */
+    const mc_vocab *vocab; /* when set, n-gram blocking looks through ":" "," ".",
+                              which never follow one another, and no caption
+                              ends on ":" or "," */
     int colon;            /* token id of ":" (with force) */
     int nforce;           /* forced field values (0: none) */
     int lead;             /* index in force of the field every caption opens with, or -1 */

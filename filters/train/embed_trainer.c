@@ -67,7 +67,7 @@ static void setup(trainer *t)
     size_t C = (size_t)t->tr.p.dim, T = (size_t)o->max_len, B = (size_t)o->batch;
     float *mean;
     for (int i = 0; i < t->tr.p.n; i++)
-        mc_wordcount_add(wc, t->tr.p.caption[i]);
+        mc_wordcount_add_nostop(wc, t->tr.p.caption[i]);
     mc_vocab_build(&v, wc, (int)o->min_freq, (int)o->max_vocab);
     mc_wordcount_free(wc);
     mc_embed_model_new(&t->m, &cfg, &v);

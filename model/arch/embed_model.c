@@ -149,7 +149,7 @@ void mc_embed_model_free(mc_embed_model *m)
 
 int mc_embed_tokens(const mc_embed_model *m, const char *text, int *tok)
 {
-    int n = mc_vocab_encode(&m->vocab, text, tok, m->cfg.max_len);
+    int n = mc_vocab_encode_nostop(&m->vocab, text, tok, m->cfg.max_len);
     return n < m->cfg.max_len ? n : m->cfg.max_len;
 }
 

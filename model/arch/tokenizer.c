@@ -21,14 +21,17 @@ static int is_kept_punct(unsigned char c) { return c == ':' || c == ',' || c == 
 
 static int is_digit(unsigned char c) { return c >= '0' && c <= '9'; }
 
-void mc_tokenize(const char *text, void (*fn)(const char *w, size_t len, void *ctx), void *ctx)
+/* The tokenizer; with stops 0, the one before full stops were tokens: a
+ * full stop is dropped and a decimal point splits a number. */
+static void tokenize(const char *text, void (*fn)(const char *w, size_t len, void *ctx), void *ctx,
+                     int stops)
 {
     char buf[MC_TOK_MAX_WORD + 1];
     const unsigned char *p = (const unsigned char *)text;
     while (*p) {
         size_t n = 0;
         while (*p && !is_word_byte(*p)) {
-            if (is_kept_punct(*p)) {
+            if (is_kept_punct(*p) && (stops || *p != '.')) {
                 buf[0] = (char)*p;
                 buf[1] = 0;
                 fn(buf, 1, ctx);
@@ -37,7 +40,7 @@ void mc_tokenize(const char *text, void (*fn)(const char *w, size_t len, void *c
         }
         while (*p && n < MC_TOK_MAX_WORD &&
                (is_word_byte(*p) || (n > 0 && (*p == '-' || *p == '/') && is_word_byte(p[1])) ||
-                (n > 0 && *p == '.' && is_digit(p[-1]) && is_digit(p[1])))) {
+                (stops && n > 0 && *p == '.' && is_digit(p[-1]) && is_digit(p[1])))) {
             unsigned char c = *p++; /* a hyphen or slash inside a word, a decimal point inside a number, stay in it */
             buf[n++] = (char)(c >= 'A' && c <= 'Z' ? c + 32 : c);
         }
@@ -46,6 +49,11 @@ void mc_tokenize(const char *text, void (*fn)(const char *w, size_t len, void *c
             fn(buf, n, ctx);
         }
     }
+}
+
+void mc_tokenize(const char *text, void (*fn)(const char *w, size_t len, void *ctx), void *ctx)
+{
+    tokenize(text, fn, ctx, 1);
 }
 
 static uint32_t hash(const char *w, size_t len)
@@ -116,6 +124,8 @@ static void count_one(const char *w, size_t len, void *ctx)
 }
 
 void mc_wordcount_add(mc_wordcount *wc, const char *text) { mc_tokenize(text, count_one, wc); }
+
+void mc_wordcount_add_nostop(mc_wordcount *wc, const char *text) { tokenize(text, count_one, wc, 0); }
 
 void mc_wordcount_free(mc_wordcount *wc)
 {
@@ -264,6 +274,13 @@ int mc_vocab_encode(const mc_vocab *v, const char *text, int *ids, int max)
 {
     encode_ctx e = {v, ids, max, 0};
     mc_tokenize(text, encode_one, &e);
+    return e.n;
+}
+
+int mc_vocab_encode_nostop(const mc_vocab *v, const char *text, int *ids, int max)
+{
+    encode_ctx e = {v, ids, max, 0};
+    tokenize(text, encode_one, &e, 0);
     return e.n;
 }
 

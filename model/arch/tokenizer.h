@@ -42,6 +42,10 @@ typedef struct mc_wordcount mc_wordcount;
 mc_wordcount *mc_wordcount_new(void);
 /* Count every token of text. */
 void mc_wordcount_add(mc_wordcount *wc, const char *text);
+/* Count the tokens of text as the tokenizer did before full stops were
+ * tokens (no full stops; a decimal point splits a number): the joint
+ * embedding's text side, whose shipped vocabulary predates them. */
+void mc_wordcount_add_nostop(mc_wordcount *wc, const char *text);
 void mc_wordcount_free(mc_wordcount *wc);
 
 /* Build v from the counts: words seen >= min_freq times, most frequent
@@ -58,6 +62,8 @@ int mc_vocab_id(const mc_vocab *v, const char *w, size_t len);
 /* Encode text: ids of its tokens into ids[0..max), returns how many tokens
  * the text has (may exceed max; only max are written). */
 int mc_vocab_encode(const mc_vocab *v, const char *text, int *ids, int max);
+/* mc_vocab_encode without full-stop tokens (see mc_wordcount_add_nostop). */
+int mc_vocab_encode_nostop(const mc_vocab *v, const char *text, int *ids, int max);
 /* Words of ids[0..n) joined by single spaces, without a space before ':'
  * or ',' (special tokens skipped), malloc'd. */
 char *mc_vocab_decode(const mc_vocab *v, const int *ids, int n);

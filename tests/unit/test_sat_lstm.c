@@ -102,10 +102,14 @@ static void test_tokenizer(void)
     check(v.n == 7 && strcmp(v.word[4], "mri") == 0 && strcmp(v.word[5], ",") == 0 &&
               strcmp(v.word[6], "mass") == 0,
           "vocabulary: specials, then words by frequency over min_freq (ties in byte order)");
-    n = mc_vocab_encode(&v, "MRI: mass, 3.5", ids, 16);
+    n = mc_vocab_encode_nostop(&v, "MRI: mass, 3.5", ids, 16);
     check(n == 6 && ids[0] == 4 && ids[1] == MC_TOK_UNK && ids[2] == 6 && ids[3] == 5 &&
               ids[4] == MC_TOK_UNK && ids[5] == MC_TOK_UNK,
-          "encode: lower-case, ':' and ',' kept as tokens, other punctuation dropped, "
+          "encode_nostop: as before full stops: '3.5' splits, no '.'");
+    n = mc_vocab_encode(&v, "MRI: mass, 3.5 cm. Done", ids, 16);
+    check(n == 8 && ids[0] == 4 && ids[1] == MC_TOK_UNK && ids[2] == 6 && ids[3] == 5 &&
+              ids[4] == MC_TOK_UNK && ids[5] == MC_TOK_UNK && ids[6] == MC_TOK_UNK && ids[7] == MC_TOK_UNK,
+          "encode: lower-case, ':' ',' '.' kept as tokens, '3.5' one token, other punctuation dropped, "
           "numbers kept, unknown words <unk>");
     json = mc_vocab_to_json(&v);
     check(mc_vocab_from_json(&w, json, err, sizeof err) == 0 && w.n == v.n, "vocabulary JSON round trip");

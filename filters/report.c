@@ -74,7 +74,8 @@ static void usage(FILE *f)
             "      --overlay PNG          write the attention heat map of one record over its\n"
             "                             image as a PNG instead of a page\n"
             "      --item ID              the record of --overlay (default: the first)\n"
-            "      --word N               the caption's token N (from 1; default: the whole caption)\n"
+            "      --word N               the attention map of token N (from 1; default: the\n"
+            "                             mean over the caption)\n"
             "      --size N               the PNG's longer side in pixels (default: the image's)\n"
             "  -h, --help                 show this help and exit\n"
             "      --version              show the version and exit\n\n"
@@ -322,7 +323,7 @@ static int write_overlay(const rp_run *r, const options *o)
         return MC_EXIT_INPUT;
     }
     if (o->word > it->natt) {
-        mc_err("record '%s': --word %ld, but its caption has %d tokens", mc_record_id(it->rec), o->word, it->natt);
+        mc_err("record '%s': --word %ld, but it has %d attention maps", mc_record_id(it->rec), o->word, it->natt);
         return MC_EXIT_INPUT;
     }
     if (!(img = rp_str(it->rec, "image")) || !*img) {

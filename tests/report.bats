@@ -243,15 +243,21 @@ PY
     [ "$(grep -o '<img loading="lazy" decoding="async" width="[0-9]*" height="[0-9]*"' page.html | sed 's/.*width="//; s/" height="/x/; s/"//' | tr '\n' ' ')" = "24x48 48x24 " ]
 }
 
-@test "report: bad records: malformed JSON, attention not matching the caption, bad fields; --keep-going leaves them out" {
+@test "report: bad records: malformed JSON, bad fields, attention grids of two shapes; --keep-going leaves them out" {
     jq -c 'select(.id == "19abe1f3")' "$RUN" > one.ndjson
     printf '{"id":"a","caption":"x y"\n' > broken.ndjson
     run -1 --separate-stderr medcap-report broken.ndjson
     [[ "$stderr" == *"broken.ndjson:1: malformed JSON"* ]]
     assert_output ""
-    jq -c '.caption = "one two"' one.ndjson > att.ndjson
+    jq -c '.attention[1] = [[0.5, 0.5]]' one.ndjson > att.ndjson
     run -1 --separate-stderr medcap-report att.ndjson
-    [[ "$stderr" == *"record '19abe1f3': 18 \"attention\" maps for a caption of 2 tokens"* ]]
+    [[ "$stderr" == *"record '19abe1f3': \"attention\" grids are not all of one shape"* ]]
+    # maps for tokens the caption lost (an unknown word is left out of it): no word hover, the mean map stays
+    jq -c '.caption = "one two"' one.ndjson > lost.ndjson
+    run -0 medcap-report --root "$IMG" lost.ndjson
+    [[ "$output" == *'<p class="caption" data-att="4 4 '*'">one two</p>'* ]]
+    [[ "$output" == *'The decoder attended for 18 tokens, not all of them in the caption'* ]]
+    [[ "$output" == *'class="whole"'* ]]
     echo '{"id":"f","caption":"c","fields":{"modality":{"value":"mr","p":2}}}' > fields.ndjson
     run -1 --separate-stderr medcap-report fields.ndjson
     [[ "$stderr" == *"record 'f': \"fields\".\"modality\" is not {\"value\": string, \"p\": number from 0 to 1}"* ]]
@@ -294,7 +300,7 @@ PY
     run -1 --separate-stderr medcap-report --root "$IMG" --overlay x.png --item nope "$RUN"
     [[ "$stderr" == *"no record with id 'nope'"* ]]
     run -1 --separate-stderr medcap-report --root "$IMG" --overlay x.png --word 99 "$RUN"
-    [[ "$stderr" == *"record '19abe1f3': --word 99, but its caption has 18 tokens"* ]]
+    [[ "$stderr" == *"record '19abe1f3': --word 99, but it has 18 attention maps"* ]]
     jq -c 'del(.attention)' "$RUN" > noatt.ndjson
     run -1 --separate-stderr medcap-report --root "$IMG" --overlay x.png noatt.ndjson
     [[ "$stderr" == *"has no attention maps"* ]]

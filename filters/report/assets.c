@@ -57,7 +57,8 @@ static const char css[] =
     "button.whole{font-size:.8em}\n"
     "footer{margin-top:24px}\n";
 
-/* The script: thumbnail files (--dir) load as they near the view; word
+/* The script: thumbnail files (--dir) load as they near the view (those
+ * in view at once, in document order); word
  * hover and focus draw the attention map; sorting and filtering of the
  * items.  %s: the colour stops, %g: the opacity. */
 static const char script_fmt[] =
@@ -68,7 +69,8 @@ static const char script_fmt[] =
     "function load(img){img.src=img.getAttribute('data-src');img.removeAttribute('data-src');}\n"
     "if(lazy.length&&'IntersectionObserver' in window){var io=new IntersectionObserver(function(es){"
     "es.forEach(function(e){if(e.isIntersecting){io.unobserve(e.target);load(e.target);}});},{rootMargin:'800px'});\n"
-    " lazy.forEach(function(img){io.observe(img);});}else{Array.prototype.forEach.call(lazy,load);}\n"
+    " var near=true;lazy.forEach(function(img){if(near&&img.getBoundingClientRect().top<innerHeight+800)load(img);"
+    "else{near=false;io.observe(img);}});}else{Array.prototype.forEach.call(lazy,load);}\n"
     "var items=Array.prototype.slice.call(list.children);\n"
     "function clamp(v,a,b){return v<a?a:v>b?b:v;}\n"
     "function grid(cap){if(!cap._g){var a=cap.getAttribute('data-att').trim().split(/\\s+/).map(Number);"

@@ -107,9 +107,10 @@ int rp_run_read(rp_run *r, const char *path)
     return each_record(r, path, take_record, NULL);
 }
 
-/* Check the attention of item it (a gh x gw grid of numbers per caption
- * token) and note its shape.  Returns NULL, or what is wrong. */
-static const char *check_attention(rp_item *it, const cJSON *att, char *why, size_t n)
+/* Check the attention of item it (grids of numbers, all gh x gw) and
+ * note its shape and whether it has one map per caption token.  Returns
+ * NULL, or what is wrong. */
+static const char *check_attention(rp_item *it, const cJSON *att)
 {
     const char *cap = rp_str(it->rec, "caption");
     int words = 0, gh = 0, gw = 0;
@@ -147,11 +148,7 @@ static const char *check_attention(rp_item *it, const cJSON *att, char *why, siz
     if (!cap)
         return "\"attention\" without a \"caption\"";
     rp_tokens_split(&t, cap);
-    if (t.n != words) {
-        snprintf(why, n, "%d \"attention\" maps for a caption of %d tokens", words, t.n);
-        rp_tokens_free(&t);
-        return why;
-    }
+    it->aligned = t.n == words;
     rp_tokens_free(&t);
     it->natt = words;
     it->gh = gh;
@@ -202,7 +199,7 @@ static const char *check_item(rp_item *it, char *why, size_t n)
             return "a neighbour's \"knowledge\" is not an object";
     }
     v = cJSON_GetObjectItemCaseSensitive(rec, "attention");
-    return v && !cJSON_IsNull(v) ? check_attention(it, v, why, n) : NULL;
+    return v && !cJSON_IsNull(v) ? check_attention(it, v) : NULL;
 }
 
 /* each_record callback of rp_run_check: keep the references of a record

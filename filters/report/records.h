@@ -21,7 +21,8 @@ typedef struct {
     int bad;        /* 1: left out (a bad record under --keep-going) */
     int thumb;      /* its image's thumbnail job, -1 for none */
     int *nb_thumb;  /* per neighbour, its thumbnail job or -1 (NULL: no neighbours) */
-    int natt, gh, gw; /* attention maps (one per caption token), grid rows and columns; 0 none */
+    int natt, gh, gw; /* attention maps, grid rows and columns; 0 none */
+    int aligned;      /* 1: one map per caption token, in order (else the caption lost some, e.g. <unk>) */
 } rp_item;
 
 typedef struct {
@@ -45,7 +46,7 @@ void rp_run_free(rp_run *r);
 int rp_run_read(rp_run *r, const char *path);
 
 /* Check every item's keys the page draws ("caption", "reference", "image",
- * "attention" with one map per caption token, "fields", "neighbors"); a bad
+ * "attention" as grids of one shape, "fields", "neighbors"); a bad
  * one is an error, or with keep_going reported and left out.  Then set each
  * item's references: those of --refs (refs_path, may be NULL; its
  * "references" list, else "reference", else "caption") when it has the id,

@@ -190,3 +190,14 @@ neighbour_ids() { jq -r '[.neighbors[].id] | join(" ")'; }
     [ ! -e ix.idx ]
     [ "$(ls | grep -c '\.tmp\.')" -eq 0 ]
 }
+
+@test "medcap-index -o to a FIFO (or /dev/null) writes into it instead of replacing it" {
+    cd "$BATS_TEST_TMPDIR"
+    mkfifo out.fifo
+    cat out.fifo > got &
+    medcap-index -o out.fifo "$DATA/medpix2-16-features.frames"
+    wait
+    [ -p out.fifo ]
+    medcap-index -o plain.idx "$DATA/medpix2-16-features.frames"
+    cmp got plain.idx
+}

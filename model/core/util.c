@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char *prog_name = "medcap";
@@ -176,6 +177,19 @@ FILE *mc_open_in(const char *path)
 int mc_atomic_open(mc_atomic *a, const char *path)
 {
     size_t n = strlen(path) + 32;
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        /* /dev/null, a FIFO, a terminal: written in place, never replaced */
+        a->path = mc_strdup(path);
+        a->tmp = NULL;
+        if (!(a->f = fopen(path, "wb"))) {
+            mc_err("%s: cannot open for writing: %s", path, strerror(errno));
+            free(a->path);
+            a->path = NULL;
+            return -1;
+        }
+        return 0;
+    }
     a->path = mc_strdup(path);
     a->tmp = mc_malloc(n);
     snprintf(a->tmp, n, "%s.tmp.%ld", path, (long)getpid());
@@ -192,20 +206,21 @@ int mc_atomic_open(mc_atomic *a, const char *path)
 
 int mc_atomic_commit(mc_atomic *a)
 {
-    int bad = fflush(a->f) != 0 || ferror(a->f) || fsync(fileno(a->f)) != 0;
+    int bad = fflush(a->f) != 0 || ferror(a->f) || (a->tmp && fsync(fileno(a->f)) != 0);
     int e = errno;
     if (fclose(a->f) != 0 && !bad) {
         bad = 1;
         e = errno;
     }
     a->f = NULL;
-    if (!bad && rename(a->tmp, a->path) != 0) {
+    if (!bad && a->tmp && rename(a->tmp, a->path) != 0) {
         bad = 1;
         e = errno;
     }
     if (bad) {
         mc_err("%s: cannot write: %s", a->path, strerror(e));
-        unlink(a->tmp);
+        if (a->tmp)
+            unlink(a->tmp);
     }
     free(a->path);
     free(a->tmp);

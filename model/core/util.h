@@ -68,7 +68,9 @@ long mc_arg_long(const char *name, const char *s, long lo, long hi);
 /* Open a file for reading; "-" means stdin.  Exits with MC_EXIT_IO on failure. */
 FILE *mc_open_in(const char *path);
 
-/* Atomic output: write to PATH.tmp.PID, then rename over PATH on commit.
+/* Atomic output: write to PATH.tmp.PID, then rename over PATH on commit
+ * (a PATH that exists and is not a regular file, such as /dev/null or a
+ * FIFO, is written in place and never replaced).
  * mc_atomic_open returns the temporary FILE*; mc_atomic_commit flushes,
  * fsyncs, closes and renames (returns 0, or -1 with a message printed);
  * mc_atomic_abort closes and removes the temporary file. */

@@ -22,7 +22,7 @@ trap 'rm -rf "$tmp"' EXIT
 
 medcap img-resize --root "$images" --size "${SIZE:-128}" < "$images/records.ndjson" \
     | medcap encode-features --model "$model" \
-    | medcap decode-caption --model "$model" --beam 3 --attention > "$tmp/captions.ndjson"
+    | medcap decode-caption --model "$model" --attention > "$tmp/captions.ndjson"
 jq -c '{id, caption, reference}' "$tmp/captions.ndjson"
 
 jq -c '.caption = .reference' "$images/records.ndjson" > "$tmp/refs.ndjson"

@@ -100,7 +100,7 @@ static void usage(FILE *f)
             "                           of the training captions; contrastive 64); longer\n"
             "                           captions are cut after a full stop where one is\n"
             "      --min-len N          fewest tokens decoding writes by default, stored in\n"
-            "                           the model (default: the mean training caption; 0 none)\n"
+            "                           the model (default: the median training caption; 0 none)\n"
             "      --min-freq N         words seen fewer times are <unk> (default 2)\n"
             "      --max-vocab N        largest vocabulary, special tokens included (default 5000)\n"
             "      --seed N             shuffling, initial weights, dropout (default 1)\n"
@@ -1002,16 +1002,20 @@ static int run(trainer *t)
     t->order = mc_malloc((size_t)t->tr.n * sizeof(int));
     t->len = mc_calloc((size_t)t->tr.n, sizeof(int));
     {
-        double sum = 0;
+        int *sorted = mc_malloc((size_t)t->tr.n * sizeof *sorted);
+        long want;
         for (int i = 0; i < t->tr.n; i++) {
             mc_tokenize(t->tr.caption[i], count_word, &t->len[i]);
             t->len[i] = t->len[i] < t->o.max_len ? t->len[i] : (int)t->o.max_len;
-            sum += t->len[i];
+            sorted[i] = t->len[i];
         }
-        /* decoding writes at least the mean training caption (the decoder
-         * alone ends too early: greedy captions were half as long) */
-        long want = t->o.min_len >= 0 ? t->o.min_len : (long)(sum / t->tr.n + 0.5);
-        if (!t->o.resume)
+        /* decoding writes at least the median training caption: the
+         * decoder alone ends too early (greedy captions were half as long
+         * as the references; MedPix 2.0 dev, docs/results.md) */
+        qsort(sorted, (size_t)t->tr.n, sizeof *sorted, cmp_int);
+        want = t->o.min_len >= 0 ? t->o.min_len : sorted[t->tr.n / 2];
+        free(sorted);
+        if (!t->o.resume || t->o.min_len >= 0) /* a resumed run keeps its own unless told */
             t->m.min_len = (int)(want < t->o.max_len ? want : t->o.max_len - 1);
     }
     t->tok = mc_malloc(B * t->T1 * sizeof(int));

@@ -41,7 +41,7 @@ static void usage(FILE *f)
             "      --no-repeat-ngram N  never repeat an n-gram of N words, 0 off (default 3)\n"
             "      --max-len N          longest caption in tokens (default: the model's)\n"
             "      --min-len N          fewest tokens before the caption may end (default:\n"
-            "                           the model's, the mean training caption)\n"
+            "                           the model's, the median training caption)\n"
             "      --free-fields        let the decoder write the structured fields itself\n"
             "                           instead of the classifier heads' values\n"
             "      --index FILE         case index of training images (pooled features of\n"

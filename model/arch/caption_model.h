@@ -6,7 +6,7 @@
  * "encoder_config"}.  A model with classifier heads for the structured
  * fields (arch/field_heads.h) adds their tensors under "heads." and the
  * metadata "fields".  "decode_min_len" is the default fewest tokens of a
- * decoded caption (the mean length of the training captions).  The vocabulary in the metadata makes the file alone
+ * decoded caption (the median length of the training captions).  The vocabulary in the metadata makes the file alone
  * enough to decode.  Training checkpoints are the same file plus the
  * optimizer moments ("optim.m." / "optim.v." + tensor name) and a
  * "train_state" metadata string.

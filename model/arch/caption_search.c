@@ -99,6 +99,7 @@ static void block_ngrams(mc_search *s, float *lp, const int *w, int len, int n)
     int m = 0, *x = s->words;
     lp[MC_TOK_PAD] = -INFINITY;
     lp[MC_TOK_BOS] = -INFINITY;
+    lp[MC_TOK_UNK] = -INFINITY; /* it would vanish from the text, leaving a hole */
     if (len > 0 && is_punct(s, w[len - 1])) { /* no ".." or ", :", no end after "," or ":" */
         for (int i = 0; i < 3; i++)
             if (s->punct[i] >= 0)

@@ -7,7 +7,7 @@
  * <eos> (natural log).  Beam search ranks finished captions by
  * score / length^length_penalty (0: raw sum, 1: mean per token); it keeps
  * beam live hypotheses and stops when none ranks above the best finished
- * caption, or at max_len words.  <pad> and <bos> are never produced; with no_repeat_ngram n > 0,
+ * caption, or at max_len words.  <pad>, <bos> and <unk> are never produced; with no_repeat_ngram n > 0,
  * no n-gram of words appears twice in a caption (punctuation tokens do not
  * count as words when the vocabulary is given); <eos> is not produced
  * before min_len words.

@@ -9,7 +9,7 @@ SMALL=(--arch transformer --min-freq 1 --embed 16 --heads 2 --layers 1 --batch 8
 @test "transformer: learns 16 real captions, greedy decoding reproduces them (BLEU-4 1)" {
     cd "$BATS_TEST_TMPDIR"
     run -0 medcap-train --arch transformer --min-freq 1 --embed 64 --layers 2 --heads 4 \
-        --dropout 0 --label-smoothing 0 --epochs 150 --batch 8 --lr 5e-3 --warmup 0 --seed 3 \
+        --dropout 0 --label-smoothing 0 --max-len 30 --min-len 0 --epochs 150 --batch 8 --lr 5e-3 --warmup 0 --seed 3 \
         --threads 1 --val "$FEAT" --log log.ndjson -o m.st "$FEAT"
     grep -aq '"arch":"transformer"' m.st
     last=$(tail -1 log.ndjson)

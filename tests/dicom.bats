@@ -51,7 +51,7 @@ print((a + b).min(), (a + b).max())"
     medcap-img-resize --size 0 <<<"$DCM/ct16.dcm" >file.frames
     for w in lung bone brain mediastinum; do
         medcap-img-resize --size 0 --window $w <<<"$DCM/ct16.dcm" >$w.frames
-        ! cmp -s $w.frames file.frames
+        run -1 cmp -s $w.frames file.frames
     done
     run -0 tensor brain.frames 1 64 u1
     local row=(${output})

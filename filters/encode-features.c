@@ -259,16 +259,14 @@ static void layout(float *out, const float *x, int C, int H, int W, int N)
     mc_l2_normalise(out, (size_t)C * N * N);
 }
 
-/* Encode and write the images of b (none: nothing to do, e may be NULL);
- * with layout N > 0 the pooled vectors get the images' layouts.  Returns 0
- * or MC_EXIT_IO. */
-static int flush(mc_encoder *e, batch *b, int output, int N, float *pooled)
+/* Encode the images of b (at least one) and write their feature frames;
+ * with layout N > 0 the pooled vectors get the images' layouts.  Leaves
+ * the batch as it is.  Returns 0 or MC_EXIT_IO (at the first failed write). */
+static int write_batch(mc_encoder *e, batch *b, int output, int N, float *pooled)
 {
     char hash[9];
     int gh, gw, C;
     size_t G;
-    if (b->n == 0)
-        return 0;
     C = mc_encoder_channels(e);
     mc_encoder_grid(e, b->H, b->W, &gh, &gw);
     G = (size_t)gh * gw;
@@ -298,10 +296,23 @@ static int flush(mc_encoder *e, batch *b, int output, int N, float *pooled)
                               gh, gw) != 0)
                 return MC_EXIT_IO;
         }
-        free(b->meta[i]);
     }
-    b->n = 0;
     return 0;
+}
+
+/* Encode and write the images of b (none: nothing to do, e may be NULL).
+ * The batch is empty afterwards, its records freed, whether or not the
+ * writes succeeded.  Returns 0 or MC_EXIT_IO. */
+static int flush(mc_encoder *e, batch *b, int output, int N, float *pooled)
+{
+    int rc;
+    if (b->n == 0)
+        return 0;
+    rc = write_batch(e, b, output, N, pooled);
+    for (int i = 0; i < b->n; i++)
+        free(b->meta[i]);
+    b->n = 0;
+    return rc;
 }
 
 /* Size the batch for images of C x H x W (cap images). */
@@ -419,7 +430,7 @@ static int run(const options *o, mc_encoder **ep, long *images, double *flops)
         status = status ? status : st;
     }
     if (status == MC_EXIT_IO && !ferror(in))
-        mc_err("error writing standard output");
+        mc_stdout_error();
     *flops = b.flops;
     for (int i = 0; i < b.n; i++)
         free(b.meta[i]);

@@ -116,7 +116,7 @@ int mc_close_stdout(void)
     int bad = fflush(stdout) != 0 || ferror(stdout);
     if (fclose(stdout) != 0)
         bad = 1;
-    if (bad && errno != EPIPE)
+    if (bad)
         return mc_stdout_error();
     return MC_EXIT_OK;
 }

@@ -50,8 +50,9 @@ char *mc_strdup(const char *s);
 /* Overflow-checked multiply: returns 0 and sets *out, or -1 on overflow. */
 int mc_mul_overflow(size_t a, size_t b, size_t *out);
 
-/* Flush and close stdout; on error print a message and return MC_EXIT_IO,
- * else return MC_EXIT_OK.  Call at the end of main: return status ? status : mc_close_stdout(); */
+/* Flush and close stdout; on error (a full disk, or EPIPE: the reader gone
+ * with SIGPIPE ignored) print a message and return MC_EXIT_IO, else return
+ * MC_EXIT_OK.  Call at the end of main: return status ? status : mc_close_stdout(); */
 int mc_close_stdout(void);
 /* After a failed write to stdout: print "prog: error writing standard
  * output: REASON" (REASON from errno), and return MC_EXIT_IO. */

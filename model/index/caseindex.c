@@ -342,6 +342,13 @@ void mc_cindex_close(mc_cindex *ix)
     memset(ix, 0, sizeof *ix);
 }
 
+/* The name of the file w writes: its temporary file, or the path itself
+ * when that is written in place (/dev/null, a FIFO). */
+static const char *written_name(const mc_cindex_writer *w)
+{
+    return w->out.tmp ? w->out.tmp : w->out.path;
+}
+
 int mc_cindex_writer_open(mc_cindex_writer *w, const char *path, const mc_cindex *old,
                           size_t chunk_rows)
 {
@@ -353,7 +360,7 @@ int mc_cindex_writer_open(mc_cindex_writer *w, const char *path, const mc_cindex
         w->dim = old->dim;
         w->chunks = old->nchunks;
         if (fwrite(old->map, 1, old->size, w->out.f) != old->size) {
-            mc_err("%s: cannot write: %s", w->out.tmp, strerror(errno));
+            mc_err("%s: cannot write: %s", written_name(w), strerror(errno));
             mc_cindex_writer_abort(w);
             return -1;
         }
@@ -384,7 +391,7 @@ static int flush_chunk(mc_cindex_writer *w)
     w->tlen = 0;
     return 0;
 fail:
-    mc_err("%s: cannot write: %s", w->out.tmp, strerror(errno));
+    mc_err("%s: cannot write: %s", written_name(w), strerror(errno));
     return -1;
 }
 

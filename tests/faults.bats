@@ -1,0 +1,116 @@
+#!/usr/bin/env bats
+# Faults (issue 17): every program, its output to a full disk (/dev/full)
+# and to a reader that is gone while SIGPIPE is ignored, exits 3 with a
+# message naming the program and what could not be written, and never
+# crashes.  index and train write files, not standard output: their -o to
+# a full disk is tested instead.
+load common
+
+setup_file() {
+    cd "$BATS_FILE_TMPDIR"
+    echo '{"id":"a","image":"MPX1007_synpic46719.png"}' > one.ndjson
+    medcap-index -o f.idx "$DATA/medpix2-16-features.frames"
+    medcap-train --min-freq 1 --hidden 4 --embed 4 --attn-dim 4 --epochs 1 --threads 1 \
+        -o m.st "$DATA/medpix2-16-features.frames" 2>/dev/null
+}
+
+# Set CMD to the command line that makes program $1 (medcap-$1, or medcap
+# the dispatcher) write to standard output; fixtures are in $BATS_FILE_TMPDIR.
+# Returns 1 for a program without such a line.
+set_cmd() {
+    local feat="$DATA/medpix2-16-features.frames" caps="$DATA/medpix2-16-captions.ndjson"
+    local t="$BATS_FILE_TMPDIR"
+    case $1 in
+    medcap) CMD=(medcap --help) ;;
+    csv-clean) CMD=(medcap-csv-clean "$DATA/csv-clean/medpix2") ;;
+    img-resize) CMD=(medcap-img-resize --root "$DATA/images" --size 32 "$t/one.ndjson") ;;
+    encode-features) CMD=(medcap-encode-features --allow-random -t 1 -b 4 "$DATA/medpix2-16-64px.frames") ;;
+    decode-caption) CMD=(medcap-decode-caption -m "$t/m.st" "$feat") ;;
+    embed) CMD=(medcap-embed -m "$MEDCAP_SHARE/embed.safetensors" "$caps") ;;
+    retrieve) CMD=(medcap-retrieve -i "$t/f.idx" "$feat") ;;
+    score) CMD=(medcap-score --refs "$caps" "$caps") ;;
+    report) CMD=(medcap-report "$caps") ;;
+    frame-info) CMD=(medcap-frame-info "$feat") ;;
+    frame-to-npy) CMD=(medcap-frame-to-npy "$feat") ;;
+    *) return 1 ;;
+    esac
+}
+
+# The programs that write files only (-o), with their command lines in CMD
+# before the -o argument.
+set_file_cmd() {
+    case $1 in
+    index) CMD=(medcap-index "$DATA/medpix2-16-features.frames" -o) ;;
+    train) CMD=(medcap-train --min-freq 1 --hidden 4 --embed 4 --attn-dim 4 --epochs 1 --threads 1
+                "$DATA/medpix2-16-features.frames" -o) ;;
+    *) return 1 ;;
+    esac
+}
+
+programs() {
+    local p
+    for p in "$MEDCAP_BIN"/medcap-*; do
+        if [ -x "$p" ]; then basename "$p" | sed 's/^medcap-//'; fi
+    done
+}
+
+# "$@" with standard output on a pipe whose reader has gone, SIGPIPE ignored
+# (deterministic: the read end is closed before the program starts).
+reader_gone() {
+    python3 -c 'import os, subprocess, sys
+r, w = os.pipe()
+os.close(r)
+sys.exit(subprocess.run(sys.argv[1:], stdout=w, restore_signals=False).returncode)' "$@"
+}
+
+# Exit 3 and "PROG: ...standard output: REASON" on stderr, status and stderr
+# from the last run.
+expect_output_error() {
+    local prog=$1 reason=$2
+    [ "$status" -eq 3 ] || { echo "$prog: exit $status, stderr: $stderr"; return 1; }
+    [[ "$stderr" == *"$prog: "*"standard output: $reason"* ]] || { echo "$prog: stderr: $stderr"; return 1; }
+}
+
+@test "every program has a fault test here" {
+    local p
+    [ "$(programs | wc -l)" -ge 12 ]
+    for p in $(programs); do
+        set_cmd "$p" || set_file_cmd "$p" || { echo "no fault test for medcap-$p"; return 1; }
+    done
+}
+
+@test "every program: standard output to a full disk gives exit 3 and a message" {
+    local p
+    for p in medcap $(programs); do
+        set_cmd "$p" || continue
+        run --separate-stderr bash -c '"$@" > /dev/full' _ "${CMD[@]}"
+        expect_output_error "${CMD[0]}" "No space left on device"
+    done
+}
+
+@test "every program: a reader gone with SIGPIPE ignored gives exit 3 and a message" {
+    local p
+    for p in medcap $(programs); do
+        set_cmd "$p" || continue
+        run --separate-stderr reader_gone "${CMD[@]}"
+        expect_output_error "${CMD[0]}" "Broken pipe"
+    done
+}
+
+@test "index and train: -o on a full disk gives exit 3 and a message" {
+    local p
+    for p in index train; do
+        set_file_cmd "$p"
+        run -3 --separate-stderr "${CMD[@]}" /dev/full
+        [[ "$stderr" == *"medcap-$p: "*"/dev/full"* ]] || { echo "$p: stderr: $stderr"; return 1; }
+    done
+}
+
+@test "encode-features: stdout fails in the middle of a batch (head -c 10), no double free" {
+    local b
+    for b in 1 4 16; do
+        run --separate-stderr bash -c 'trap "" PIPE; "$@" | head -c 10 > /dev/null; exit ${PIPESTATUS[0]}' \
+            _ medcap-encode-features --allow-random -t 1 -b "$b" "$DATA/medpix2-16-64px.frames"
+        expect_output_error medcap-encode-features "Broken pipe"
+    done
+}

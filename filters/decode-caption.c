@@ -14,6 +14,7 @@
 #include "io/frame.h"
 #include "io/frame_record.h"
 #include "io/ndjson.h"
+#include "io/record_roles.h"
 #include "core/util.h"
 #include "decode-caption/consensus.h"
 
@@ -27,7 +28,7 @@ typedef struct {
     long neighbors;
     long beam, no_repeat, max_len, min_len, threads;
     double length_penalty;
-    int attention, free_fields;
+    int attention, free_fields, no_context;
 } options;
 
 static void usage(FILE *f)
@@ -42,6 +43,8 @@ static void usage(FILE *f)
             "      --max-len N          longest caption in tokens (default: the model's)\n"
             "      --min-len N          fewest tokens before the caption may end (default:\n"
             "                           the model's, the median training caption)\n"
+            "      --no-context         with a model trained with patient context (medcap-train\n"
+            "                           --context), ignore the records' context fields\n"
             "      --free-fields        let the decoder write the structured fields itself\n"
             "                           instead of the classifier heads' values\n"
             "      --index FILE         case index of training images (pooled features of\n"
@@ -57,7 +60,7 @@ static void usage(FILE *f)
             "4 model missing, invalid or not matching the features.\n");
 }
 
-enum { O_LP = 256, O_NR, O_ML, O_MINL, O_FREE, O_INDEX, O_NEIGH, O_ATT, O_THREADS, O_VERSION };
+enum { O_LP = 256, O_NR, O_ML, O_MINL, O_FREE, O_INDEX, O_NEIGH, O_ATT, O_THREADS, O_VERSION, O_NOCTX };
 
 static int parse_args(int argc, char **argv, options *o)
 {
@@ -67,6 +70,7 @@ static int parse_args(int argc, char **argv, options *o)
         {"no-repeat-ngram", required_argument, NULL, O_NR},
         {"max-len", required_argument, NULL, O_ML}, {"attention", no_argument, NULL, O_ATT},
         {"min-len", required_argument, NULL, O_MINL}, {"free-fields", no_argument, NULL, O_FREE},
+        {"no-context", no_argument, NULL, O_NOCTX},
         {"index", required_argument, NULL, O_INDEX}, {"neighbors", required_argument, NULL, O_NEIGH},
         {"threads", required_argument, NULL, O_THREADS}, {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, O_VERSION}, {NULL, 0, NULL, 0},
@@ -88,6 +92,7 @@ static int parse_args(int argc, char **argv, options *o)
         case O_ML: o->max_len = mc_arg_long("--max-len", optarg, 1, 1000); break;
         case O_MINL: o->min_len = mc_arg_long("--min-len", optarg, 0, 1000); break;
         case O_FREE: o->free_fields = 1; break;
+        case O_NOCTX: o->no_context = 1; break;
         case O_INDEX: o->index = optarg; break;
         case O_NEIGH: o->neighbors = mc_arg_long("--neighbors", optarg, 2, 64); break;
         case O_ATT: o->attention = 1; break;
@@ -179,6 +184,36 @@ static void vote_fields(cJSON *rec, const mc_heads *h, const int *cls)
     }
 }
 
+/* With a context model: grid (G,C) becomes the frame's features plus the
+ * record's context (unknown for fields it lacks, or all with no_context);
+ * "given" lists the context fields the record gave.  Without one: the
+ * features themselves.  Returns the grid to decode. */
+static const float *add_context(const mc_capmodel *m, cJSON *rec, const float *features, float *grid,
+                                int no_context)
+{
+    mc_context *c = m->ctx;
+    char *vals[MC_CONTEXT_MAX], num[MC_CONTEXT_MAX][40];
+    cJSON *given;
+    if (!c)
+        return features;
+    given = cJSON_CreateObject();
+    for (int i = 0; i < c->nf; i++) {
+        const cJSON *item = cJSON_GetObjectItemCaseSensitive(rec, c->f[i].name);
+        const char *v = no_context ? NULL : mc_context_value(item, num[i], sizeof num[i]);
+        vals[i] = v && *v ? (char *)v : NULL;
+        if (vals[i] && mc_record_role(c->f[i].name) != MC_ROLE_IDENTIFYING)
+            cJSON_AddItemToObject(given, c->f[i].name, cJSON_Duplicate(item, 0));
+    }
+    memcpy(grid, features, (size_t)m->dec.cfg.grid * m->dec.cfg.channels * sizeof *grid);
+    mc_context_forward(c, grid, 1, m->dec.cfg.grid, vals, c->nf, 0.0f, 0);
+    cJSON_DeleteItemFromObjectCaseSensitive(rec, "given");
+    if (given->child)
+        cJSON_AddItemToObject(rec, "given", given);
+    else
+        cJSON_Delete(given);
+    return grid;
+}
+
 static int decode_stream(mc_capmodel *m, const options *o, const char *model, const char *path,
                          dc_consensus *cons)
 {
@@ -190,6 +225,7 @@ static int decode_stream(mc_capmodel *m, const options *o, const char *model, co
                          .min_len = o->min_len >= 0 ? (int)o->min_len : m->min_len, .attention = o->attention, .vocab = &m->vocab};
     int cls[MC_HEADS_MAX];
     mc_search *s = mc_search_new(&m->dec, &so);
+    float *cgrid = m->ctx ? mc_malloc((size_t)m->dec.cfg.grid * m->dec.cfg.channels * sizeof *cgrid) : NULL;
     char err[256];
     long k = 0;
     int rc = 0, r;
@@ -200,7 +236,7 @@ static int decode_stream(mc_capmodel *m, const options *o, const char *model, co
     while (rc == 0 && (r = mc_frame_read(f, &fr, err, sizeof err)) == MC_FRAME_OK) {
         cJSON *rec = mc_frame_record(&fr, path, ++k);
         const int *words;
-        const float *att;
+        const float *att, *grid;
         float lp;
         char *text;
         int n;
@@ -223,8 +259,9 @@ static int decode_stream(mc_capmodel *m, const options *o, const char *model, co
             cJSON_Delete(rec);
             break;
         }
+        grid = add_context(m, rec, fr.data, cgrid, o->no_context);
         if (m->heads) {
-            add_fields(rec, m->heads, fr.data, m->dec.cfg.grid, cls);
+            add_fields(rec, m->heads, grid, m->dec.cfg.grid, cls);
             mc_search_set_fields(s, &m->vocab, o->free_fields ? NULL : m->heads, cls);
         }
         if (cons) {
@@ -233,7 +270,7 @@ static int decode_stream(mc_capmodel *m, const options *o, const char *model, co
                 vote_fields(rec, m->heads, cls);
             mc_search_set_fields(s, &m->vocab, o->free_fields ? NULL : m->heads, cls);
         }
-        n = mc_search_run(s, fr.data, &words, &lp, &att);
+        n = mc_search_run(s, grid, &words, &lp, &att);
         if (!mc_search_complete(s))
             n = mc_search_clean_end(&m->vocab, words, n);
         text = mc_vocab_decode(&m->vocab, words, n);
@@ -267,6 +304,7 @@ static int decode_stream(mc_capmodel *m, const options *o, const char *model, co
         fclose(f);
     mc_frame_free(&fr);
     mc_search_free(s);
+    free(cgrid);
     return rc;
 }
 

@@ -21,6 +21,7 @@
 #include "arch/caption_model.h"
 #include "arch/caption_search.h"
 #include "io/frame.h"
+#include "io/record_roles.h"
 #include "core/prng.h"
 #include "arch/tokenizer.h"
 #include "train/dataset.h"
@@ -46,8 +47,12 @@
 
 typedef struct {
     const char *train, *val, *out, *ckpt, *log, *resume, *field, *arch, *select;
-    const char *fkeys[MAX_FIELDS];
-    int nf;
+    const char *fkeys[MAX_FIELDS + MC_CONTEXT_MAX]; /* the heads' fields, then the context's */
+    int nf, nc;
+    char *cspec[MC_CONTEXT_MAX]; /* --context: "NAME" or "NAME:KIND" */
+    char cname[MC_CONTEXT_MAX][MC_CONTEXT_NAME]; /* their names */
+    double ctx_drop;
+    const char *init;
     double field_weight;
     long epochs, batch, seed, hidden, embed, attn, layers, heads, warmup, max_len, min_freq,
         max_vocab, threads, stop_after, proj_dim, min_len;
@@ -73,6 +78,15 @@ static void usage(FILE *f)
             "                           heads predict (default modality,plane,category;\n"
             "                           none: no heads)\n"
             "      --field-weight X     weight of the heads' loss (default 1)\n"
+            "      --context LIST       record fields known about the patient that condition\n"
+            "                           the captions: NAME or NAME:category|number|text,\n"
+            "                           e.g. age,sex,location,clinical_notes:text (numbers\n"
+            "                           bucketed by tens); caption, --fields and identifying\n"
+            "                           fields are refused\n"
+            "      --context-dropout P  chance that a training sample's context field is read\n"
+            "                           as unknown, so decoding works without it (default 0.25)\n"
+            "      --init MODEL         start from MODEL's weights and vocabulary (fine-tuning;\n"
+            "                           new context starts at zero: the model unchanged)\n"
             "      --arch NAME          decoder: sat-lstm (default) or transformer\n"
             "      --train-encoder      read image frames, train the cnn-small encoder jointly\n"
             "      --caption-field KEY  record key of the caption (default caption)\n"
@@ -114,7 +128,8 @@ static void usage(FILE *f)
             "Options of the caption decoder (--arch, --train-encoder, --warmup, --clip,\n"
             "--label-smoothing, --alpha-c, --hidden, --attn-dim, --layers, --heads,\n"
             "--checkpoint, --resume, --stop-after, --select, --fields, --field-weight,\n"
-            "--min-len) are refused with --objective contrastive.\n");
+            "--min-len, --context, --context-dropout, --init) are refused with --objective\n"
+            "contrastive.\n");
 }
 
 static double real_arg(const char *name, const char *s, double lo, double hi)
@@ -145,10 +160,34 @@ static void parse_fields(options *o, char *list)
         mc_usage_error("--fields needs record keys, or none");
 }
 
+/* Set o's context fields from a comma-separated list of NAME[:KIND];
+ * a field that is part of the caption, a head's field or an identifying
+ * field is refused. */
+static void parse_context(options *o, char *list)
+{
+    o->nc = 0;
+    for (char *save = NULL, *k = strtok_r(list, ",", &save); k; k = strtok_r(NULL, ",", &save)) {
+        char name[MC_CONTEXT_NAME];
+        int role;
+        snprintf(name, sizeof name, "%.*s", (int)strcspn(k, ":"), k);
+        role = mc_record_role(name);
+        if (o->nc == MC_CONTEXT_MAX)
+            mc_usage_error("--context: at most %d fields", MC_CONTEXT_MAX);
+        if (role == MC_ROLE_TARGET || strcmp(name, o->field) == 0)
+            mc_usage_error("--context: '%s' is part of what the model writes (a target field); "
+                           "it cannot be given as context", name);
+        if (role == MC_ROLE_IDENTIFYING)
+            mc_usage_error("--context: '%s' identifies a patient or a file; it cannot be context", name);
+        o->cspec[o->nc++] = k;
+    }
+    if (o->nc == 0)
+        mc_usage_error("--context needs record keys");
+}
+
 enum {
     O_VAL = 256, O_ARCH, O_TENC, O_FIELD, O_LR, O_WARM, O_WD, O_CLIP, O_LS, O_DROP, O_AC, O_EMB,
     O_HID, O_ATT, O_LAY, O_HEADS, O_MAXLEN, O_MINF, O_MAXV, O_SEED, O_LOG, O_CKPT, O_RESUME,
-    O_STOP, O_THREADS, O_VERSION, O_OBJ, O_PROJ, O_SELECT, O_FIELDS, O_FW, O_MINLEN
+    O_STOP, O_THREADS, O_VERSION, O_OBJ, O_PROJ, O_SELECT, O_FIELDS, O_FW, O_MINLEN, O_CONTEXT, O_CDROP, O_INIT
 };
 
 /* 1 when option code c only makes sense for the caption objective. */
@@ -157,7 +196,7 @@ static int caption_only(int c)
     switch (c) {
     case O_ARCH: case O_TENC: case O_WARM: case O_CLIP: case O_LS: case O_AC: case O_HID:
     case O_ATT: case O_LAY: case O_HEADS: case O_CKPT: case O_RESUME: case O_STOP:
-    case O_SELECT: case O_FIELDS: case O_FW: case O_MINLEN:
+    case O_SELECT: case O_FIELDS: case O_FW: case O_MINLEN: case O_CONTEXT: case O_CDROP: case O_INIT:
         return 1;
     default:
         return 0;
@@ -220,6 +259,8 @@ static void parse_args(int argc, char **argv, options *o)
         {"proj-dim", required_argument, NULL, O_PROJ},
         {"select", required_argument, NULL, O_SELECT}, {"fields", required_argument, NULL, O_FIELDS},
         {"field-weight", required_argument, NULL, O_FW}, {"min-len", required_argument, NULL, O_MINLEN},
+        {"context", required_argument, NULL, O_CONTEXT},
+        {"context-dropout", required_argument, NULL, O_CDROP}, {"init", required_argument, NULL, O_INIT},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -227,7 +268,7 @@ static void parse_args(int argc, char **argv, options *o)
     *o = (options){.field = "caption", .arch = NULL, .epochs = 10, .seed = 1, .hidden = 512, .embed = 256,
                    .attn = 512, .layers = 2, .heads = 4, .warmup = -1, .min_freq = 2,
                    .max_vocab = 5000, .lr = -1, .dropout = -1, .wd = -1, .smoothing = 0.1, .clip = 5.0,
-                   .alpha_c = 0.0, .field_weight = 1.0, .min_len = -1,
+                   .alpha_c = 0.0, .field_weight = 1.0, .min_len = -1, .ctx_drop = 0.25,
                    .fkeys = {"modality", "plane", "category"}, .nf = 3};
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":o:e:b:h", longs, NULL)) != -1) {
@@ -248,6 +289,9 @@ static void parse_args(int argc, char **argv, options *o)
             o->select = optarg;
             break;
         case O_FIELDS: parse_fields(o, optarg); break;
+        case O_CONTEXT: parse_context(o, optarg); break;
+        case O_CDROP: o->ctx_drop = real_arg("--context-dropout", optarg, 0, 1); break;
+        case O_INIT: o->init = optarg; break;
         case O_FW: o->field_weight = real_arg("--field-weight", optarg, 0, 1000); break;
         case O_MINLEN: o->min_len = mc_arg_long("--min-len", optarg, 0, 1000); break;
         case 'o': o->out = optarg; break;
@@ -289,6 +333,14 @@ static void parse_args(int argc, char **argv, options *o)
     o->train = argv[optind];
     if (!*o->field)
         mc_usage_error("--caption-field needs a non-empty key");
+    if (o->init && o->resume)
+        mc_usage_error("--init starts a new run from a model; --resume continues one: give one of them");
+    for (int i = 0; i < o->nc; i++)
+        for (int j = 0; j < o->nf; j++)
+            if (strncmp(o->cspec[i], o->fkeys[j], strlen(o->fkeys[j])) == 0 &&
+                (o->cspec[i][strlen(o->fkeys[j])] == '\0' || o->cspec[i][strlen(o->fkeys[j])] == ':'))
+                mc_usage_error("--context: '%s' is a field the model predicts (--fields); it cannot be "
+                               "given as context", o->fkeys[j]);
     objective_defaults(o);
 }
 
@@ -311,6 +363,7 @@ typedef struct {
     float *logits, *dlogits; /* (B,T1,V) */
     int fcol[MC_HEADS_MAX];  /* the dataset column of each head's field */
     int *ftgt;               /* (nf,B) class targets of a batch */
+    char **cvals;            /* (B,nc) context values of a batch */
     double best;             /* the selection metric of the kept epoch */
     int best_epoch;          /* 0: none kept yet */
     double epoch_loss;
@@ -382,6 +435,14 @@ static double batch_loss(trainer *t, const tr_dataset *d, const int *rows, int B
             memmove(t->tgt + b * T, t->tgt + b * t->T1, (size_t)T * sizeof(int));
         }
     batch_grid(t, d, rows, B, training);
+    if (t->m.ctx) {
+        int nc = t->m.ctx->nf;
+        for (int b = 0; b < B; b++)
+            for (int i = 0; i < nc; i++)
+                t->cvals[(size_t)b * nc + i] = d->fval[(size_t)rows[b] * d->nf + t->o.nf + i];
+        mc_context_forward(t->m.ctx, t->grid, B, t->G, t->cvals, nc, training ? (float)t->o.ctx_drop : 0.0f,
+                           seed ^ 0xc0ffee);
+    }
     float extra = a->forward(t->m.dec.impl, t->logits, t->tok, t->tgt, t->grid, B, T, training, seed);
     double ce = mc_xent_forward(t->logits, t->logits, t->tgt, B * T, t->V, (float)t->o.smoothing, count);
     mc_heads *h = t->m.heads;
@@ -395,11 +456,14 @@ static double batch_loss(trainer *t, const tr_dataset *d, const int *rows, int B
         memset(t->dlogits, 0, n * sizeof(float));
         mc_xent_backward(t->dlogits, t->logits, t->tgt, B * T, t->V, (float)t->o.smoothing,
                          1.0f / (float)(*count > 0 ? *count : 1));
-        if (t->m.enc)
-            memset(t->dgrid, 0, (size_t)B * t->G * t->C * sizeof(float));
-        a->backward(t->m.dec.impl, t->dlogits, t->m.enc ? t->dgrid : NULL);
+        float *dgrid = t->m.enc || t->m.ctx ? t->dgrid : NULL;
+        if (dgrid)
+            memset(dgrid, 0, (size_t)B * t->G * t->C * sizeof(float));
+        a->backward(t->m.dec.impl, t->dlogits, dgrid);
         if (h)
-            mc_heads_backward(h, t->ftgt, B, t->G, (float)t->o.field_weight, t->m.enc ? t->dgrid : NULL);
+            mc_heads_backward(h, t->ftgt, B, t->G, (float)t->o.field_weight, dgrid);
+        if (t->m.ctx)
+            mc_context_backward(t->m.ctx, dgrid, B, t->G);
         if (t->m.enc)
             mc_encoder_backward(t->m.enc, t->dgrid);
     }
@@ -421,10 +485,10 @@ static float lr_at(const trainer *t, long step)
 static void optimizer_step(trainer *t, float lr)
 {
     mc_params *ep = t->m.enc ? mc_encoder_params(t->m.enc) : NULL,
-              *hp = t->m.heads ? &t->m.heads->p : NULL;
+              *hp = t->m.heads ? &t->m.heads->p : NULL, *cp = t->m.ctx ? &t->m.ctx->p : NULL;
     float nd = mc_clip_grad_norm(&t->m.dparams, 0), ne = ep ? mc_clip_grad_norm(ep, 0) : 0,
-          nh = hp ? mc_clip_grad_norm(hp, 0) : 0;
-    float norm = sqrtf(nd * nd + ne * ne + nh * nh);
+          nh = hp ? mc_clip_grad_norm(hp, 0) : 0, nc = cp ? mc_clip_grad_norm(cp, 0) : 0;
+    float norm = sqrtf(nd * nd + ne * ne + nh * nh + nc * nc);
     if (t->o.clip > 0 && norm > t->o.clip) {
         /* one global norm over all tables: clip each to its share */
         float s = (float)t->o.clip / (norm + 1e-6f);
@@ -433,12 +497,16 @@ static void optimizer_step(trainer *t, float lr)
             mc_clip_grad_norm(ep, ne * s);
         if (hp)
             mc_clip_grad_norm(hp, nh * s);
+        if (cp)
+            mc_clip_grad_norm(cp, nc * s);
     }
     mc_adamw_step(&t->m.dparams, lr, 0.9f, 0.999f, 1e-8f, (float)t->o.wd, t->step + 1);
     if (ep)
         mc_adamw_step(ep, lr, 0.9f, 0.999f, 1e-8f, (float)t->o.wd, t->step + 1);
     if (hp)
         mc_adamw_step(hp, lr, 0.9f, 0.999f, 1e-8f, (float)t->o.wd, t->step + 1);
+    if (cp) /* no decay: an embedding bag */
+        mc_adamw_step(cp, lr, 0.9f, 0.999f, 1e-8f, 0.0f, t->step + 1);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -697,7 +765,7 @@ static mc_heads *build_heads(trainer *t)
     const tr_dataset *d = &t->tr;
     mc_heads *h = mc_heads_new(t->C);
     char err[200];
-    for (int j = 0; j < d->nf; j++) {
+    for (int j = 0; j < t->o.nf; j++) {
         class_count *cc = mc_malloc((size_t)d->n * sizeof *cc);
         int K = 0, N = 0;
         for (int i = 0; i < d->n; i++) {
@@ -757,7 +825,7 @@ static int build_model(trainer *t)
         t->o.max_len = caption_length_limit(&t->tr);
     for (int i = 0; i < t->tr.n; i++) {
         mc_wordcount_add(wc, t->tr.caption[i]);
-        for (int j = 0; j < t->tr.nf; j++)
+        for (int j = 0; j < t->o.nf; j++)
             for (long r = 0; t->tr.fval[(size_t)i * t->tr.nf + j] && r < t->o.min_freq; r++)
                 mc_wordcount_add(wc, t->tr.fval[(size_t)i * t->tr.nf + j]);
     }
@@ -794,6 +862,18 @@ static int build_model(trainer *t)
     t->m.dec.arch->init(t->m.dec.impl, (uint64_t)t->o.seed);
     t->m.heads = build_heads(t);
     return 0;
+}
+
+/* The patient context of --context over the training values (E zero). */
+static mc_context *build_context(trainer *t)
+{
+    mc_context *c = mc_context_new(t->C);
+    char err[200];
+    for (int i = 0; i < t->o.nc; i++)
+        if (mc_context_add(c, t->o.cspec[i], err, sizeof err) != 0)
+            mc_usage_error("--context: %s", err);
+    mc_context_build(c, t->tr.fval + t->o.nf, t->tr.n, t->tr.nf, t->o.min_freq);
+    return c;
 }
 
 /* Set up the encoder (--train-encoder) and the grid size G x C. */
@@ -847,6 +927,8 @@ static int train(trainer *t, FILE *logf)
                 mc_params_zero_grad(mc_encoder_params(t->m.enc));
             if (t->m.heads)
                 mc_params_zero_grad(&t->m.heads->p);
+            if (t->m.ctx)
+                mc_params_zero_grad(&t->m.ctx->p);
             loss = batch_loss(t, &t->tr, rows, B, 1, (uint64_t)t->o.seed * 0x9E3779B1u + (uint64_t)t->step, &count);
             optimizer_step(t, lr_at(t, t->step));
             t->step++;
@@ -917,58 +999,112 @@ static int train(trainer *t, FILE *logf)
     return 0;
 }
 
+/* Load the --resume checkpoint or --init model into t->m (the checkpoint's
+ * file left open in f) and take its context fields; 0 or an exit status. */
+static int load_start(trainer *t, mc_st_file *f)
+{
+    const char *path = t->o.resume ? t->o.resume : t->o.init;
+    char err[600];
+    int rc;
+    if ((rc = mc_capmodel_load(&t->m, path, t->o.resume ? f : NULL, err, sizeof err)) != 0) {
+        mc_err("%s", err);
+        return rc;
+    }
+    if (t->o.arch && strcmp(t->o.arch, t->m.dec.arch->name) != 0) {
+        mc_err("%s: model holds a %s decoder, --arch asks for %s", path, t->m.dec.arch->name, t->o.arch);
+        return MC_EXIT_MODEL;
+    }
+    if (t->o.resume && !!t->m.enc != t->o.train_encoder) {
+        mc_err("%s: checkpoint %s; resume %s --train-encoder", path,
+               t->m.enc ? "holds an encoder" : "holds no encoder", t->m.enc ? "with" : "without");
+        return MC_EXIT_USAGE;
+    }
+    if (t->o.init && t->o.train_encoder && !t->m.enc) {
+        mc_err("%s: model holds no encoder to train (--train-encoder)", path);
+        return MC_EXIT_USAGE;
+    }
+    if (t->m.ctx) {
+        const mc_context *c = t->m.ctx;
+        int same = t->o.nc == 0 || t->o.nc == c->nf;
+        for (int i = 0; same && i < t->o.nc; i++)
+            same = strcmp(t->o.cname[i], c->f[i].name) == 0;
+        if (!same) {
+            mc_err("%s: the model takes context fields that --context does not name in order", path);
+            return MC_EXIT_USAGE;
+        }
+        t->o.nc = c->nf;
+        for (int i = 0; i < c->nf; i++)
+            snprintf(t->o.cname[i], sizeof t->o.cname[i], "%s", c->f[i].name);
+    } else if (t->o.resume && t->o.nc) {
+        mc_err("%s: checkpoint takes no context; resume without --context", path);
+        return MC_EXIT_USAGE;
+    }
+    return 0;
+}
+
+/* After load_start: the model's settings over the options, and each head's
+ * dataset column; 0 or an exit status. */
+static int adopt_model(trainer *t)
+{
+    const char *path = t->o.resume ? t->o.resume : t->o.init;
+    t->o.max_len = t->m.dec.cfg.max_len - 1;
+    for (int i = 0; t->m.heads && i < t->m.heads->nf; i++) {
+        int j = 0;
+        while (j < t->o.nf && strcmp(t->o.fkeys[j], t->m.heads->f[i].name) != 0)
+            j++;
+        if (j == t->o.nf) {
+            mc_err("%s: model has a head for field '%s', which --fields leaves out", path,
+                   t->m.heads->f[i].name);
+            return MC_EXIT_USAGE;
+        }
+        t->fcol[i] = j;
+    }
+    if (t->o.init && t->m.enc && !t->o.train_encoder) {
+        /* fine-tuning on feature frames: they must be this encoder's */
+        if (strcmp(t->tr.encoder_hash, t->m.encoder_hash) != 0) {
+            mc_err("%s: features of encoder %s, the model's encoder is %s (encode with -m %s, or "
+                   "train on images with --train-encoder)", t->o.train, t->tr.encoder_hash,
+                   t->m.encoder_hash, path);
+            return MC_EXIT_MODEL;
+        }
+        mc_encoder_free(t->m.enc);
+        t->m.enc = NULL;
+    }
+    return 0;
+}
+
 static int run(trainer *t)
 {
-    char err[600];
     mc_st_file f;
     FILE *logf = NULL;
     int rc;
     size_t B, gc;
-    if ((rc = tr_dataset_load(&t->tr, t->o.train, t->o.field, t->o.train_encoder, t->o.fkeys, t->o.nf)) != 0)
-        return rc;
-    if (t->o.val &&
-        (rc = tr_dataset_load(&t->va, t->o.val, t->o.field, t->o.train_encoder, t->o.fkeys, t->o.nf)) != 0)
-        return rc;
-    if (t->o.resume) {
-        const char *arch;
-        if ((rc = mc_capmodel_load(&t->m, t->o.resume, &f, err, sizeof err)) != 0) {
-            mc_err("%s", err);
-            return rc;
-        }
-        arch = t->m.dec.arch->name;
-        if (t->o.arch && strcmp(t->o.arch, arch) != 0) {
-            mc_err("%s: checkpoint holds a %s decoder, --arch asks for %s", t->o.resume, arch, t->o.arch);
+    for (int i = 0; i < t->o.nc; i++)
+        snprintf(t->o.cname[i], sizeof t->o.cname[i], "%.*s", (int)strcspn(t->o.cspec[i], ":"),
+                 t->o.cspec[i]);
+    if ((t->o.resume || t->o.init) && (rc = load_start(t, &f)) != 0) {
+        if (t->o.resume && t->m.dec.arch)
             mc_st_close(&f);
-            return MC_EXIT_MODEL;
-        }
-        if (!!t->m.enc != t->o.train_encoder) {
-            mc_err("%s: checkpoint %s; resume %s --train-encoder", t->o.resume,
-                   t->m.enc ? "holds an encoder" : "holds no encoder", t->m.enc ? "with" : "without");
-            mc_st_close(&f);
-            return MC_EXIT_USAGE;
-        }
-        rc = restore(t, &f);
-        mc_st_close(&f);
-        if (rc)
-            return rc;
-        t->o.max_len = t->m.dec.cfg.max_len - 1;
-        for (int i = 0; t->m.heads && i < t->m.heads->nf; i++) {
-            int j = 0;
-            while (j < t->o.nf && strcmp(t->o.fkeys[j], t->m.heads->f[i].name) != 0)
-                j++;
-            if (j == t->o.nf) {
-                mc_err("%s: checkpoint has a head for field '%s', which --fields leaves out", t->o.resume,
-                       t->m.heads->f[i].name);
-                return MC_EXIT_USAGE;
-            }
-            t->fcol[i] = j;
-        }
+        return rc;
     }
+    for (int i = 0; i < t->o.nc; i++)
+        t->o.fkeys[t->o.nf + i] = t->o.cname[i];
+    rc = tr_dataset_load(&t->tr, t->o.train, t->o.field, t->o.train_encoder, t->o.fkeys, t->o.nf + t->o.nc);
+    if (rc == 0 && t->o.val)
+        rc = tr_dataset_load(&t->va, t->o.val, t->o.field, t->o.train_encoder, t->o.fkeys, t->o.nf + t->o.nc);
+    if (rc == 0 && t->o.resume)
+        rc = restore(t, &f);
+    if (t->o.resume)
+        mc_st_close(&f);
+    if (rc == 0 && (t->o.resume || t->o.init))
+        rc = adopt_model(t);
+    if (rc)
+        return rc;
     if ((rc = setup_encoder(t)) != 0)
         return rc;
-    if (t->o.resume) {
+    if (t->o.resume || t->o.init) {
         if (t->G != t->m.dec.cfg.grid || t->C != t->m.dec.cfg.channels) {
-            mc_err("%s: checkpoint expects a %d x %d grid, %s has %d x %d", t->o.resume,
+            mc_err("%s: model expects a %d x %d grid, %s has %d x %d", t->o.resume ? t->o.resume : t->o.init,
                    t->m.dec.cfg.grid, t->m.dec.cfg.channels, t->o.train, t->G, t->C);
             return MC_EXIT_MODEL;
         }
@@ -981,6 +1117,8 @@ static int run(trainer *t)
                 t->m.encoder_config = mc_strdup(t->tr.encoder_config);
         }
     }
+    if (t->o.nc && !t->m.ctx)
+        t->m.ctx = build_context(t);
     if (t->va.n && memcmp(t->va.dims, t->tr.dims, sizeof t->va.dims) != 0) {
         mc_err("%s: validation frames differ in shape from the training frames", t->o.val);
         return MC_EXIT_INPUT;
@@ -1025,6 +1163,7 @@ static int run(trainer *t)
     t->x = t->tr.images ? mc_malloc(B * t->tr.item_bytes / mc_dtype_size(t->tr.dtype) * sizeof(float)) : NULL;
     t->logits = mc_malloc(B * t->T1 * t->V * sizeof(float));
     t->ftgt = mc_malloc(B * MC_HEADS_MAX * sizeof(int));
+    t->cvals = mc_malloc(B * MC_CONTEXT_MAX * sizeof *t->cvals);
     t->dlogits = mc_malloc(B * t->T1 * t->V * sizeof(float));
     if (t->o.log && !(logf = fopen(t->o.log, "a"))) {
         mc_err("%s: cannot open the log for writing", t->o.log);
@@ -1077,6 +1216,7 @@ int main(int argc, char **argv)
     free(t.logits);
     free(t.dlogits);
     free(t.ftgt);
+    free(t.cvals);
     mc_capmodel_free(&t.m);
     tr_dataset_free(&t.tr);
     tr_dataset_free(&t.va);

@@ -1,6 +1,7 @@
 /* dataset.c - loading medcap-train's frames and captions into memory. */
 #define _POSIX_C_SOURCE 200809L
 #include "dataset.h"
+#include "arch/context.h"
 #include "arch/encoder.h"
 #include "io/frame.h"
 #include "io/frame_record.h"
@@ -97,7 +98,9 @@ static int add_frame(tr_dataset *d, const mc_frame *fr, cJSON *rec, const char *
     }
     for (int i = 0; i < d->nf; i++) {
         const cJSON *v = cJSON_GetObjectItemCaseSensitive(rec, fkeys[i]);
-        d->fval[(size_t)d->n * d->nf + i] = cJSON_IsString(v) && *v->valuestring ? mc_strdup(v->valuestring) : NULL;
+        char num[40];
+        const char *text = mc_context_value(v, num, sizeof num);
+        d->fval[(size_t)d->n * d->nf + i] = text && *text ? mc_strdup(text) : NULL;
     }
     memcpy(d->data + (size_t)d->n * d->item_bytes, fr->data, d->item_bytes);
     d->caption[d->n] = mc_strdup(cap_s->valuestring);

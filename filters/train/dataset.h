@@ -17,15 +17,16 @@ typedef struct {
     char **caption;      /* n caption texts */
     char **id;           /* n record ids */
     int nf;              /* structured fields read */
-    char **fval;         /* (n,nf) their string values, NULL where missing */
+    char **fval;         /* (n,nf) their values as text (numbers in decimal),
+                            NULL where missing */
     char encoder[64], encoder_hash[32], encoder_config[512];
     int gh, gw;          /* the features' grid (0 for images) */
 } tr_dataset;
 
 /* Read every grid frame (pooled ones skipped) or, with images set, every
  * image frame of path, taking the caption from string key field and the
- * values of the structured fields fkeys[0..nf) (string keys of the record;
- * missing ones are NULL).  On bad input prints "prog: path:FRAME: what" and
+ * values of the record fields fkeys[0..nf) (strings, and numbers as
+ * decimal text; missing ones are NULL).  On bad input prints "prog: path:FRAME: what" and
  * returns MC_EXIT_INPUT (or MC_EXIT_IO); 0 on success. */
 int tr_dataset_load(tr_dataset *d, const char *path, const char *field, int images,
                     const char *const *fkeys, int nf);

@@ -44,7 +44,7 @@ int mc_capmodel_load(mc_capmodel *m, const char *path, mc_st_file *fout, char *e
     mc_st_file f;
     mc_decoder_config cfg;
     mc_vocab vocab;
-    const char *fmt, *arch, *config, *vjson, *grid, *earch, *ehash, *econf, *fields;
+    const char *fmt, *arch, *config, *vjson, *grid, *earch, *ehash, *econf, *fields, *context;
     char why[256];
     int rc, min_len;
     memset(m, 0, sizeof *m);
@@ -59,6 +59,7 @@ int mc_capmodel_load(mc_capmodel *m, const char *path, mc_st_file *fout, char *e
     ehash = mc_st_meta(&f, "encoder_hash");
     econf = mc_st_meta(&f, "encoder_config");
     fields = mc_st_meta(&f, "fields");
+    context = mc_st_meta(&f, "context");
     if (!fmt || strcmp(fmt, MC_CAPTION_FORMAT) != 0 || !arch || !config || !vjson) {
         snprintf(err, errlen, "%s: not a medcap caption model (metadata needs format '%s', arch, config and vocab)",
                  path, MC_CAPTION_FORMAT);
@@ -130,6 +131,14 @@ int mc_capmodel_load(mc_capmodel *m, const char *path, mc_st_file *fout, char *e
         if ((rc = mc_st_load_prefix(&f, &m->heads->p, "heads.", err, errlen)) != 0)
             goto fail;
     }
+    if (context) {
+        if (!(m->ctx = mc_context_from_json(context, cfg.channels, why, sizeof why))) {
+            snprintf(err, errlen, "%s: %s", path, why);
+            goto fail;
+        }
+        if ((rc = mc_st_load_prefix(&f, &m->ctx->p, "context.", err, errlen)) != 0)
+            goto fail;
+    }
     if (fout)
         *fout = f;
     else
@@ -174,6 +183,9 @@ int mc_capmodel_load_moments(mc_capmodel *m, const mc_st_file *f, char *err, siz
     if (m->heads && (load_moment(&m->heads->p, f, "optim.m.heads.", 0, err, errlen) ||
                      load_moment(&m->heads->p, f, "optim.v.heads.", 1, err, errlen)))
         return MC_EXIT_MODEL;
+    if (m->ctx && (load_moment(&m->ctx->p, f, "optim.m.context.", 0, err, errlen) ||
+                   load_moment(&m->ctx->p, f, "optim.v.context.", 1, err, errlen)))
+        return MC_EXIT_MODEL;
     return 0;
 }
 
@@ -205,8 +217,9 @@ static void merge(mc_params *out, copy_item *items, const mc_params *src, const 
 int mc_capmodel_save(const mc_capmodel *m, const char *path, int moments, const cJSON *extra)
 {
     mc_params all;
-    mc_params *ep = m->enc ? mc_encoder_params(m->enc) : NULL, *hp = m->heads ? &m->heads->p : NULL;
-    int cap = (m->dparams.n + (ep ? ep->n : 0) + (hp ? hp->n : 0)) * 3 + 1, rc;
+    mc_params *ep = m->enc ? mc_encoder_params(m->enc) : NULL, *hp = m->heads ? &m->heads->p : NULL,
+              *cp = m->ctx ? &m->ctx->p : NULL;
+    int cap = (m->dparams.n + (ep ? ep->n : 0) + (hp ? hp->n : 0) + (cp ? cp->n : 0)) * 3 + 1, rc;
     copy_item *items = mc_calloc((size_t)cap, sizeof *items);
     cJSON *meta = cJSON_CreateObject();
     char buf[64], *s;
@@ -216,6 +229,8 @@ int mc_capmodel_save(const mc_capmodel *m, const char *path, int moments, const 
         merge(&all, items, ep, "encoder.", 0);
     if (hp)
         merge(&all, items, hp, "heads.", 0);
+    if (cp)
+        merge(&all, items, cp, "context.", 0);
     if (moments) {
         merge(&all, items, &m->dparams, "optim.m.decoder.", 1);
         merge(&all, items, &m->dparams, "optim.v.decoder.", 2);
@@ -226,6 +241,10 @@ int mc_capmodel_save(const mc_capmodel *m, const char *path, int moments, const 
         if (hp) {
             merge(&all, items, hp, "optim.m.heads.", 1);
             merge(&all, items, hp, "optim.v.heads.", 2);
+        }
+        if (cp) {
+            merge(&all, items, cp, "optim.m.context.", 1);
+            merge(&all, items, cp, "optim.v.context.", 2);
         }
     }
     mc_params_alloc(&all);
@@ -254,6 +273,11 @@ int mc_capmodel_save(const mc_capmodel *m, const char *path, int moments, const 
         cJSON_AddStringToObject(meta, "fields", s);
         free(s);
     }
+    if (m->ctx) {
+        s = mc_context_to_json(m->ctx);
+        cJSON_AddStringToObject(meta, "context", s);
+        free(s);
+    }
     if (m->enc) {
         snprintf(buf, sizeof buf, "%d", mc_encoder_in_channels(m->enc));
         cJSON_AddStringToObject(meta, "encoder_in_channels", buf);
@@ -277,5 +301,6 @@ void mc_capmodel_free(mc_capmodel *m)
         mc_encoder_free(m->enc);
     free(m->encoder_config);
     mc_heads_free(m->heads);
+    mc_context_free(m->ctx);
     memset(m, 0, sizeof *m);
 }

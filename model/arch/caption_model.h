@@ -5,7 +5,8 @@
  * "vocab", "grid" ("[gh,gw]"), "encoder_arch", "encoder_hash",
  * "encoder_config"}.  A model with classifier heads for the structured
  * fields (arch/field_heads.h) adds their tensors under "heads." and the
- * metadata "fields".  "decode_min_len" is the default fewest tokens of a
+ * metadata "fields"; one conditioned on patient context (arch/context.h)
+ * adds "context.embedding" and the metadata "context".  "decode_min_len" is the default fewest tokens of a
  * decoded caption (the median length of the training captions).  The vocabulary in the metadata makes the file alone
  * enough to decode.  Training checkpoints are the same file plus the
  * optimizer moments ("optim.m." / "optim.v." + tensor name) and a
@@ -18,6 +19,7 @@
 
 #include "arch/decoder.h"
 #include "arch/encoder.h"
+#include "arch/context.h"
 #include "arch/field_heads.h"
 #include "core/params.h"
 #include "io/safetensors.h"
@@ -35,6 +37,7 @@ typedef struct {
     char *encoder_config;  /* JSON text or NULL */
     int gh, gw;
     mc_heads *heads;       /* NULL when the model has no field heads */
+    mc_context *ctx;       /* NULL when the model takes no patient context */
     int min_len;           /* decoding's default fewest tokens ("decode_min_len"; 0: none) */
 } mc_capmodel;
 

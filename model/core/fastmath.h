@@ -2,7 +2,9 @@
  * that the compiler can vectorise them (no libm calls).
  *   mc_tanhf: Eigen's rational approximation, within a few ulp of tanhf.
  *   mc_expf:  range reduction by ln 2 and a degree-6 polynomial,
- *             relative error below 2e-7 on [-87, 88].
+ *             relative error below 3e-7 on [-87, 88] (2.3e-7 measured).
+ * Any input gives a defined result: NaN gives NaN, larger and smaller
+ * values (infinities included) give those of the limits.
  */
 #ifndef MEDCAP_FASTMATH_H
 #define MEDCAP_FASTMATH_H
@@ -31,22 +33,26 @@ static inline float mc_tanhf(float x)
     return p / q;
 }
 
+/* e^x; the clamp to [-87, 88] is written so that NaN lands inside it too
+ * (comparisons with NaN are false), keeping the conversion to int32_t and
+ * the exponent shift defined; NaN itself is returned at the end. */
 static inline float mc_expf(float x)
 {
-    float n, r, p, s;
-    int32_t e;
-    x = x > 88.0f ? 88.0f : (x < -87.0f ? -87.0f : x);
-    n = (float)(int32_t)(x * 1.44269504f + (x >= 0 ? 0.5f : -0.5f));
-    r = x - n * 0.693145752f - n * 1.42860677e-06f;
+    float n, r, p, s, xc;
+    uint32_t e;
+    xc = x < 88.0f ? (x > -87.0f ? x : -87.0f) : 88.0f;
+    xc = x == x ? xc : 0.0f;
+    n = (float)(int32_t)(xc * 1.44269504f + (xc >= 0 ? 0.5f : -0.5f));
+    r = xc - n * 0.693145752f - n * 1.42860677e-06f;
     p = 1.38889490e-3f;
     p = p * r + 8.33336753e-3f;
     p = p * r + 4.16666418e-2f;
     p = p * r + 1.66666672e-1f;
     p = p * r + 0.5f;
     p = p * r * r + r + 1.0f;
-    e = ((int32_t)n + 127) << 23;
+    e = (uint32_t)((int32_t)n + 127) << 23; /* n in [-126, 127] */
     memcpy(&s, &e, sizeof s);
-    return p * s;
+    return x == x ? p * s : x;
 }
 
 /* For the decoder's elementwise loops: vectorise them (GCC's -O2 cost

@@ -221,8 +221,9 @@ static int flush_batch(run_state *st)
         cJSON_DeleteItemFromObjectCaseSensitive(st->rec[b], "neighbors");
         cJSON_AddItemToObject(st->rec[b], "neighbors", arr);
         if (cJSON_IsString(gen) && gen->valuestring[0]) {
-            char *text = rt_interpretation_compose(gen->valuestring, arr, (size_t)st->o->kb_top,
-                                                st->o->kb_name);
+            char *text = rt_interpretation_compose(gen->valuestring,
+                                                   cJSON_GetObjectItemCaseSensitive(st->rec[b], "given"),
+                                                   arr, (size_t)st->o->kb_top, st->o->kb_name);
             cJSON_DeleteItemFromObjectCaseSensitive(st->rec[b], "interpretation");
             cJSON_AddStringToObject(st->rec[b], "interpretation", text);
             free(text);

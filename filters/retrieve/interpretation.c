@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "interpretation.h"
 #include "core/util.h"
+#include "io/record_roles.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -75,11 +76,48 @@ static void add_neighbor(text *t, size_t i, const cJSON *nb, const char *kb_name
         add(t, " (no text to quote).");
 }
 
-char *rt_interpretation_compose(const char *generated, const cJSON *neighbors, size_t n,
-                             const char *kb_name)
+/* Append "Given: ..." from the object given (decode-caption's "given": the
+ * patient context the record supplied): age and sex as "74-year-old
+ * female", other fields as "name: value"; identifying fields are never
+ * written.  Nothing when given has no usable field. */
+static void add_given(text *t, const cJSON *given)
+{
+    const cJSON *age = cJSON_GetObjectItemCaseSensitive(given, "age"), *x;
+    const char *sex = str(given, "sex");
+    int parts = 0;
+    if (cJSON_IsNumber(age) || cJSON_IsString(age) || sex) {
+        add(t, "Given: ");
+        if (cJSON_IsNumber(age))
+            add(t, "%g-year-old", age->valuedouble);
+        else if (cJSON_IsString(age))
+            add(t, "age %s", age->valuestring);
+        if (sex)
+            add(t, "%s%s", cJSON_IsNumber(age) || cJSON_IsString(age) ? " " : "", sex);
+        parts = 1;
+    }
+    cJSON_ArrayForEach(x, given) {
+        if (!x->string || strcmp(x->string, "age") == 0 || strcmp(x->string, "sex") == 0 ||
+            mc_record_role(x->string) == MC_ROLE_IDENTIFYING || !(cJSON_IsString(x) || cJSON_IsNumber(x)))
+            continue;
+        add(t, "%s", parts ? "; " : "Given: ");
+        for (const char *c = x->string; *c; c++)
+            add(t, "%c", *c == '_' ? ' ' : *c);
+        if (cJSON_IsString(x))
+            add(t, ": %s", x->valuestring);
+        else
+            add(t, ": %g", x->valuedouble);
+        parts = 1;
+    }
+    if (parts)
+        add(t, ". ");
+}
+
+char *rt_interpretation_compose(const char *generated, const cJSON *given, const cJSON *neighbors,
+                                size_t n, const char *kb_name)
 {
     text t = {0};
     size_t count = (size_t)cJSON_GetArraySize(neighbors);
+    add_given(&t, given);
     add(&t, "Generated caption: %s%s", generated, ends_sentence(generated) ? "" : ".");
     if (n > count)
         n = count;

@@ -1,16 +1,15 @@
 /* encoder.c - cnn-small and torchvision's ResNet-18/34/50 over the conv2d,
  * batch-norm and pooling layers.
  *
- * The network is a list of units (convolution + batch norm [+ ReLU]) and,
- * for ResNets, a list of residual blocks over those units.  Activations are
+ * The network (encoder_impl.h) is a list of units and, for ResNets, of
+ * residual blocks over them; training lives in encoder_train.c.  Activations are
  * channel-major (C, B, H, W) so each convolution is one GEMM for the whole
  * batch.  A planning pass (the same forward code with no arithmetic) sizes
  * the work buffers for a batch shape; they grow on demand.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "arch/encoder.h"
+#include "arch/encoder_impl.h"
 #include "nn/batchnorm.h"
-#include "nn/conv2d.h"
 #include "io/frame.h"
 #include "core/mix64.h"
 #include "nn/pooling.h"
@@ -21,53 +20,10 @@
 #include <string.h>
 #include <zlib.h>
 
-#define BN_EPS 1e-5f
-#define BN_MOMENTUM 0.1f
-#define NBUF 5
-
 const char *const mc_encoder_archs[] = {"cnn-small", "resnet18", "resnet34", "resnet50", NULL};
 
-typedef struct {
-    mc_conv_shape s;
-    int w, bn; /* parameter index of the conv weight and of bn.weight (bias,
-                  running_mean, running_var follow it in the table) */
-    int relu;  /* ReLU after the batch norm (inside the unit) */
-    float *fw, *fb; /* folded weight and bias, for inference */
-} unit;
-
-typedef struct {
-    int first, nconv; /* units first .. first+nconv-1 form the main path */
-    int down;         /* unit index of the downsample, or -1 */
-} block;
-
-/* Saved by a training forward of cnn-small, per unit. */
-typedef struct {
-    float *z, *a;       /* conv output (pre-BN) and unit output, (C, B, H, W) */
-    float *mean, *rstd; /* batch statistics */
-} saved;
-
-struct mc_encoder {
-    char arch[16];
-    int in_ch, channels, resnet;
-    mc_params p;
-    unit *u;
-    int nu;
-    block *blk;
-    int nblk;
-    /* inference work buffers */
-    float *buf[NBUF], *col;
-    size_t bufcap, colcap;
-    int planning;
-    int folded; /* fw/fb are up to date with the parameters */
-    size_t need_buf, need_col;
-    double plan_macs; /* multiply-adds counted by the last planning pass */
-    /* training state (cnn-small) */
-    saved *sv;
-    float *xin, *tcol; /* the training input (C, B, H, W) and conv scratch */
-    size_t tcap, tcolcap;
-    int tB, tH, tW, trained; /* shape of the last training forward */
-    char hash[9];
-};
+typedef mc_enc_unit unit;
+typedef mc_enc_block block;
 
 /* ---- building the table ---- */
 
@@ -118,16 +74,17 @@ static void build_small(mc_encoder *e)
     e->channels = ci;
 }
 
-/* torchvision ResNet: BasicBlock (bottleneck 0) or Bottleneck (stride on
- * the 3x3 convolution, expansion 4). */
-static void build_resnet(mc_encoder *e, const int layers[4], int bottleneck)
+/* torchvision ResNet of base width `width` (64 in torchvision) and
+ * layers[l] blocks in stage l: BasicBlock (bottleneck 0) or Bottleneck
+ * (stride on the 3x3 convolution, expansion 4). */
+static void build_resnet(mc_encoder *e, int width, const int layers[4], int bottleneck)
 {
-    int inplanes = 64, expansion = bottleneck ? 4 : 1;
+    int inplanes = width, expansion = bottleneck ? 4 : 1;
     char conv[64], bn[64];
     e->resnet = 1;
-    add_unit(e, "conv1", "bn1", e->in_ch, 64, 7, 2, 3, 1);
+    add_unit(e, "conv1", "bn1", e->in_ch, width, 7, 2, 3, 1);
     for (int l = 0; l < 4; l++) {
-        int planes = 64 << l;
+        int planes = width << l;
         for (int b = 0; b < layers[l]; b++) {
             int stride = (b == 0 && l > 0) ? 2 : 1, first = e->nu, down = -1;
             const char *pre = "layer";
@@ -153,12 +110,26 @@ static void build_resnet(mc_encoder *e, const int layers[4], int bottleneck)
                 snprintf(conv, sizeof conv, "%s%d.%d.downsample.0", pre, l + 1, b);
                 snprintf(bn, sizeof bn, "%s%d.%d.downsample.1", pre, l + 1, b);
                 down = add_unit(e, conv, bn, inplanes, planes * expansion, 1, stride, 0, 0);
+                e->u[down].down = 1;
             }
             add_block(e, first, bottleneck ? 3 : 2, down);
             inplanes = planes * expansion;
         }
     }
     e->channels = inplanes;
+}
+
+/* Allocate the parameters and folding buffers of a built table and name
+ * the architecture; returns e. */
+static mc_encoder *finish(mc_encoder *e, const char *arch)
+{
+    snprintf(e->arch, sizeof e->arch, "%s", arch);
+    mc_params_alloc(&e->p);
+    for (int i = 0; i < e->nu; i++) {
+        e->u[i].fw = mc_malloc(e->p.t[e->u[i].w].count * sizeof(float));
+        e->u[i].fb = mc_malloc((size_t)e->u[i].s.co * sizeof(float));
+    }
+    return e;
 }
 
 mc_encoder *mc_encoder_new(const char *arch, int in_ch)
@@ -173,27 +144,36 @@ mc_encoder *mc_encoder_new(const char *arch, int in_ch)
     if (strcmp(arch, "cnn-small") == 0)
         build_small(e);
     else if (strcmp(arch, "resnet18") == 0)
-        build_resnet(e, r18, 0);
+        build_resnet(e, 64, r18, 0);
     else if (strcmp(arch, "resnet34") == 0)
-        build_resnet(e, r34, 0);
+        build_resnet(e, 64, r34, 0);
     else if (strcmp(arch, "resnet50") == 0)
-        build_resnet(e, r34, 1);
+        build_resnet(e, 64, r34, 1);
     else {
         free(e);
         return NULL;
     }
-    snprintf(e->arch, sizeof e->arch, "%s", arch);
-    mc_params_alloc(&e->p);
-    for (int i = 0; i < e->nu; i++) {
-        e->u[i].fw = mc_malloc(e->p.t[e->u[i].w].count * sizeof(float));
-        e->u[i].fb = mc_malloc((size_t)e->u[i].s.co * sizeof(float));
-    }
-    return e;
+    return finish(e, arch);
+}
+
+mc_encoder *mc_encoder_new_resnet(int in_ch, int width, const int layers[4], int bottleneck)
+{
+    mc_encoder *e;
+    if (in_ch < 1 || in_ch > 4 || width < 1 || width > 64)
+        return NULL;
+    for (int l = 0; l < 4; l++)
+        if (layers[l] < 0 || layers[l] > 8)
+            return NULL;
+    e = mc_calloc(1, sizeof *e);
+    e->in_ch = in_ch;
+    mc_params_init(&e->p);
+    build_resnet(e, width, layers, bottleneck);
+    return finish(e, "resnet-custom");
 }
 
 const char *mc_encoder_arch(const mc_encoder *e) { return e->arch; }
 int mc_encoder_in_channels(const mc_encoder *e) { return e->in_ch; }
-int mc_encoder_trainable(const mc_encoder *e) { return !e->resnet; }
+void mc_encoder_set_freeze_bn(mc_encoder *e, int on) { e->freeze_bn = on; }
 mc_params *mc_encoder_params(mc_encoder *e)
 {
     e->folded = 0; /* the caller may change the values */
@@ -203,13 +183,13 @@ int mc_encoder_channels(const mc_encoder *e) { return e->channels; }
 
 void mc_encoder_grid(const mc_encoder *e, int H, int W, int *gh, int *gw)
 {
-    if (e->resnet) {
-        H = mc_conv_out(mc_conv_out(H, 7, 2, 3), 3, 2, 1);
-        W = mc_conv_out(mc_conv_out(W, 7, 2, 3), 3, 2, 1);
-        for (int i = 0; i < 3; i++)
-            H = mc_conv_out(H, 1, 2, 0), W = mc_conv_out(W, 1, 2, 0);
-    } else {
-        for (int i = 0; i < e->nu; i++)
+    for (int i = 0; i < e->nu; i++) {
+        const unit *u = &e->u[i];
+        if (u->down)
+            continue;
+        H = mc_conv_out(H, u->s.kh, u->s.stride, u->s.pad);
+        W = mc_conv_out(W, u->s.kw, u->s.stride, u->s.pad);
+        if (e->resnet && i == 0) /* the stem's max pooling */
             H = mc_conv_out(H, 3, 2, 1), W = mc_conv_out(W, 3, 2, 1);
     }
     *gh = H;
@@ -372,11 +352,11 @@ static float *body(mc_encoder *e, int B, int H, int W)
     run_unit(e, &e->u[0], b[1], b[0], B, &H, &W);
     {
         int Ho = mc_conv_out(H, 3, 2, 1), Wo = mc_conv_out(W, 3, 2, 1);
-        size_t n = (size_t)64 * B * Ho * Wo;
+        size_t n = (size_t)e->u[0].s.co * B * Ho * Wo;
         if (e->planning && n > e->need_buf)
             e->need_buf = n;
         if (!e->planning)
-            mc_maxpool_forward(b[0], NULL, b[1], (size_t)64 * B, H, W, 3, 2, 1);
+            mc_maxpool_forward(b[0], NULL, b[1], (size_t)e->u[0].s.co * B, H, W, 3, 2, 1);
         H = Ho, W = Wo;
     }
     for (int k = 0; k < e->nblk; k++) {
@@ -418,7 +398,7 @@ static void plan(mc_encoder *e, int B, int H, int W)
     body(e, B, H, W);
     e->planning = 0;
     if (e->need_buf > e->bufcap) {
-        for (int i = 0; i < NBUF; i++) {
+        for (int i = 0; i < MC_ENC_NBUF; i++) {
             free(e->buf[i]);
             e->buf[i] = mc_malloc(e->need_buf * sizeof(float));
         }
@@ -431,16 +411,14 @@ static void plan(mc_encoder *e, int B, int H, int W)
     }
 }
 
-/* dst (C, B, HW) from src (B, C, HW). */
-static void to_channel_major(float *dst, const float *src, int B, int C, size_t HW)
+void mc_enc_to_channel_major(float *dst, const float *src, int B, int C, size_t HW)
 {
     for (int b = 0; b < B; b++)
         for (int c = 0; c < C; c++)
             memcpy(dst + ((size_t)c * B + b) * HW, src + ((size_t)b * C + c) * HW, HW * sizeof *dst);
 }
 
-/* grid (B, G, C) from act (C, B, G). */
-static void to_grid(float *grid, const float *act, int B, int C, size_t G)
+void mc_enc_to_grid(float *grid, const float *act, int B, int C, size_t G)
 {
     for (int c = 0; c < C; c++)
         for (int b = 0; b < B; b++) {
@@ -450,14 +428,12 @@ static void to_grid(float *grid, const float *act, int B, int C, size_t G)
         }
 }
 
-static void forward_train(mc_encoder *e, float *grid, const float *x, int B, int H, int W);
-
 void mc_encoder_forward(mc_encoder *e, float *grid, const float *x, int B, int H, int W, int training)
 {
     int gh, gw;
     float *out;
-    if (training && !e->resnet) {
-        forward_train(e, grid, x, B, H, W);
+    if (training) {
+        mc_enc_forward_train(e, grid, x, B, H, W);
         return;
     }
     for (int i = 0; i < e->nu && !e->folded; i++) {
@@ -466,127 +442,20 @@ void mc_encoder_forward(mc_encoder *e, float *grid, const float *x, int B, int H
         mc_batchnorm_fold(u->fw, u->fb, mc_params_at(&e->p, u->w), NULL,
                           e->p.t[u->w].count / (size_t)u->s.co, bn, mc_params_at(&e->p, u->bn + 1),
                           mc_params_at(&e->p, u->bn + 2), mc_params_at(&e->p, u->bn + 3), u->s.co,
-                          BN_EPS);
+                          MC_ENC_BN_EPS);
     }
     e->folded = 1;
     plan(e, B, H, W);
-    to_channel_major(e->buf[0], x, B, e->in_ch, (size_t)H * W);
+    mc_enc_to_channel_major(e->buf[0], x, B, e->in_ch, (size_t)H * W);
     out = body(e, B, H, W);
     mc_encoder_grid(e, H, W, &gh, &gw);
-    to_grid(grid, out, B, e->channels, (size_t)gh * gw);
+    mc_enc_to_grid(grid, out, B, e->channels, (size_t)gh * gw);
 }
 
 double mc_encoder_macs(mc_encoder *e, int H, int W)
 {
     plan(e, 1, H, W);
     return e->plan_macs;
-}
-
-/* ---- training (cnn-small) ---- */
-
-static void forward_train(mc_encoder *e, float *grid, const float *x, int B, int H, int W)
-{
-    size_t needcol = 0;
-    int h = H, w = W;
-    const float *in;
-    if (!e->sv)
-        e->sv = mc_calloc((size_t)e->nu, sizeof *e->sv);
-    for (int i = 0; i < e->nu; i++) {
-        const unit *u = &e->u[i];
-        size_t sc = mc_conv_scratch(&u->s, B, h, w);
-        int ho = mc_conv_out(h, 3, 2, 1), wo = mc_conv_out(w, 3, 2, 1);
-        needcol = sc > needcol ? sc : needcol;
-        h = ho, w = wo;
-    }
-    if (B != e->tB || H != e->tH || W != e->tW) {
-        /* (re)allocate the saved activations for this shape */
-        h = H, w = W;
-        for (int i = 0; i < e->nu; i++) {
-            const unit *u = &e->u[i];
-            size_t n;
-            h = mc_conv_out(h, 3, 2, 1), w = mc_conv_out(w, 3, 2, 1);
-            n = (size_t)u->s.co * B * h * w;
-            free(e->sv[i].z), free(e->sv[i].a), free(e->sv[i].mean), free(e->sv[i].rstd);
-            e->sv[i].z = mc_malloc(n * sizeof(float));
-            e->sv[i].a = mc_malloc(n * sizeof(float));
-            e->sv[i].mean = mc_malloc((size_t)u->s.co * sizeof(float));
-            e->sv[i].rstd = mc_malloc((size_t)u->s.co * sizeof(float));
-        }
-        free(e->xin);
-        e->xin = mc_malloc((size_t)e->in_ch * B * H * W * sizeof(float));
-        free(e->tcol);
-        e->tcol = mc_malloc((needcol + 1) * sizeof(float));
-        e->tB = B, e->tH = H, e->tW = W;
-    }
-    e->folded = 0; /* running statistics change now, the weights after the update */
-    to_channel_major(e->xin, x, B, e->in_ch, (size_t)H * W);
-    in = e->xin;
-    h = H, w = W;
-    for (int i = 0; i < e->nu; i++) {
-        const unit *u = &e->u[i];
-        saved *s = &e->sv[i];
-        int ho = mc_conv_out(h, 3, 2, 1), wo = mc_conv_out(w, 3, 2, 1);
-        size_t n = (size_t)B * ho * wo;
-        mc_conv2d_forward(s->z, e->tcol, in, mc_params_at(&e->p, u->w), NULL, &u->s, B, h, w);
-        mc_batchnorm_forward_train(s->a, s->mean, s->rstd, s->z, mc_params_at(&e->p, u->bn),
-                                   mc_params_at(&e->p, u->bn + 1), mc_params_at(&e->p, u->bn + 2),
-                                   mc_params_at(&e->p, u->bn + 3), u->s.co, n, BN_EPS, BN_MOMENTUM);
-        mc_relu_forward(s->a, s->a, (size_t)u->s.co * n);
-        in = s->a;
-        h = ho, w = wo;
-    }
-    to_grid(grid, in, B, e->channels, (size_t)h * w);
-    e->trained = 1;
-}
-
-void mc_encoder_backward(mc_encoder *e, const float *dgrid)
-{
-    int B = e->tB, h[8], w[8];
-    float *grad = mc_params_grad(&e->p), *da, *dz, *dprev = NULL;
-    size_t maxn = 0;
-    if (e->resnet || !e->trained)
-        mc_die(MC_EXIT_INTERNAL, "encoder backward without a training forward of cnn-small");
-    h[0] = e->tH, w[0] = e->tW;
-    for (int i = 0; i < e->nu; i++) {
-        h[i + 1] = mc_conv_out(h[i], 3, 2, 1), w[i + 1] = mc_conv_out(w[i], 3, 2, 1);
-        size_t n = (size_t)e->u[i].s.co * B * h[i + 1] * w[i + 1];
-        maxn = n > maxn ? n : maxn;
-    }
-    da = mc_calloc(maxn, sizeof(float));
-    dz = mc_malloc(maxn * sizeof(float));
-    {
-        /* da (C, B, G) from dgrid (B, G, C) */
-        size_t G = (size_t)h[e->nu] * w[e->nu];
-        int C = e->channels;
-        for (int b = 0; b < B; b++)
-            for (size_t g = 0; g < G; g++)
-                for (int c = 0; c < C; c++)
-                    da[((size_t)c * B + b) * G + g] = dgrid[((size_t)b * G + g) * C + c];
-    }
-    for (int i = e->nu - 1; i >= 0; i--) {
-        const unit *u = &e->u[i];
-        saved *s = &e->sv[i];
-        size_t n = (size_t)B * h[i + 1] * w[i + 1], nin = (size_t)u->s.ci * B * h[i] * w[i];
-        const float *in = i > 0 ? e->sv[i - 1].a : e->xin;
-        memset(dz, 0, (size_t)u->s.co * n * sizeof(float));
-        /* ReLU backward in place: zero da where the output was clipped */
-        for (size_t k = 0; k < (size_t)u->s.co * n; k++)
-            if (s->a[k] <= 0.0f)
-                da[k] = 0.0f;
-        mc_batchnorm_backward(dz, grad + e->p.t[u->bn].offset, grad + e->p.t[u->bn + 1].offset, da,
-                              s->z, mc_params_at(&e->p, u->bn), s->mean, s->rstd, u->s.co, n);
-        if (i > 0) {
-            dprev = mc_realloc(dprev, nin * sizeof(float));
-            memset(dprev, 0, nin * sizeof(float));
-        }
-        mc_conv2d_backward(i > 0 ? dprev : NULL, grad + e->p.t[u->w].offset, NULL, e->tcol, dz, in,
-                           mc_params_at(&e->p, u->w), &u->s, B, h[i], w[i]);
-        if (i > 0)
-            memcpy(da, dprev, nin * sizeof(float));
-    }
-    free(da);
-    free(dz);
-    free(dprev);
 }
 
 void mc_encoder_free(mc_encoder *e)
@@ -596,15 +465,11 @@ void mc_encoder_free(mc_encoder *e)
     for (int i = 0; i < e->nu; i++) {
         free(e->u[i].fw);
         free(e->u[i].fb);
-        if (e->sv)
-            free(e->sv[i].z), free(e->sv[i].a), free(e->sv[i].mean), free(e->sv[i].rstd);
     }
-    for (int i = 0; i < NBUF; i++)
+    for (int i = 0; i < MC_ENC_NBUF; i++)
         free(e->buf[i]);
     free(e->col);
-    free(e->sv);
-    free(e->xin);
-    free(e->tcol);
+    mc_enc_train_free(e);
     free(e->u);
     free(e->blk);
     mc_params_free(&e->p);

@@ -5,8 +5,10 @@
  *
  * Input x is (B, in_ch, H, W), already normalised; the output grid is
  * (B, gh*gw, C): position-major, channels last.  Inference folds each batch
- * norm into its convolution.  Only cnn-small has a backward pass; ResNets
- * are frozen feature extractors (their layers have backward functions).
+ * norm into its convolution.  Every encoder trains: a training forward
+ * (batch statistics, or the running ones with mc_encoder_set_freeze_bn)
+ * keeps what mc_encoder_backward needs.  An encoder is used by one thread
+ * at a time.
  */
 #ifndef MEDCAP_ENCODER_H
 #define MEDCAP_ENCODER_H
@@ -23,12 +25,21 @@ typedef struct mc_encoder mc_encoder;
  * "cnn-small", "resnet18", "resnet34" or "resnet50"; NULL if unknown or
  * in_ch is not 1..4. */
 mc_encoder *mc_encoder_new(const char *arch, int in_ch);
+/* A torchvision-shaped ResNet of base width `width` (1..64; torchvision's
+ * is 64) with layers[l] (0..8) blocks in stage l, BasicBlocks or
+ * (bottleneck 1) Bottlenecks; arch "resnet-custom".  For tests and
+ * experiments: models are saved with the named architectures only.  NULL
+ * on a bad size. */
+mc_encoder *mc_encoder_new_resnet(int in_ch, int width, const int layers[4], int bottleneck);
 /* The architectures, NULL-terminated, for messages and --help. */
 extern const char *const mc_encoder_archs[];
 const char *mc_encoder_arch(const mc_encoder *e);
 int mc_encoder_in_channels(const mc_encoder *e);
-/* 1 if mc_encoder_backward is available (cnn-small). */
-int mc_encoder_trainable(const mc_encoder *e);
+/* on=1: training forwards normalise with the running statistics and leave
+ * them alone (batch norm is then a fixed per-channel affine map whose
+ * gamma and beta still train); on=0 (the default): batch statistics, the
+ * running ones updated with momentum 0.1 as in PyTorch. */
+void mc_encoder_set_freeze_bn(mc_encoder *e, int on);
 /* The parameter table (PyTorch state_dict names).  Inference caches the
  * batch-norm-folded weights; calling this (as well as loading, random
  * initialisation or a training forward) makes the next inference refold. */
@@ -45,12 +56,14 @@ void mc_encoder_init_random(mc_encoder *e, uint64_t seed);
  * summing over the colour filters.  Extra "fc.*" and "*.num_batches_tracked"
  * tensors are ignored.  Returns 0, or MC_EXIT_MODEL with a message in err. */
 int mc_encoder_load(mc_encoder *e, const mc_st_file *f, const char *prefix, char *err, size_t n);
-/* grid (B, gh*gw, C) from x (B, in_ch, H, W).  training=1 (cnn-small only)
- * uses batch statistics, updates the running ones and keeps activations
- * for mc_encoder_backward; training=0 uses folded running statistics. */
+/* grid (B, gh*gw, C) from x (B, in_ch, H, W).  training=1 uses batch
+ * statistics (see mc_encoder_set_freeze_bn), updates the running ones and
+ * keeps the activations mc_encoder_backward needs (buffers kept for the
+ * next step of the same shape); training=0 uses folded running statistics. */
 void mc_encoder_forward(mc_encoder *e, float *grid, const float *x, int B, int H, int W, int training);
 /* Backward of the last training forward: accumulates the parameter
- * gradients into mc_params_grad(params).  dgrid is (B, gh*gw, C). */
+ * gradients into mc_params_grad(params).  dgrid is (B, gh*gw, C).  Dies
+ * (MC_EXIT_INTERNAL) without a training forward before it. */
 void mc_encoder_backward(mc_encoder *e, const float *dgrid);
 /* x (n floats) from an image frame's pixels (dtype MC_U8, MC_U16 or MC_F32,
  * n = in_ch*H*W values, channel-major): scaled to [0,1] (F32 is taken as

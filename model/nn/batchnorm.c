@@ -69,6 +69,25 @@ void mc_batchnorm_backward(float *dinp, float *dgamma, float *dbeta, const float
     }
 }
 
+void mc_batchnorm_backward_frozen(float *dinp, float *dgamma, float *dbeta, const float *dout,
+                                  const float *in, const float *gamma, const float *mean,
+                                  const float *rstd, int C, size_t N)
+{
+    for (int c = 0; c < C; c++) {
+        const float *x = in + (size_t)c * N, *dy = dout + (size_t)c * N;
+        float *dx = dinp + (size_t)c * N;
+        double sdy = 0.0, sdyx = 0.0;
+        float m = mean[c], r = rstd[c], sc = gamma[c] * rstd[c];
+        for (size_t k = 0; k < N; k++) {
+            sdy += dy[k];
+            sdyx += dy[k] * (x[k] - m) * r;
+            dx[k] += sc * dy[k];
+        }
+        dgamma[c] += (float)sdyx;
+        dbeta[c] += (float)sdy;
+    }
+}
+
 void mc_batchnorm_fold(float *wout, float *bout, const float *w, const float *bias, size_t K,
                        const float *gamma, const float *beta, const float *running_mean,
                        const float *running_var, int C, float eps)

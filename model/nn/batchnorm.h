@@ -27,6 +27,13 @@ void mc_batchnorm_backward(float *dinp, float *dgamma, float *dbeta, const float
                            const float *in, const float *gamma, const float *mean, const float *rstd,
                            int C, size_t N);
 
+/* Backward of batch norm with fixed statistics (frozen, as in inference),
+ * normalised by mean (C) and rstd (C): accumulates dinp += gamma*rstd*dout
+ * and dgamma, dbeta as mc_batchnorm_backward. */
+void mc_batchnorm_backward_frozen(float *dinp, float *dgamma, float *dbeta, const float *dout,
+                                  const float *in, const float *gamma, const float *mean,
+                                  const float *rstd, int C, size_t N);
+
 /* Fold inference batch norm into a convolution: wout (Co, K) and bout (Co)
  * such that conv(x, wout) + bout == bn(conv(x, w) + bias); bias may be NULL. */
 void mc_batchnorm_fold(float *wout, float *bout, const float *w, const float *bias, size_t K,

@@ -3,8 +3,9 @@
  * tests/fixtures/make-resnet-fixtures.py).  Weights are not stored: both
  * sides compute each tensor from its name with the same integer hash, in
  * float64, rounded to float32.  Passes when the largest difference is
- * within 1e-4 of the output's largest magnitude.  Run from the repository
- * root (make unit does).  Exits 1 on failure.
+ * within 1e-4 of the output's largest magnitude.  The training forward
+ * with frozen batch norm must match too, and leave inference unchanged.
+ * Run from the repository root (make unit does).  Exits 1 on failure.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
@@ -91,6 +92,28 @@ static void parity(const char *arch)
     snprintf(msg, sizeof msg, "%s matches PyTorch: max difference %.2e, relative %.2e", arch, maxd,
              maxd / maxv);
     check(maxv > 0 && maxd / maxv < 1e-4, msg);
+    /* training with frozen batch norm is the same network, unfolded; a
+     * training step leaves inference on the folded path, unchanged */
+    {
+        float *tr = malloc(ng * sizeof *tr), *again = malloc(ng * sizeof *again);
+        double tmax = 0.0;
+        int same = 1;
+        mc_encoder_set_freeze_bn(e, 1);
+        mc_params_zero_grad(p);
+        mc_encoder_forward(e, tr, x, 2, 48, 48, 1);
+        mc_encoder_backward(e, want);
+        for (size_t i = 0; i < ng; i++)
+            tmax = fmax(tmax, fabs((double)tr[i] - want[i]));
+        snprintf(msg, sizeof msg, "%s frozen-BN training forward matches PyTorch: relative %.2e",
+                 arch, tmax / maxv);
+        check(tmax / maxv < 1e-4, msg);
+        mc_encoder_forward(e, again, x, 2, 48, 48, 0);
+        for (size_t i = 0; i < ng; i++)
+            same &= again[i] == got[i];
+        snprintf(msg, sizeof msg, "%s inference after a training step is bit-identical", arch);
+        check(same, msg);
+        free(tr), free(again);
+    }
     free(x), free(want), free(got);
     mc_st_close(&f);
     mc_encoder_free(e);

@@ -7,12 +7,15 @@
  * this program, without -m).
  *
  * Reads each FILE in turn ("-" or none: stdin); a stream holds frames or
- * NDJSON, told apart by its first byte.  Memory is one record at a time.
+ * NDJSON, told apart by its first byte.  A frame's metadata must be a
+ * record (a JSON object with a string "id", no NUL byte), forwarded as it
+ * is.  Memory is one record at a time.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "arch/embed_model.h"
 #include "index/featvec.h"
 #include "io/frame.h"
+#include "io/frame_record.h"
 #include "io/ndjson.h"
 #include "core/cli.h"
 #include "core/util.h"
@@ -71,13 +74,20 @@ typedef struct {
     mc_embedder em;
 } embedder;
 
-/* Write out (D) as a frame carrying meta; 0 or MC_EXIT_IO. */
-static int emit(const embedder *e, const float *out, const char *meta)
+/* Write out (D) as a frame carrying meta, the record at line or frame k
+ * of name; 0, MC_EXIT_INPUT (a record over the frame's metadata cap,
+ * message printed) or MC_EXIT_IO. */
+static int emit(const embedder *e, const float *out, const char *meta, const char *name, long k)
 {
     uint32_t dims[4] = {(uint32_t)e->em.m.cfg.proj_dim, 0, 0, 0};
-    return mc_frame_write(stdout, MC_F32, 1, dims, meta, strlen(meta), out) != 0
-               ? mc_stdout_error()
-               : 0;
+    size_t len = strlen(meta);
+    int rc = mc_frame_write(stdout, MC_F32, 1, dims, meta, len, out);
+    if (rc == MC_FRAME_WRITE_TOO_BIG) {
+        mc_err_at(name, k, "the record is %zu bytes of JSON, over the frame's %u-byte metadata cap",
+                  len, MC_FRAME_MAX_META);
+        return MC_EXIT_INPUT;
+    }
+    return rc != 0 ? mc_stdout_error() : 0;
 }
 
 /* Embed every feature frame of f (named name); 0 or an exit status. */
@@ -90,8 +100,11 @@ static int embed_frames(embedder *e, FILE *f, const char *name)
     memset(&fr, 0, sizeof fr);
     while (rc == 0 && (r = mc_frame_read(f, &fr, err, sizeof err)) == MC_FRAME_OK) {
         size_t dim = mc_featvec_dim(&fr);
-        k++;
-        if (dim != (size_t)e->em.m.cfg.feature_dim) {
+        cJSON *rec = mc_frame_record(&fr, name, ++k);
+        cJSON_Delete(rec);
+        if (!rec) {
+            rc = MC_EXIT_INPUT;
+        } else if (dim != (size_t)e->em.m.cfg.feature_dim) {
             mc_err_at(name, k, "expected an F32 feature frame of size %d (the model's), got %s of size %zu",
                       e->em.m.cfg.feature_dim, mc_dtype_name(fr.dtype), dim);
             rc = MC_EXIT_INPUT;
@@ -99,7 +112,7 @@ static int embed_frames(embedder *e, FILE *f, const char *name)
             mc_err_at(name, k, "%s", err);
             rc = MC_EXIT_INPUT;
         } else {
-            rc = emit(e, mc_embedder_image(&e->em), fr.meta);
+            rc = emit(e, mc_embedder_image(&e->em), fr.meta, name, k);
         }
     }
     if (rc == 0 && r == MC_FRAME_ERR) {
@@ -134,7 +147,7 @@ static int embed_records(embedder *e, FILE *f, const char *name)
             rc = MC_EXIT_INPUT;
         } else {
             meta = cJSON_PrintUnformatted(rec);
-            rc = emit(e, mc_embedder_text(&e->em, text->valuestring), meta);
+            rc = emit(e, mc_embedder_text(&e->em, text->valuestring), meta, name, in.line);
             free(meta);
         }
         cJSON_Delete(rec);

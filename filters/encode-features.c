@@ -210,9 +210,12 @@ typedef struct {
     double flops; /* convolution FLOPs of all images encoded so far */
 } batch;
 
-/* Write the record meta plus the feature keys, and the tensor, as a frame. */
-static int write_feature(const mc_encoder *e, const char *hash, const char *meta, const char *feature,
-                         const float *data, int ndim, const uint32_t *dims, int gh, int gw)
+/* Write the record meta (of frame k of name) plus the feature keys, and the
+ * tensor, as a frame.  Returns 0, MC_EXIT_INPUT (the record grew over the
+ * frame's metadata cap; message printed) or MC_EXIT_IO. */
+static int write_feature(const mc_encoder *e, const char *hash, const char *meta, const char *name,
+                         long k, const char *feature, const float *data, int ndim,
+                         const uint32_t *dims, int gh, int gw)
 {
     cJSON *rec = cJSON_Parse(meta), *g = cJSON_CreateArray();
     char *text;
@@ -231,9 +234,12 @@ static int write_feature(const mc_encoder *e, const char *hash, const char *meta
     if (!text)
         mc_die(MC_EXIT_INTERNAL, "out of memory (feature record)");
     rc = mc_frame_write(stdout, MC_F32, ndim, dims, text, strlen(text), data);
+    if (rc == MC_FRAME_WRITE_TOO_BIG)
+        mc_err_at(name, 0, "frame %ld: the record with the feature keys is %zu bytes of JSON, over "
+                  "the frame's %u-byte metadata cap", k, strlen(text), MC_FRAME_MAX_META);
     free(text);
     cJSON_Delete(rec);
-    return rc;
+    return rc == MC_FRAME_WRITE_TOO_BIG ? MC_EXIT_INPUT : rc != 0 ? MC_EXIT_IO : 0;
 }
 
 /* out (C*N*N) = the N x N layout of image x (C, H, W; H, W >= N): the
@@ -259,10 +265,11 @@ static void layout(float *out, const float *x, int C, int H, int W, int N)
     mc_l2_normalise(out, (size_t)C * N * N);
 }
 
-/* Encode the images of b (at least one) and write their feature frames;
- * with layout N > 0 the pooled vectors get the images' layouts.  Leaves
- * the batch as it is.  Returns 0 or MC_EXIT_IO (at the first failed write). */
-static int write_batch(mc_encoder *e, batch *b, int output, int N, float *pooled)
+/* Encode the images of b (at least one, read from name) and write their
+ * feature frames; with layout N > 0 the pooled vectors get the images'
+ * layouts.  Leaves the batch as it is.  Returns 0, or MC_EXIT_IO or
+ * MC_EXIT_INPUT at the first frame that cannot be written. */
+static int write_batch(mc_encoder *e, batch *b, const char *name, int output, int N, float *pooled)
 {
     char hash[9];
     int gh, gw, C;
@@ -277,8 +284,9 @@ static int write_batch(mc_encoder *e, batch *b, int output, int N, float *pooled
         const float *g = b->grid + (size_t)i * G * C;
         if (output & OUT_GRID) {
             uint32_t dims[2] = {(uint32_t)G, (uint32_t)C};
-            if (write_feature(e, hash, b->meta[i], "grid", g, 2, dims, gh, gw) != 0)
-                return MC_EXIT_IO;
+            int rc = write_feature(e, hash, b->meta[i], name, b->frame[i], "grid", g, 2, dims, gh, gw);
+            if (rc != 0)
+                return rc;
         }
         if (output & OUT_POOLED) {
             uint32_t dims[1] = {(uint32_t)(C + b->C * N * N)};
@@ -292,23 +300,25 @@ static int write_batch(mc_encoder *e, batch *b, int output, int N, float *pooled
                 mc_l2_normalise(pooled, (size_t)C);
                 layout(pooled + C, b->x + (size_t)i * b->C * b->H * b->W, b->C, b->H, b->W, N);
             }
-            if (write_feature(e, hash, b->meta[i], N ? "pooled+layout" : "pooled", pooled, 1, dims,
-                              gh, gw) != 0)
-                return MC_EXIT_IO;
+            int rc = write_feature(e, hash, b->meta[i], name, b->frame[i],
+                                   N ? "pooled+layout" : "pooled", pooled, 1, dims, gh, gw);
+            if (rc != 0)
+                return rc;
         }
     }
     return 0;
 }
 
-/* Encode and write the images of b (none: nothing to do, e may be NULL).
- * The batch is empty afterwards, its records freed, whether or not the
- * writes succeeded.  Returns 0 or MC_EXIT_IO. */
-static int flush(mc_encoder *e, batch *b, int output, int N, float *pooled)
+/* Encode and write the images of b, read from name (none: nothing to do,
+ * e may be NULL).  The batch is empty afterwards, its records freed,
+ * whether or not the writes succeeded.  Returns 0, MC_EXIT_IO or
+ * MC_EXIT_INPUT. */
+static int flush(mc_encoder *e, batch *b, const char *name, int output, int N, float *pooled)
 {
     int rc;
     if (b->n == 0)
         return 0;
-    rc = write_batch(e, b, output, N, pooled);
+    rc = write_batch(e, b, name, output, N, pooled);
     for (int i = 0; i < b->n; i++)
         free(b->meta[i]);
     b->n = 0;
@@ -374,6 +384,7 @@ static int run(const options *o, mc_encoder **ep, long *images, double *flops)
         status = MC_EXIT_INPUT;
     }
     b.meta = mc_calloc((size_t)b.cap, sizeof *b.meta);
+    b.frame = mc_calloc((size_t)b.cap, sizeof *b.frame);
     while (status == 0 && (rc = mc_frame_read(in, &fr, err, sizeof err)) != MC_FRAME_EOF) {
         k++;
         if (rc == MC_FRAME_ERR) {
@@ -414,19 +425,20 @@ static int run(const options *o, mc_encoder **ep, long *images, double *flops)
             break;
         }
         if (!b.x || H != b.H || W != b.W) {
-            if ((status = flush(e, &b, o->output, (int)o->layout, pooled)) != 0)
+            if ((status = flush(e, &b, name, o->output, (int)o->layout, pooled)) != 0)
                 break;
             batch_shape(&b, e, C, H, W);
         }
         mc_encoder_normalise(e, b.x + (size_t)b.n * C * H * W, fr.data, fr.dtype, (size_t)C * H * W);
+        b.frame[b.n] = k;
         b.meta[b.n++] = mc_strdup(fr.meta);
         (*images)++;
         if (b.n == b.cap)
-            status = flush(e, &b, o->output, (int)o->layout, pooled);
+            status = flush(e, &b, name, o->output, (int)o->layout, pooled);
     }
     /* images read before a bad frame are still encoded and written */
     if (status == 0 || status == MC_EXIT_INPUT) {
-        int st = flush(e, &b, o->output, (int)o->layout, pooled);
+        int st = flush(e, &b, name, o->output, (int)o->layout, pooled);
         status = status ? status : st;
     }
     if (status == MC_EXIT_IO && !ferror(in))
@@ -435,6 +447,7 @@ static int run(const options *o, mc_encoder **ep, long *images, double *flops)
     for (int i = 0; i < b.n; i++)
         free(b.meta[i]);
     free(b.meta);
+    free(b.frame);
     free(b.x);
     free(b.grid);
     free(pooled);

@@ -365,12 +365,22 @@ static int emit(job *j, const options *o, long *skipped)
         else
             status = j->status;
     }
-    for (int k = 0; k < j->nmeta && status == 0; k++)
-        if (mc_frame_write(stdout, o->spec.as_float ? MC_F32 : MC_U8, 3, dims, j->meta[k],
-                           strlen(j->meta[k]), (char *)j->img.data + k * bytes) != 0) {
-            mc_err("error writing standard output");
-            status = MC_EXIT_IO;
+    for (int k = 0; k < j->nmeta && status == 0; k++) {
+        size_t len = strlen(j->meta[k]);
+        int rc = mc_frame_write(stdout, o->spec.as_float ? MC_F32 : MC_U8, 3, dims, j->meta[k], len,
+                                (char *)j->img.data + k * bytes);
+        if (rc == MC_FRAME_WRITE_TOO_BIG) {
+            mc_err_at(o->input, j->line, "%s: the record is %zu bytes of JSON, over the frame's "
+                      "%u-byte metadata cap", j->path, len, MC_FRAME_MAX_META);
+            if (o->keep_going)
+                (*skipped)++;
+            else
+                status = MC_EXIT_INPUT;
+            break;
         }
+        if (rc != 0)
+            status = mc_stdout_error();
+    }
     clear_job(j);
     return status;
 }

@@ -114,3 +114,76 @@ expect_output_error() {
         expect_output_error medcap-encode-features "Broken pipe"
     done
 }
+
+# Frames IN with the first frame's metadata replaced by the bytes of file
+# META (CRCs recomputed), to OUT.
+remeta() {
+    python3 - "$@" <<'PY'
+import struct, sys, zlib
+src, meta_file, out = sys.argv[1:]
+buf = open(src, "rb").read()
+pad = lambda n: b"\0" * ((64 - n % 64) % 64)
+mlen = struct.unpack_from("<I", buf, 32)[0]
+plen = struct.unpack_from("<Q", buf, 40)[0]
+start = 64 + mlen + len(pad(64 + mlen))
+data = buf[start:start + plen]
+m = open(meta_file, "rb").read()
+h = bytearray(buf[:64])
+struct.pack_into("<I", h, 32, len(m))
+struct.pack_into("<I", h, 48, zlib.crc32(m))
+struct.pack_into("<I", h, 60, zlib.crc32(bytes(h[:60])))
+open(out, "wb").write(bytes(h) + m + pad(64 + len(m)) + data + pad(len(data)))
+PY
+}
+
+# A record {"id":ID,...,"caption":"xxx..."} of at least N bytes, to stdout.
+big_record() {
+    python3 -c 'import json, sys
+n, rid = int(sys.argv[1]), sys.argv[2]
+rec = {"id": rid, "image": "MPX1007_synpic46719.png", "caption": ""}
+rec["caption"] = "x" * (n - len(json.dumps(rec, separators=(",", ":"))))
+print(json.dumps(rec, separators=(",", ":")))' "$@"
+}
+
+@test "img-resize and embed: a record over the 16 MiB frame metadata cap is bad input, not a frame the next stage refuses" {
+    cd "$BATS_TEST_TMPDIR"
+    big_record 17000000 big > big.ndjson
+    run -1 --separate-stderr bash -c 'medcap-img-resize --root "$1" --size 32 big.ndjson > out.frames' \
+        _ "$DATA/images"
+    [[ "$stderr" == *"medcap-img-resize: big.ndjson:1: "*"metadata cap"* ]] || { echo "$stderr"; false; }
+    [ ! -s out.frames ]
+    # --keep-going skips it and goes on
+    cat big.ndjson "$BATS_FILE_TMPDIR/one.ndjson" > two.ndjson
+    run -5 --separate-stderr bash -c 'medcap-img-resize -k --root "$1" --size 32 two.ndjson > out.frames' \
+        _ "$DATA/images"
+    run -0 medcap-frame-info out.frames
+    assert_output --regexp '^a	u8	1x32x32	'
+    [ "${#lines[@]}" -eq 1 ]
+    run -1 --separate-stderr bash -c 'medcap-embed -m "$MEDCAP_SHARE/embed.safetensors" big.ndjson > out.frames'
+    [[ "$stderr" == *"medcap-embed: big.ndjson:1: "*"metadata cap"* ]] || { echo "$stderr"; false; }
+    [ ! -s out.frames ]
+}
+
+@test "encode-features: a record that its keys take over the metadata cap is bad input (exit 1)" {
+    cd "$BATS_TEST_TMPDIR"
+    big_record $((16 << 20)) big | tr -d '\n' > meta
+    [ "$(stat -c %s meta)" -eq $((16 << 20)) ]
+    remeta "$DATA/medpix2-16-64px.frames" meta big.frames
+    run -0 medcap-frame-info big.frames
+    run -1 --separate-stderr bash -c 'medcap-encode-features --allow-random -t 1 big.frames > out.frames'
+    [[ "$stderr" == *"medcap-encode-features: big.frames: frame 1: "*"metadata cap"* ]] || { echo "$stderr"; false; }
+    [ ! -s out.frames ]
+}
+
+@test "embed: frame metadata that is not a record, or holds a NUL byte, is bad input" {
+    cd "$BATS_TEST_TMPDIR"
+    medcap-encode-features --output pooled --layout 8 -t 1 "$DATA/medpix2-16-64px.frames" > pooled.frames
+    local meta
+    for meta in '[1,2]' '{"caption":"no id"}' '{"id":"a"}\0{"id":"b"}'; do
+        printf "$meta" > meta
+        remeta pooled.frames meta bad.frames
+        run -1 --separate-stderr bash -c 'medcap-embed -m "$MEDCAP_SHARE/embed.safetensors" bad.frames > out.frames'
+        [[ "$stderr" == *"medcap-embed: bad.frames:1: frame metadata "* ]] || { echo "$meta: $stderr"; false; }
+        [ ! -s out.frames ]
+    done
+}

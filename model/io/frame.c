@@ -207,8 +207,11 @@ int mc_frame_write(FILE *f, int dtype, int ndim, const uint32_t *dims,
     unsigned char h[MC_FRAME_HEADER] = {0};
     size_t count = 1, nbytes;
     for (int i = 0; i < ndim; i++)
-        count *= dims[i];
-    nbytes = count * mc_dtype_size(dtype);
+        if (mc_mul_overflow(count, dims[i], &count) != 0)
+            return MC_FRAME_WRITE_TOO_BIG;
+    if (mc_mul_overflow(count, mc_dtype_size(dtype), &nbytes) != 0 || nbytes > MC_FRAME_MAX_PAYLOAD ||
+        meta_len > MC_FRAME_MAX_META)
+        return MC_FRAME_WRITE_TOO_BIG;
     memcpy(h, MC_FRAME_MAGIC, 8);
     put_u16(h + 8, MC_FRAME_VERSION);
     h[10] = (unsigned char)dtype;
@@ -223,10 +226,10 @@ int mc_frame_write(FILE *f, int dtype, int ndim, const uint32_t *dims,
     if (fwrite(h, 1, sizeof h, f) != sizeof h ||
         fwrite(meta, 1, meta_len, f) != meta_len ||
         fwrite(zeros, 1, pad64(MC_FRAME_HEADER + meta_len), f) != pad64(MC_FRAME_HEADER + meta_len) ||
-        fwrite(data, 1, nbytes, f) != nbytes ||
+        (nbytes > 0 && fwrite(data, 1, nbytes, f) != nbytes) || /* data may be NULL then */
         fwrite(zeros, 1, pad64(nbytes), f) != pad64(nbytes))
-        return -1;
-    return 0;
+        return MC_FRAME_WRITE_IO;
+    return MC_FRAME_WRITE_OK;
 }
 
 void mc_frame_free(mc_frame *fr)

@@ -67,8 +67,14 @@ int mc_frame_read(FILE *f, mc_frame *fr, char *err, size_t errlen);
 int mc_frame_read_ex(FILE *f, mc_frame *fr, int check_crc, int *crc_ok,
                      char *err, size_t errlen);
 
+/* Results of mc_frame_write. */
+enum { MC_FRAME_WRITE_OK = 0, MC_FRAME_WRITE_IO = -1, MC_FRAME_WRITE_TOO_BIG = -2 };
+
 /* Write one frame.  meta is a JSON object text (meta_len bytes); data holds
- * count(dims) * dtype_size bytes.  Returns 0, or -1 on a write error. */
+ * count(dims) * dtype_size bytes (may be NULL when that is 0).  Returns MC_FRAME_WRITE_OK,
+ * MC_FRAME_WRITE_IO on a write error, or MC_FRAME_WRITE_TOO_BIG, writing
+ * nothing, when meta_len is over MC_FRAME_MAX_META or the payload over
+ * MC_FRAME_MAX_PAYLOAD: a writer never writes what mc_frame_read refuses. */
 int mc_frame_write(FILE *f, int dtype, int ndim, const uint32_t *dims,
                    const char *meta, size_t meta_len, const void *data);
 

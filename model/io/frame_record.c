@@ -8,7 +8,13 @@
 
 cJSON *mc_frame_record(const mc_frame *fr, const char *path, long k)
 {
-    cJSON *rec = cJSON_Parse(fr->meta);
+    cJSON *rec;
+    if (strlen(fr->meta) != fr->meta_len) {
+        mc_err_at(path, k, "frame metadata holds a NUL byte (at byte %zu of %zu)", strlen(fr->meta),
+                  fr->meta_len);
+        return NULL;
+    }
+    rec = cJSON_Parse(fr->meta);
     if (!cJSON_IsObject(rec) || !mc_record_id(rec)) {
         mc_err_at(path, k, "frame metadata is not a record with a string 'id'");
         cJSON_Delete(rec);

@@ -7,9 +7,10 @@
 
 #include <cjson/cJSON.h>
 
-/* The record in fr's metadata, a JSON object with a string "id" (the caller
- * frees it with cJSON_Delete); otherwise reports "frame metadata is not a
- * record with a string 'id'" for frame k of path and returns NULL. */
+/* The record in fr's metadata, a JSON object with a string "id" and no NUL
+ * byte in its text (the caller frees it with cJSON_Delete); otherwise
+ * reports "frame metadata is not a record with a string 'id'" (or "holds a
+ * NUL byte") for frame k of path and returns NULL. */
 cJSON *mc_frame_record(const mc_frame *fr, const char *path, long k);
 
 /* 1 when rec is a pooled feature vector ("feature": "pooled" or

@@ -51,7 +51,8 @@ static const struct {
                                 "(auto, the default: when a reference has a \"labels\" list)"},
     {"--table", NULL, "print a readable table instead of JSON"},
     {"--per-item", "FILE", "write each prediction's scores to FILE as NDJSON"},
-    {"--keep-going", NULL, "skip bad and unmatched records, report them, exit 5"},
+    {"--keep-going", NULL, "skip bad and unmatched records (and captions over the\n"
+                           "word limit), report them, exit 5"},
     {"--help", NULL, "print this help and exit"},
     {"--version", NULL, "print the version and exit"},
 };
@@ -61,7 +62,8 @@ static void usage(void)
     printf("Usage: medcap-score --refs REFS.ndjson [OPTION]... [PREDS.ndjson]\n"
            "Score predicted captions (PREDS, default stdin) against references, joined by\n"
            "\"id\": BLEU-1..4, ROUGE-L, CIDEr-D, CheXpert and other label F1, MedPix field\n"
-           "accuracy and diversity.  Prints one JSON object naming each metric's definition.\n\n");
+           "accuracy and diversity.  Prints one JSON object naming each metric's definition.\n"
+           "A caption of more than %d words is bad input.\n\n", SC_MAX_WORDS);
     for (size_t i = 0; i < sizeof option_table / sizeof option_table[0]; i++) {
         char left[64];
         const char *h = option_table[i].help, *nl;

@@ -167,3 +167,22 @@ print("golden ok")
 EOF
     assert_output "golden ok"
 }
+
+@test "frame-to-npy: a frame of zero elements is an empty array (no copy from NULL; UBSan)" {
+    cd "$BATS_TEST_TMPDIR"
+    python3 - > zero.frames <<'PY'
+import json, struct, sys, zlib
+m = b'{"id":"z"}'
+pad = lambda n: b"\0" * ((64 - n % 64) % 64)
+h = b"\x89MCFRAME" + struct.pack("<HBBI4III", 1, 3, 2, 0, 0, 3, 0, 0, len(m), 0)
+h += struct.pack("<QIII", 0, zlib.crc32(m), zlib.crc32(b""), 0)
+h += struct.pack("<I", zlib.crc32(h))
+sys.stdout.buffer.write(h + m + pad(64 + len(m)))
+PY
+    medcap-frame-to-npy zero.frames > z.npy
+    [ "$(stat -c %s z.npy)" -eq 128 ]
+    grep -q "'shape': (0, 3)" z.npy
+    mkdir d
+    run -0 medcap-frame-to-npy -d d zero.frames
+    cmp z.npy d/z.npy
+}

@@ -377,3 +377,40 @@ label_rows() {
     run -0 jq -c '.medpix.modality.accuracy' <<< "$output"
     assert_output "1"
 }
+
+# A caption of n words ("w1 w2 ... wn") as a JSON string.
+words_json() {
+    python3 -c 'import json, sys; print(json.dumps(" ".join("w%d" % i for i in range(int(sys.argv[1])))))' "$1"
+}
+
+@test "a caption over 10000 words is bad input naming file and line (skipped with --keep-going)" {
+    small_pair
+    echo "{\"id\":\"c\",\"caption\":$(words_json 10000)}" >>refs.ndjson
+    echo "{\"id\":\"c\",\"caption\":$(words_json 10001)}" >>preds.ndjson
+    run -1 --separate-stderr medcap-score --refs refs.ndjson preds.ndjson
+    assert_output ""
+    [[ "$stderr" == 'medcap-score: preds.ndjson:3: "caption" has more than 10000 words, the longest caption scored' ]]
+    run -5 --separate-stderr medcap-score --refs refs.ndjson --keep-going preds.ndjson
+    assert_output --partial '"items":2,"skipped":2'
+    # a reference over the limit, in a list, is refused too
+    echo "{\"id\":\"d\",\"references\":[\"x\",$(words_json 10001)]}" >>refs.ndjson
+    run -1 --separate-stderr medcap-score --refs refs.ndjson preds.ndjson
+    [[ "$stderr" == 'medcap-score: refs.ndjson:4: "references" has more than 10000 words, the longest caption scored' ]]
+}
+
+@test "two captions of 10000 words score at once (ROUGE-L's LCS)" {
+    small_pair
+    echo "{\"id\":\"c\",\"caption\":$(words_json 10000)}" >>refs.ndjson
+    echo "{\"id\":\"c\",\"caption\":$(words_json 10000)}" >>preds.ndjson
+    run -0 timeout 20 medcap-score --refs refs.ndjson preds.ndjson
+    assert_output --partial '"items":3'
+}
+
+@test "all captions empty: scores without undefined behaviour (zero-length copies; UBSan)" {
+    cd "$BATS_TEST_TMPDIR"
+    printf '%s\n' '{"id":"a","caption":""}' '{"id":"b","references":["",""]}' > refs.ndjson
+    printf '%s\n' '{"id":"a","caption":""}' '{"id":"b","caption":""}' > preds.ndjson
+    run -0 medcap-score --refs refs.ndjson preds.ndjson
+    assert_output --partial '"precision":1,"recall":1,"f":1}'
+    run -0 medcap-score --bleu-def nltk --bleu-avg sentence --refs refs.ndjson preds.ndjson
+}

@@ -37,7 +37,7 @@ int npy_write(FILE *f, int dtype, int ndim, const uint32_t *dims,
     unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
                              (unsigned char)(n & 0xff), (unsigned char)(n >> 8)};
     if (fwrite(pre, 1, sizeof pre, f) != sizeof pre || fwrite(h, 1, (size_t)n, f) != (size_t)n ||
-        fwrite(data, 1, nbytes, f) != nbytes)
+        (nbytes > 0 && fwrite(data, 1, nbytes, f) != nbytes)) /* data may be NULL when 0 */
         return -1;
     return 0;
 }

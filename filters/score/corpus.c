@@ -147,8 +147,34 @@ static int bad_record(sc_corpus *c, const sc_load_opts *o)
     return MC_EXIT_INPUT;
 }
 
+/* 1 when s has more than SC_MAX_WORDS words (runs of characters other than
+ * space, tab, CR and LF), else 0; stops counting at the limit. */
+static int too_long(const char *s)
+{
+    size_t words = 0;
+    int in_word = 0;
+    for (; *s; s++) {
+        int space = *s == ' ' || *s == '\t' || *s == '\r' || *s == '\n';
+        if (!space && !in_word && ++words > SC_MAX_WORDS)
+            return 1;
+        in_word = !space;
+    }
+    return 0;
+}
+
+/* 0 when caption text (the field named field of the record at name:line)
+ * is within SC_MAX_WORDS words, else -1 after a message. */
+static int check_length(const char *text, const char *field, const char *name, long line)
+{
+    if (!too_long(text))
+        return 0;
+    mc_err_at(name, line, "\"%s\" has more than %d words, the longest caption scored", field,
+              SC_MAX_WORDS);
+    return -1;
+}
+
 /* The reference strings of rec: the ref field (string or non-empty list of
- * strings).  Sets *list (array, or NULL for one string) and *one.  Returns
+ * strings, each of at most SC_MAX_WORDS words).  Sets *list (array, or NULL for one string) and *one.  Returns
  * 0, or -1 after printing what is wrong. */
 static int ref_strings(const cJSON *rec, const sc_load_opts *o, const char *name, long line,
                        const cJSON **list, const cJSON **one)
@@ -161,14 +187,17 @@ static int ref_strings(const cJSON *rec, const sc_load_opts *o, const char *name
     *list = *one = NULL;
     if (cJSON_IsString(v)) {
         *one = v;
-        return 0;
+        return check_length(v->valuestring, field, name, line);
     }
     if (cJSON_IsArray(v) && cJSON_GetArraySize(v) > 0) {
         const cJSON *e;
-        cJSON_ArrayForEach(e, v) if (!cJSON_IsString(e))
-        {
-            mc_err_at(name, line, "\"%s\" holds something that is not a string", field);
-            return -1;
+        cJSON_ArrayForEach(e, v) {
+            if (!cJSON_IsString(e)) {
+                mc_err_at(name, line, "\"%s\" holds something that is not a string", field);
+                return -1;
+            }
+            if (check_length(e->valuestring, field, name, line) != 0)
+                return -1;
         }
         *list = v;
         return 0;
@@ -232,6 +261,8 @@ static int add_pred(sc_corpus *c, const cJSON *rec, const char *name, long line,
         mc_err_at(name, line, v ? "\"%s\" is not a string" : "no field \"%s\"", o->pred_field);
         return bad_record(c, o);
     }
+    if (check_length(v->valuestring, o->pred_field, name, line) != 0)
+        return bad_record(c, o);
     r = mc_intern_find(&c->ref_ids, id, strlen(id));
     if (r == UINT32_MAX) {
         mc_err_at(name, line, "id '%s' has no reference in %s", id, refs_name);
@@ -327,7 +358,8 @@ size_t sc_ref_union(const sc_corpus *c, const sc_refrec *r, sc_gram **buf, size_
     reserve((void **)buf, cap, 2 * total + 1, sizeof **buf);
     u = *buf;
     tmp = u + total; /* second half: merge output, copied back */
-    memcpy(u, c->bags + first->bag_off, n * sizeof *u);
+    if (n > 0) /* c->bags is NULL while every caption is empty */
+        memcpy(u, c->bags + first->bag_off, n * sizeof *u);
     for (uint32_t k = 1; k < r->ncap; k++) {
         const sc_caption *cap_k = &c->caps[r->cap0 + k];
         const sc_gram *b = c->bags + cap_k->bag_off;

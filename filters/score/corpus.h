@@ -20,6 +20,10 @@
 #include <stdio.h>
 
 #define SC_MAX_N 4
+/* The longest caption read, in words (runs of characters other than space,
+ * tab, CR and LF): ROUGE-L's time grows with the product of two captions'
+ * lengths.  A longer caption makes its record bad input. */
+#define SC_MAX_WORDS 10000
 
 typedef struct {
     uint32_t id, count;

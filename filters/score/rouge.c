@@ -10,10 +10,15 @@
 #define EMPTY_TOKEN UINT32_MAX
 
 /* Length of the longest common subsequence of a[0..n) and b[0..m), with a
- * row of m + 1 counters from w. */
+ * row of min(n, m) + 1 counters from w. */
 static uint32_t lcs(const uint32_t *a, size_t n, const uint32_t *b, size_t m, sc_rouge_work *w)
 {
     uint32_t *row;
+    if (m > n) { /* the row runs over the shorter one */
+        const uint32_t *t = a;
+        size_t k = n;
+        a = b, n = m, b = t, m = k;
+    }
     if (w->cap < m + 1) {
         w->row = mc_realloc(w->row, (m + 1) * sizeof *w->row);
         w->cap = m + 1;

@@ -322,6 +322,7 @@ int main(int argc, char **argv)
     int status = 0, first;
     mc_set_prog(argv[0]);
     first = parse_args(argc, argv, &ctx);
+    mc_strtab_init(&ctx.keys);
     if (ctx.format == FMT_DICOM) {
         mc_dcm_init();
         for (int i = first; i < argc && status == 0; i++)
@@ -341,5 +342,6 @@ int main(int argc, char **argv)
         free(inputs[i]);
     free(inputs);
     clean_medpix_free_cases();
+    mc_strtab_free(&ctx.keys);
     return status ? status : mc_close_stdout();
 }

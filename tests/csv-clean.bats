@@ -55,7 +55,11 @@ medcap-csv-clean: dropped placeholder 2
 medcap-csv-clean: dropped short 1
 medcap-csv-clean: dropped modality 1
 medcap-csv-clean: dropped no-caption 0
-medcap-csv-clean: dropped no-image 0" ]
+medcap-csv-clean: dropped no-image 0
+medcap-csv-clean: fields target: caption modality modality_detail plane category caption_text
+medcap-csv-clean: fields context: sex age location location_category
+medcap-csv-clean: fields identifying: id image case_id
+medcap-csv-clean: fields other: split" ]
 }
 
 @test "--min-words sets the shortest free-text caption kept" {

@@ -7,6 +7,7 @@
 
 #include "io/csv.h"
 #include "io/ndjson.h"
+#include "core/strtab.h"
 
 #include <stdint.h>
 
@@ -57,6 +58,7 @@ typedef struct {
     int nsplits_seen;                   /* distinct split names written */
     char split_seen[2 * MAX_SPLITS][32];
     long per_split[2 * MAX_SPLITS];
+    mc_strtab keys;                     /* record keys written, for --stats' roles */
 } clean_ctx;
 
 /* clean_text.c */

@@ -1,6 +1,7 @@
 /* clean_emit.c - building captions from parts, writing records, counting. */
 #define _POSIX_C_SOURCE 200809L
 #include "clean.h"
+#include "io/record_roles.h"
 #include "core/util.h"
 
 #include <stdlib.h>
@@ -99,9 +100,13 @@ static char *build_caption(const char *tmpl, const clean_part *parts, const cJSO
     return buf;
 }
 
-/* Count one record written to split. */
-static void count_split(clean_ctx *ctx, const char *split)
+/* Count one record written to split, and note its keys. */
+static void count_split(clean_ctx *ctx, const char *split, const cJSON *rec)
 {
+    const cJSON *k;
+    cJSON_ArrayForEach(k, rec)
+        if (k->string)
+            mc_strtab_intern(&ctx->keys, k->string, NULL);
     int i;
     for (i = 0; i < ctx->nsplits_seen; i++)
         if (strcmp(ctx->split_seen[i], split) == 0)
@@ -151,13 +156,14 @@ int clean_emit_record_caption(clean_ctx *ctx, const char *id, const char *image,
     }
     cJSON_Delete(fields);
     rc = mc_record_write(stdout, rec);
+    if (rc == 0)
+        count_split(ctx, split, rec);
     cJSON_Delete(rec);
     if (rc < 0) {
         mc_err("write error on standard output");
         return MC_EXIT_IO;
     }
     ctx->written++;
-    count_split(ctx, split);
     return 0;
 }
 
@@ -166,13 +172,14 @@ int clean_emit_plain(clean_ctx *ctx, cJSON *rec, const char *split)
     int rc;
     cJSON_AddStringToObject(rec, "split", split);
     rc = mc_record_write(stdout, rec);
+    if (rc == 0)
+        count_split(ctx, split, rec);
     cJSON_Delete(rec);
     if (rc < 0) {
         mc_err("write error on standard output");
         return MC_EXIT_IO;
     }
     ctx->written++;
-    count_split(ctx, split);
     return 0;
 }
 
@@ -199,6 +206,21 @@ void clean_emit_stats(const clean_ctx *ctx)
         fprintf(stderr, "%s: split %s %ld\n", mc_prog(), ctx->split_seen[i], ctx->per_split[i]);
     for (int i = 0; i < DROP_N; i++)
         fprintf(stderr, "%s: dropped %s %ld\n", mc_prog(), drop_names[i], ctx->dropped[i]);
+    /* what each written key is for (io/record_roles.h): medcap-train
+     * --context takes context fields and refuses targets and identifiers */
+    static const int order[] = {MC_ROLE_TARGET, MC_ROLE_CONTEXT, MC_ROLE_IDENTIFYING, MC_ROLE_OTHER};
+    for (int i = 0; i < 4; i++) {
+        int any = 0;
+        for (size_t k = 0; k < ctx->keys.n; k++) {
+            if (mc_record_role(ctx->keys.str[k]) != order[i])
+                continue;
+            if (!any++)
+                fprintf(stderr, "%s: fields %s:", mc_prog(), mc_record_role_name(order[i]));
+            fprintf(stderr, " %s", ctx->keys.str[k]);
+        }
+        if (any)
+            fputc('\n', stderr);
+    }
 }
 
 void clean_emit_add_str(cJSON *o, const char *key, const char *value)

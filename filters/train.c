@@ -1,6 +1,7 @@
 /* medcap-train - train a caption decoder (sat-lstm by default, or the
  * transformer) on feature frames that carry captions, or, with
- * --train-encoder, the small CNN encoder jointly from image frames; with
+ * --train-encoder, an image encoder (cnn-small or a ResNet, with seeded
+ * augmentation, train/augment.h) jointly from image frames; with
  * --objective contrastive, a joint image-text embedding instead
  * (train/embed_trainer.h).  Classifier heads for the structured fields
  * (--fields, default modality, plane and category) train jointly.
@@ -28,6 +29,7 @@
 #include "core/util.h"
 #include "nn/xent.h"
 #include "train/embed_trainer.h"
+#include "train/augment.h"
 
 /* Regularisation defaults of --objective contrastive (chosen on MedPix 2.0,
  * docs/contrastive.md). */
@@ -58,6 +60,11 @@ typedef struct {
         max_vocab, threads, stop_after, proj_dim, min_len;
     double lr, dropout, smoothing, clip, wd, alpha_c;
     int train_encoder, contrastive;
+    /* --train-encoder: --encoder-arch (NULL: cnn-small), --encoder-lr (-1:
+     * half of --lr), --freeze-bn, --augment (TR_AUG_* flags, -1: default) */
+    const char *encoder_arch;
+    double encoder_lr;
+    int freeze_bn, augment;
     const char *caption_only; /* the first caption-only option given, or NULL */
 } options;
 
@@ -88,7 +95,17 @@ static void usage(FILE *f)
             "      --init MODEL         start from MODEL's weights and vocabulary (fine-tuning;\n"
             "                           new context starts at zero: the model unchanged)\n"
             "      --arch NAME          decoder: sat-lstm (default) or transformer\n"
-            "      --train-encoder      read image frames, train the cnn-small encoder jointly\n"
+            "      --train-encoder      read image frames, train an image encoder jointly\n"
+            "      --encoder-arch NAME  that encoder: cnn-small (default), resnet18, resnet34\n"
+            "                           or resnet50 (--arch names the decoder)\n"
+            "      --encoder-lr X       the encoder's peak learning rate, on the same schedule\n"
+            "                           (default: half of --lr)\n"
+            "      --freeze-bn          the encoder's batch norms keep their running statistics\n"
+            "                           (their scale and shift still train)\n"
+            "      --augment LIST       training images only: crop (random resized crop, area\n"
+            "                           0.8-1), rotate (up to 10 degrees), jitter (brightness\n"
+            "                           and contrast 0.8-1.2), or none (default\n"
+            "                           crop,rotate,jitter; never a horizontal flip)\n"
             "      --caption-field KEY  record key of the caption (default caption)\n"
             "  -e, --epochs N           passes over the data (default 10)\n"
             "  -b, --batch N            samples per step (default 32; contrastive 64, the\n"
@@ -187,7 +204,8 @@ static void parse_context(options *o, char *list)
 enum {
     O_VAL = 256, O_ARCH, O_TENC, O_FIELD, O_LR, O_WARM, O_WD, O_CLIP, O_LS, O_DROP, O_AC, O_EMB,
     O_HID, O_ATT, O_LAY, O_HEADS, O_MAXLEN, O_MINF, O_MAXV, O_SEED, O_LOG, O_CKPT, O_RESUME,
-    O_STOP, O_THREADS, O_VERSION, O_OBJ, O_PROJ, O_SELECT, O_FIELDS, O_FW, O_MINLEN, O_CONTEXT, O_CDROP, O_INIT
+    O_STOP, O_THREADS, O_VERSION, O_OBJ, O_PROJ, O_SELECT, O_FIELDS, O_FW, O_MINLEN, O_CONTEXT, O_CDROP, O_INIT,
+    O_EARCH, O_ELR, O_FREEZE, O_AUG
 };
 
 /* 1 when option code c only makes sense for the caption objective. */
@@ -197,6 +215,7 @@ static int caption_only(int c)
     case O_ARCH: case O_TENC: case O_WARM: case O_CLIP: case O_LS: case O_AC: case O_HID:
     case O_ATT: case O_LAY: case O_HEADS: case O_CKPT: case O_RESUME: case O_STOP:
     case O_SELECT: case O_FIELDS: case O_FW: case O_MINLEN: case O_CONTEXT: case O_CDROP: case O_INIT:
+    case O_EARCH: case O_ELR: case O_FREEZE: case O_AUG:
         return 1;
     default:
         return 0;
@@ -233,6 +252,28 @@ static void objective_defaults(options *o)
         mc_usage_error("--batch must be at least 2 with --objective contrastive (the negatives)");
 }
 
+/* Check the encoder options against --train-encoder and fill in their
+ * defaults (after objective_defaults: the encoder's rate is half of --lr). */
+static void encoder_defaults(options *o)
+{
+    const char *given = o->encoder_arch ? "encoder-arch" : o->encoder_lr >= 0 ? "encoder-lr"
+                        : o->freeze_bn ? "freeze-bn" : o->augment >= 0 ? "augment" : NULL;
+    if (given && !o->train_encoder)
+        mc_usage_error("--%s applies only with --train-encoder", given);
+    if (o->encoder_arch) {
+        int k = 0;
+        while (mc_encoder_archs[k] && strcmp(mc_encoder_archs[k], o->encoder_arch) != 0)
+            k++;
+        if (!mc_encoder_archs[k])
+            mc_usage_error("--encoder-arch '%s': expected cnn-small, resnet18, resnet34 or resnet50",
+                           o->encoder_arch);
+    }
+    if (o->encoder_lr < 0)
+        o->encoder_lr = o->lr / 2;
+    if (o->augment < 0)
+        o->augment = TR_AUG_DEFAULT;
+}
+
 static void parse_args(int argc, char **argv, options *o)
 {
     static const struct option longs[] = {
@@ -261,6 +302,9 @@ static void parse_args(int argc, char **argv, options *o)
         {"field-weight", required_argument, NULL, O_FW}, {"min-len", required_argument, NULL, O_MINLEN},
         {"context", required_argument, NULL, O_CONTEXT},
         {"context-dropout", required_argument, NULL, O_CDROP}, {"init", required_argument, NULL, O_INIT},
+        {"encoder-arch", required_argument, NULL, O_EARCH},
+        {"encoder-lr", required_argument, NULL, O_ELR}, {"freeze-bn", no_argument, NULL, O_FREEZE},
+        {"augment", required_argument, NULL, O_AUG},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -269,7 +313,8 @@ static void parse_args(int argc, char **argv, options *o)
                    .attn = 512, .layers = 2, .heads = 4, .warmup = -1, .min_freq = 2,
                    .max_vocab = 5000, .lr = -1, .dropout = -1, .wd = -1, .smoothing = 0.1, .clip = 5.0,
                    .alpha_c = 0.0, .field_weight = 1.0, .min_len = -1, .ctx_drop = 0.25,
-                   .fkeys = {"modality", "plane", "category"}, .nf = 3};
+                   .fkeys = {"modality", "plane", "category"}, .nf = 3, .encoder_lr = -1,
+                   .augment = -1};
     opterr = 0;
     while ((c = getopt_long(argc, argv, ":o:e:b:h", longs, NULL)) != -1) {
         if (caption_only(c) && !o->caption_only)
@@ -292,6 +337,13 @@ static void parse_args(int argc, char **argv, options *o)
         case O_CONTEXT: parse_context(o, optarg); break;
         case O_CDROP: o->ctx_drop = real_arg("--context-dropout", optarg, 0, 1); break;
         case O_INIT: o->init = optarg; break;
+        case O_EARCH: o->encoder_arch = optarg; break;
+        case O_ELR: o->encoder_lr = real_arg("--encoder-lr", optarg, 0, 10); break;
+        case O_FREEZE: o->freeze_bn = 1; break;
+        case O_AUG:
+            if (tr_augment_parse(optarg, &o->augment) != 0)
+                mc_usage_error("--augment '%s': expected none or a list of crop, rotate, jitter", optarg);
+            break;
         case O_FW: o->field_weight = real_arg("--field-weight", optarg, 0, 1000); break;
         case O_MINLEN: o->min_len = mc_arg_long("--min-len", optarg, 0, 1000); break;
         case 'o': o->out = optarg; break;
@@ -342,6 +394,7 @@ static void parse_args(int argc, char **argv, options *o)
                 mc_usage_error("--context: '%s' is a field the model predicts (--fields); it cannot be "
                                "given as context", o->fkeys[j]);
     objective_defaults(o);
+    encoder_defaults(o);
 }
 
 /* ---- the run ---- */
@@ -400,9 +453,16 @@ static void batch_grid(trainer *t, const tr_dataset *d, const int *rows, int B, 
         return;
     }
     size_t px = (size_t)d->dims[0] * d->dims[1] * d->dims[2];
-    for (int b = 0; b < B; b++)
-        mc_encoder_normalise(t->m.enc, t->x + b * px, d->data + (size_t)rows[b] * d->item_bytes,
-                             d->dtype, px);
+    for (int b = 0; b < B; b++) {
+        const void *pixels = d->data + (size_t)rows[b] * d->item_bytes;
+        int dtype = d->dtype;
+        if (training && t->o.augment) { /* from (seed, epoch, sample): resumes exactly */
+            tr_augment_image(t->x + b * px, pixels, dtype, d->dims[0], d->dims[1], d->dims[2],
+                             t->o.augment, (uint64_t)t->o.seed, t->epoch, rows[b]);
+            pixels = t->x + b * px, dtype = MC_F32;
+        }
+        mc_encoder_normalise(t->m.enc, t->x + b * px, pixels, dtype, px);
+    }
     mc_encoder_forward(t->m.enc, t->grid, t->x, B, d->dims[1], d->dims[2], training);
 }
 
@@ -501,8 +561,9 @@ static void optimizer_step(trainer *t, float lr)
             mc_clip_grad_norm(cp, nc * s);
     }
     mc_adamw_step(&t->m.dparams, lr, 0.9f, 0.999f, 1e-8f, (float)t->o.wd, t->step + 1);
-    if (ep)
-        mc_adamw_step(ep, lr, 0.9f, 0.999f, 1e-8f, (float)t->o.wd, t->step + 1);
+    if (ep) /* its own rate on the same schedule; no decay of batch-norm parameters */
+        mc_adamw_step_nd(ep, (float)(lr * (t->o.lr > 0 ? t->o.encoder_lr / t->o.lr : 0.0)), 0.9f,
+                         0.999f, 1e-8f, (float)t->o.wd, t->step + 1, 2);
     if (hp)
         mc_adamw_step(hp, lr, 0.9f, 0.999f, 1e-8f, (float)t->o.wd, t->step + 1);
     if (cp) /* no decay: an embedding bag */
@@ -631,7 +692,7 @@ static cJSON *train_state(const trainer *t)
     cJSON_AddNumberToObject(o, "samples", t->tr.n);
 #define NUM(f) cJSON_AddNumberToObject(o, #f, (double)t->o.f);
     NUM(epochs) NUM(batch) NUM(seed) NUM(warmup) NUM(max_len) NUM(lr) NUM(smoothing) NUM(clip)
-    NUM(wd) NUM(field_weight)
+    NUM(wd) NUM(field_weight) NUM(encoder_lr) NUM(freeze_bn) NUM(augment)
 #undef NUM
     cJSON_AddNumberToObject(o, "best", t->best);
     cJSON_AddNumberToObject(o, "best_epoch", t->best_epoch);
@@ -651,10 +712,36 @@ static void update_encoder_hash(trainer *t)
         snprintf(t->m.encoder_hash, sizeof t->m.encoder_hash, "%s", mc_encoder_hash(t->m.enc));
 }
 
+/* Add the encoder's input, for the tools that feed it images: "input_size"
+ * "[H,W]" and "input_channels" "C" (strings, as all metadata), when the
+ * model trains from images. */
+static void add_input_meta(const trainer *t, cJSON *meta)
+{
+    char v[64];
+    if (!t->m.enc || !t->tr.images)
+        return;
+    snprintf(v, sizeof v, "[%d,%d]", t->tr.dims[1], t->tr.dims[2]);
+    cJSON_AddStringToObject(meta, "input_size", v);
+    snprintf(v, sizeof v, "%d", t->tr.dims[0]);
+    cJSON_AddStringToObject(meta, "input_channels", v);
+}
+
+/* Write the model file --out with its input metadata; 0 or MC_EXIT_IO. */
+static int save_model(trainer *t)
+{
+    cJSON *meta = cJSON_CreateObject();
+    int rc;
+    add_input_meta(t, meta);
+    rc = mc_capmodel_save(&t->m, t->o.out, 0, meta);
+    cJSON_Delete(meta);
+    return rc ? MC_EXIT_IO : 0;
+}
+
 static int save_checkpoint(trainer *t)
 {
     update_encoder_hash(t);
     cJSON *meta = train_state(t);
+    add_input_meta(t, meta);
     int rc = mc_capmodel_save(&t->m, t->o.ckpt, 1, meta);
     cJSON_Delete(meta);
     return rc ? MC_EXIT_IO : 0;
@@ -692,6 +779,14 @@ static int restore(trainer *t, const mc_st_file *f)
     GET(field_weight, t->o.field_weight) GET(best, t->best)
     GET(best_epoch, v) t->best_epoch = (int)v;
 #undef GET
+    /* the encoder's settings; a checkpoint older than them trained as these defaults */
+    t->o.encoder_lr = t->o.lr, t->o.freeze_bn = 0, t->o.augment = 0;
+    if (ok && cJSON_IsNumber(x = cJSON_GetObjectItemCaseSensitive(o, "encoder_lr")))
+        t->o.encoder_lr = x->valuedouble;
+    if (ok && cJSON_IsNumber(x = cJSON_GetObjectItemCaseSensitive(o, "freeze_bn")))
+        t->o.freeze_bn = x->valueint != 0;
+    if (ok && cJSON_IsNumber(x = cJSON_GetObjectItemCaseSensitive(o, "augment")))
+        t->o.augment = x->valueint & TR_AUG_DEFAULT;
     cJSON_Delete(o);
     if (!ok) {
         mc_err("%s: not a training checkpoint (no valid 'train_state' metadata)", t->o.resume);
@@ -888,13 +983,19 @@ static int setup_encoder(trainer *t)
         return 0;
     }
     if (!t->m.enc) {
-        t->m.enc = mc_encoder_new("cnn-small", d->dims[0]);
+        const char *arch = t->o.encoder_arch ? t->o.encoder_arch : "cnn-small";
+        t->m.enc = mc_encoder_new(arch, d->dims[0]);
         if (!t->m.enc) {
-            mc_err_at(t->o.train, 1, "image frames have %d channels; cnn-small takes 1 to 4", d->dims[0]);
+            mc_err_at(t->o.train, 1, "image frames have %d channels; %s takes 1 to 4", d->dims[0], arch);
             return MC_EXIT_INPUT;
         }
         mc_encoder_init_random(t->m.enc, (uint64_t)t->o.seed + 17);
+    } else if (t->o.encoder_arch && strcmp(t->o.encoder_arch, mc_encoder_arch(t->m.enc)) != 0) {
+        mc_err("%s: model holds a %s encoder, --encoder-arch asks for %s",
+               t->o.resume ? t->o.resume : t->o.init, mc_encoder_arch(t->m.enc), t->o.encoder_arch);
+        return MC_EXIT_MODEL;
     }
+    mc_encoder_set_freeze_bn(t->m.enc, t->o.freeze_bn);
     mc_encoder_grid(t->m.enc, d->dims[1], d->dims[2], &t->m.gh, &t->m.gw);
     t->G = t->m.gh * t->m.gw;
     t->C = mc_encoder_channels(t->m.enc);
@@ -959,7 +1060,7 @@ static int train(trainer *t, FILE *logf)
                 t->best = select_value(t, &vs);
                 t->best_epoch = t->epoch + 1;
                 update_encoder_hash(t);
-                if (mc_capmodel_save(&t->m, t->o.out, 0, NULL) != 0)
+                if (save_model(t) != 0)
                     return MC_EXIT_IO;
             }
         }
@@ -1178,7 +1279,7 @@ static int run(trainer *t)
         return 0;
     update_encoder_hash(t);
     /* with --val, the kept epoch's model is already written */
-    if (rc == 0 && !t->o.val && mc_capmodel_save(&t->m, t->o.out, 0, NULL) != 0)
+    if (rc == 0 && !t->o.val && save_model(t) != 0)
         rc = MC_EXIT_IO;
     if (rc == 0 && t->o.val)
         mc_err("kept epoch %d (%s %.4f) in %s", t->best_epoch, t->o.select,

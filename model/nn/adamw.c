@@ -45,6 +45,12 @@ static void update(float *restrict w, float *restrict m, float *restrict v,
 
 void mc_adamw_step(mc_params *p, float lr, float beta1, float beta2, float eps, float wd, long t)
 {
+    mc_adamw_step_nd(p, lr, beta1, beta2, eps, wd, t, 0);
+}
+
+void mc_adamw_step_nd(mc_params *p, float lr, float beta1, float beta2, float eps, float wd, long t,
+                      int decay_ndim)
+{
     float bc1 = 1.0f - powf(beta1, (float)t), bc2 = 1.0f - powf(beta2, (float)t);
     float step = lr / bc1, rbc2 = 1.0f / sqrtf(bc2);
     const float *g = mc_params_grad(p);
@@ -52,7 +58,7 @@ void mc_adamw_step(mc_params *p, float lr, float beta1, float beta2, float eps, 
     for (int i = 0; i < p->n; i++) {
         size_t o = p->t[i].offset;
         if (!p->t[i].buffer)
-            update(p->data + o, p->m + o, p->v + o, g + o, p->t[i].count, lr * wd, beta1, beta2,
-                   step, rbc2, eps);
+            update(p->data + o, p->m + o, p->v + o, g + o, p->t[i].count,
+                   p->t[i].ndim >= decay_ndim ? lr * wd : 0.0f, beta1, beta2, step, rbc2, eps);
     }
 }

@@ -16,4 +16,10 @@ float mc_clip_grad_norm(mc_params *p, float max_norm);
  * first use. */
 void mc_adamw_step(mc_params *p, float lr, float beta1, float beta2, float eps, float wd, long t);
 
+/* mc_adamw_step with the weight decay applied only to tensors of at least
+ * decay_ndim dimensions: 2 decays weight matrices and convolution kernels,
+ * not biases or batch-norm scales and shifts (1-D). */
+void mc_adamw_step_nd(mc_params *p, float lr, float beta1, float beta2, float eps, float wd, long t,
+                      int decay_ndim);
+
 #endif

@@ -187,3 +187,35 @@ print(json.dumps(rec, separators=(",", ":")))' "$@"
         [ ! -s out.frames ]
     done
 }
+
+# Text of depth levels of nested arrays around a record, as one line.
+deep_json() {
+    python3 -c 'import sys; n = int(sys.argv[1]); print("{\"id\":\"a\",\"x\":" + "[" * n + "]" * n + "}")' "$1"
+}
+
+@test "csv-clean: a malformed MedPix JSON array file is reported once and leaks nothing (LeakSanitizer)" {
+    cd "$BATS_TEST_TMPDIR"
+    mkdir mp
+    printf '[{"image":"x", "U_id": ' > mp/Descriptions.json
+    run -1 --separate-stderr medcap-csv-clean --format medpix mp/Descriptions.json
+    assert_output ""
+    # under make check SANITIZE=1 a leak report follows the message
+    [ "$stderr" = "medcap-csv-clean: mp/Descriptions.json: malformed JSON array near byte 23" ] || { echo "$stderr"; false; }
+}
+
+@test "JSON nested too deep says so, not malformed (NDJSON records, JSONL and JSON array files)" {
+    cd "$BATS_TEST_TMPDIR"
+    deep_json 1500 > deep.ndjson
+    run -1 --separate-stderr medcap-score --refs deep.ndjson deep.ndjson
+    [ "$stderr" = "medcap-score: deep.ndjson:1: JSON nested too deep (over 1000 levels)" ] || { echo "$stderr"; false; }
+    mkdir mp
+    deep_json 1500 > mp/descriptions_train.jsonl
+    run -1 --separate-stderr medcap-csv-clean --format medpix mp/descriptions_train.jsonl
+    [[ "$stderr" == *"mp/descriptions_train.jsonl:1: JSON nested too deep (over 1000 levels)"* ]] || { echo "$stderr"; false; }
+    { printf '['; deep_json 1500; printf ']'; } > mp/Descriptions.json
+    run -1 --separate-stderr medcap-csv-clean --format medpix mp/Descriptions.json
+    [ "$stderr" = "medcap-csv-clean: mp/Descriptions.json: JSON array nested too deep (over 1000 levels)" ] || { echo "$stderr"; false; }
+    # brackets inside strings do not count
+    python3 -c 'print("{\"id\":\"a\",\"caption\":\"" + "[" * 1500 + "\"}")' > strings.ndjson
+    run -0 medcap-score --refs strings.ndjson strings.ndjson
+}

@@ -33,6 +33,7 @@ int mc_items_open(mc_json_items *it, const char *path)
         if (len + (size_t)n + 1 > MAX_ARRAY_FILE) {
             free(text);
             mc_err_at(path, 0, "JSON array file larger than %u MiB", MAX_ARRAY_FILE >> 20);
+            mc_items_close(it);
             return MC_EXIT_INPUT;
         }
         if (len + (size_t)n + 1 > cap)
@@ -42,17 +43,23 @@ int mc_items_open(mc_json_items *it, const char *path)
         it->in.pos += (size_t)n;
     }
     if (n < 0) {
+        int rc = it->in.error == MC_GZIN_IOERR ? MC_EXIT_IO : MC_EXIT_INPUT;
         free(text);
         mc_err_at(path, 0, "%s", it->in.msg);
-        return it->in.error == MC_GZIN_IOERR ? MC_EXIT_IO : MC_EXIT_INPUT;
+        mc_items_close(it);
+        return rc;
     }
     text[len] = '\0';
     it->array = cJSON_ParseWithLength(text, len);
     if (!it->array || !cJSON_IsArray(it->array)) {
         const char *at = cJSON_GetErrorPtr();
-        mc_err_at(path, 0, "malformed JSON array near byte %ld",
-                  at && at >= text && at <= text + len ? (long)(at - text) + 1 : 1L);
+        if (mc_json_too_deep(text, len))
+            mc_err_at(path, 0, "JSON array nested too deep (over %d levels)", CJSON_NESTING_LIMIT);
+        else
+            mc_err_at(path, 0, "malformed JSON array near byte %ld",
+                      at && at >= text && at <= text + len ? (long)(at - text) + 1 : 1L);
         free(text);
+        mc_items_close(it);
         return MC_EXIT_INPUT;
     }
     free(text);
@@ -89,6 +96,10 @@ int mc_items_next(mc_json_items *it, cJSON **item, char *err, size_t errlen)
         if (mc_blank(it->line))
             continue;
         *item = cJSON_ParseWithLength(it->line, (size_t)n);
+        if (!*item && mc_json_too_deep(it->line, (size_t)n)) {
+            snprintf(err, errlen, "JSON nested too deep (over %d levels)", CJSON_NESTING_LIMIT);
+            return MC_ITEMS_BAD;
+        }
         if (!*item || !cJSON_IsObject(*item)) {
             const char *at = cJSON_GetErrorPtr();
             snprintf(err, errlen, *item ? "not a JSON object" : "malformed JSON near column %ld",

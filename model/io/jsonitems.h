@@ -18,7 +18,8 @@ typedef struct {
 } mc_json_items;
 
 /* Open path: a JSON array when its first non-blank byte is '[', else JSONL.
- * Returns 0, or an exit status after printing a message. */
+ * Returns 0, or an exit status after printing a message, with nothing left
+ * open (mc_items_close is then not needed, and harmless). */
 int mc_items_open(mc_json_items *it, const char *path);
 /* The next object into *item (the caller deletes it).  Returns MC_ITEMS_OK,
  * MC_ITEMS_END, MC_ITEMS_BAD (not an object or malformed; err says what, it->where

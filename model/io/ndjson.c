@@ -44,14 +44,39 @@ int mc_blank(const char *s)
     return 1;
 }
 
+int mc_json_too_deep(const char *text, size_t len)
+{
+    size_t depth = 0;
+    int in_string = 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = text[i];
+        if (in_string) {
+            if (c == '\\')
+                i++;
+            else if (c == '"')
+                in_string = 0;
+        } else if (c == '"') {
+            in_string = 1;
+        } else if (c == '[' || c == '{') {
+            if (++depth > CJSON_NESTING_LIMIT)
+                return 1;
+        } else if ((c == ']' || c == '}') && depth > 0) {
+            depth--;
+        }
+    }
+    return 0;
+}
+
 cJSON *mc_record_parse(const char *text, const char *name, long line)
 {
     cJSON *rec = cJSON_Parse(text);
     const cJSON *id;
     if (!rec) {
         const char *at = cJSON_GetErrorPtr();
-        mc_err_at(name, line, "malformed JSON near column %ld",
-                  at ? (long)(at - text) + 1 : 1L);
+        if (mc_json_too_deep(text, strlen(text)))
+            mc_err_at(name, line, "JSON nested too deep (over %d levels)", CJSON_NESTING_LIMIT);
+        else
+            mc_err_at(name, line, "malformed JSON near column %ld", at ? (long)(at - text) + 1 : 1L);
         return NULL;
     }
     if (!cJSON_IsObject(rec)) {

@@ -30,6 +30,11 @@ void mc_lines_free(mc_lines *r);
  * records: callers skip them before calling. */
 cJSON *mc_record_parse(const char *text, const char *name, long line);
 
+/* 1 when text[0..len) nests arrays and objects deeper than cJSON parses
+ * (CJSON_NESTING_LIMIT levels), counting brackets outside strings; else 0.
+ * For messages: such text is "nested too deep", not malformed. */
+int mc_json_too_deep(const char *text, size_t len);
+
 /* Print a record as one compact line to f; returns 0 or -1 on error. */
 int mc_record_write(FILE *f, const cJSON *rec);
 

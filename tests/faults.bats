@@ -219,3 +219,11 @@ deep_json() {
     python3 -c 'print("{\"id\":\"a\",\"caption\":\"" + "[" * 1500 + "\"}")' > strings.ndjson
     run -0 medcap-score --refs strings.ndjson strings.ndjson
 }
+
+@test "csv-clean: a write error in the middle of its output names the reason" {
+    cd "$BATS_TEST_TMPDIR"
+    python3 -c 'print("image,caption")
+for i in range(3000): print("img%d.png,a small nodule in the left lung number %d" % (i, i))' > many.csv
+    run -3 --separate-stderr bash -c 'medcap-csv-clean --format generic --image-col image --caption-col caption many.csv > /dev/full'
+    [ "$stderr" = "medcap-csv-clean: error writing standard output: No space left on device" ] || { echo "$stderr"; false; }
+}

@@ -159,10 +159,8 @@ int clean_emit_record_caption(clean_ctx *ctx, const char *id, const char *image,
     if (rc == 0)
         count_split(ctx, split, rec);
     cJSON_Delete(rec);
-    if (rc < 0) {
-        mc_err("write error on standard output");
-        return MC_EXIT_IO;
-    }
+    if (rc < 0)
+        return mc_stdout_error();
     ctx->written++;
     return 0;
 }
@@ -175,10 +173,8 @@ int clean_emit_plain(clean_ctx *ctx, cJSON *rec, const char *split)
     if (rc == 0)
         count_split(ctx, split, rec);
     cJSON_Delete(rec);
-    if (rc < 0) {
-        mc_err("write error on standard output");
-        return MC_EXIT_IO;
-    }
+    if (rc < 0)
+        return mc_stdout_error();
     ctx->written++;
     return 0;
 }

@@ -3,7 +3,8 @@
  * odd 7x9 inputs, batch 2): the stem with max pooling alone, BasicBlocks
  * (identity and downsample shortcuts), Bottlenecks, in training mode (batch
  * statistics) and with frozen batch norm; then a few AdamW steps that must
- * lower a loss, and the running statistics' update.  Exits 1 on failure.
+ * lower a loss, the running statistics' update, and weight decay that
+ * skips batch norm.  Exits 1 on failure.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
@@ -179,6 +180,23 @@ static void training_lowers_loss(void)
     free_net(&n);
 }
 
+/* The encoder's AdamW decay (mc_adamw_step_nd, 2 dimensions and up)
+ * shrinks convolution kernels and leaves batch-norm parameters alone. */
+static void decay_skips_batch_norm(void)
+{
+    static const int layers[4] = {1, 0, 0, 0};
+    net n = make_net(layers, 0, 0, 3);
+    mc_params *p = mc_encoder_params(n.e);
+    int w = mc_params_find(p, "layer1.0.conv1.weight"), g = mc_params_find(p, "layer1.0.bn1.weight");
+    float w0 = mc_params_at(p, w)[0], g0 = mc_params_at(p, g)[0];
+    mc_params_zero_grad(p);
+    mc_adamw_step_nd(p, 0.1f, 0.9f, 0.999f, 1e-8f, 0.5f, 1, 2);
+    check(fabsf(mc_params_at(p, w)[0] - 0.95f * w0) <= 1e-6f * fabsf(w0) && w0 != 0.0f &&
+              mc_params_at(p, g)[0] == g0,
+          "weight decay of the kernels only (batch-norm scale untouched)");
+    free_net(&n);
+}
+
 int main(void)
 {
     static const int stem[4] = {0, 0, 0, 0}, two[4] = {1, 1, 0, 0};
@@ -190,6 +208,7 @@ int main(void)
     gradcheck("basic blocks, frozen BN", two, 0, 1, 0.0f);
     gradcheck("bottlenecks, frozen BN", two, 1, 1, 0.0f);
     training_lowers_loss();
+    decay_skips_batch_norm();
     printf("%s\n", failures ? "FAILED" : "all ok");
     return failures ? 1 : 0;
 }

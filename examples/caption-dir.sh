@@ -7,8 +7,10 @@
 # Safe to run from cron:
 #   - a lock (flock on DIR/.captions.lock) makes a second run that starts while
 #     one is still going exit at once (status 0, nothing done);
-#   - an image whose id (file name without extension) is already in
-#     captions.ndjson is not captioned again;
+#   - a record's id is its image's file name (scan.png and scan.jpg are two
+#     images); an image whose file name is already the "image" of a record
+#     in captions.ndjson is not captioned again (records written before ids
+#     kept the extension have the same "image");
 #   - new captions are written to a temporary file and joined to
 #     captions.ndjson by an atomic rename, so a run killed half-way loses
 #     nothing already there and leaves no partial line; the next run redoes
@@ -38,14 +40,14 @@ fi
 tmp=$(mktemp "$dir/.captions.XXXXXX")
 trap 'rm -f "$tmp" "$tmp.new" "$tmp.list"' EXIT
 
-# Ids already captioned, then the images not among them.
+# Images already captioned, then the images not among them.
 touch "$out"
-jq -r '.id' "$out" | sort -u > "$tmp.list"
+jq -r '.image // .id' "$out" | sort -u > "$tmp.list"
 find "$dir" -maxdepth 1 -type f \( -iname '*.png' -o -iname '*.jpg' -o -iname '*.jpeg' \
         -o -iname '*.tif' -o -iname '*.tiff' -o -iname '*.pgm' -o -iname '*.ppm' -o -iname '*.webp' \) \
         -printf '%f\n' | sort \
-    | awk -v done="$tmp.list" 'BEGIN { while ((getline id < done) > 0) seen[id] = 1 }
-          { id = $0; sub(/\.[^.]*$/, "", id); if (!(id in seen)) print }' > "$tmp.new"
+    | awk -v done="$tmp.list" 'BEGIN { while ((getline f < done) > 0) seen[f] = 1 }
+          !($0 in seen)' > "$tmp.new"
 n=$(wc -l < "$tmp.new")
 if [ "$n" -eq 0 ]; then
     echo "caption-dir.sh: no new images in $dir" >&2
@@ -55,7 +57,8 @@ fi
 # Caption them; a bad image is skipped and reported (exit 5 from img-resize),
 # the others are still captioned.
 set +e
-medcap img-resize --keep-going --root "$dir" --size "${SIZE:-128}" < "$tmp.new" \
+jq -R -c '{id: ., image: .}' < "$tmp.new" \
+    | medcap img-resize --keep-going --root "$dir" --size "${SIZE:-128}" \
     | medcap encode-features "${model_args[@]}" \
     | medcap decode-caption "${model_args[@]}" --beam 3 > "$tmp"
 status=("${PIPESTATUS[@]}")
@@ -69,4 +72,4 @@ done
 cat "$out" "$tmp" > "$tmp.new"
 mv "$tmp.new" "$out"
 echo "caption-dir.sh: captioned $(wc -l < "$tmp") of $n new images in $dir" >&2
-[ "${status[0]}" -eq 0 ] || exit 5
+[ "${status[1]}" -eq 0 ] || exit 5 # img-resize skipped some

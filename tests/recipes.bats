@@ -54,8 +54,27 @@ make_dir() {
     run -0 bash "$ROOT/examples/caption-dir.sh" "$d"
     run -0 jq -s 'length' "$d/captions.ndjson"
     assert_output "9"
-    run -0 jq -r 'select(.id == "new") | .id' "$d/captions.ndjson"
-    assert_output "new"
+    run -0 jq -r 'select(.image == "new.png") | .id' "$d/captions.ndjson"
+    assert_output "new.png"
+}
+
+@test "caption-dir.sh: scan.png and scan.jpg are two images with two ids" {
+    local d="$BATS_TEST_TMPDIR/twins"
+    mkdir -p "$d"
+    # libvips reads an image by its content, whatever the extension
+    cp "$DATA/medpix-slice/dev/$(ls "$DATA/medpix-slice/dev" | head -n 1)" "$d/scan.png"
+    cp "$DATA/medpix-slice/train/MPX1020_synpic17478.png" "$d/scan.jpg"
+    export MEDCAP_MODEL="$RECIPE_WORK/model.safetensors" SIZE=64
+    run -0 bash "$ROOT/examples/caption-dir.sh" "$d"
+    run -0 jq -r '.id + " " + .image' "$d/captions.ndjson"
+    assert_output "scan.jpg scan.jpg
+scan.png scan.png"
+    run -0 bash "$ROOT/examples/caption-dir.sh" "$d"
+    assert_output --partial "no new images"
+    # a record written before ids kept the extension counts by its image
+    jq -c '.id = "old"' "$d/captions.ndjson" > "$d/c" && mv "$d/c" "$d/captions.ndjson"
+    run -0 bash "$ROOT/examples/caption-dir.sh" "$d"
+    assert_output --partial "no new images"
 }
 
 @test "caption-dir.sh does nothing while another run holds the lock" {

@@ -6,7 +6,7 @@ load common
 IMGS="$DATA/medpix2-16-64px.frames"
 SMALL=(--min-freq 1 --hidden 32 --embed 16 --attn-dim 16 --batch 8 --threads 1 --fields none)
 
-@test "train-encoder: ResNet-18 lowers its loss on 16 images and records its input size" {
+@test "train-encoder: ResNet-18 lowers its loss on 16 images, records its input size, and captions" {
     cd "$BATS_TEST_TMPDIR"
     run -0 medcap-train --train-encoder --encoder-arch resnet18 "${SMALL[@]}" --epochs 4 --lr 2e-3 \
         --dropout 0 --log log.ndjson -o m.st "$IMGS"
@@ -16,6 +16,10 @@ SMALL=(--min-freq 1 --hidden 32 --embed 16 --attn-dim 16 --batch 8 --threads 1 -
     grep -aq '"encoder_arch":"resnet18"' m.st
     grep -aq '"input_size":"\[64,64\]"' m.st
     grep -aq '"input_channels":"1"' m.st
+    medcap-encode-features -m m.st -t 1 "$IMGS" > f.frames
+    run -0 medcap-decode-caption -m m.st f.frames
+    [ "${#lines[@]}" -eq 16 ]
+    [[ "${lines[0]}" == *'"caption":"'* ]]
 }
 
 @test "train-encoder: ResNet-18 stopped mid-epoch and resumed ends with the same weights (one thread)" {

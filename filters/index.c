@@ -6,7 +6,8 @@
  * Reads feature frames from each FILE in turn ("-" or none: stdin).  A grid
  * [G,C] or map [H,W,C] is averaged over its positions first.  With
  * --append the new rows are added as new chunks after the old ones, which
- * are copied unchanged (no vector is recomputed).
+ * are copied unchanged (no vector is recomputed), and a new end frame
+ * replaces the old one (a version 1 index is rewritten as version 2).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "index/caseindex.h"

@@ -69,7 +69,8 @@ neighbour_ids() { jq -r '[.neighbors[].id] | join(" ")'; }
     cp ix.idx before.idx
     run -0 --separate-stderr medcap-index -o ix.idx --append new.frames
     assert_output ""
-    cmp -n "$(stat -c %s before.idx)" before.idx ix.idx
+    # all but the end frame (192 bytes: header and metadata), which the new rows replace
+    cmp -n "$(( $(stat -c %s before.idx) - 192 ))" before.idx ix.idx
     [ "$(stat -c %s ix.idx)" -gt "$(stat -c %s before.idx)" ]
     run -0 bash -c "medcap-retrieve -i ix.idx -k 1 new.frames ix.frames | jq -r '.neighbors[0].id'"
     [ "${#lines[@]}" -eq 25 ]
@@ -200,4 +201,39 @@ neighbour_ids() { jq -r '[.neighbors[].id] | join(" ")'; }
     [ -p out.fifo ]
     medcap-index -o plain.idx "$DATA/medpix2-16-features.frames"
     cmp got plain.idx
+}
+
+@test "medcap-index: an index cut between two chunks is refused, not read as a shorter index" {
+    "$FRAMES" gen 5 8 --seed 2 --prefix new > new.frames
+    medcap-index -o ix.idx ix.frames
+    medcap-index -o ix.idx --append new.frames
+    run -0 medcap-frame-info ix.idx
+    [ "${#lines[@]}" -eq 5 ]
+    assert_line --index 4 --regexp '^index-end	u8	0	0	ok$'
+    # the first chunk alone: cut where the second one starts (new.idx: that
+    # chunk and an end frame of the same length)
+    medcap-index -o new.idx new.frames
+    head -c "$(( $(stat -c %s ix.idx) - $(stat -c %s new.idx) ))" ix.idx > cut.idx
+    run -0 medcap-frame-info cut.idx
+    [ "${#lines[@]}" -eq 2 ]
+    run -4 --separate-stderr medcap-retrieve -i cut.idx new.frames
+    assert_output ""
+    [[ "$stderr" == *"cut.idx: corrupt or not an index: truncated: no end frame after row 20 (chunk 1)"* ]] || { echo "$stderr"; false; }
+    run -4 --separate-stderr medcap-index -o cut.idx --append new.frames
+    [[ "$stderr" == *"truncated: no end frame"* ]]
+}
+
+@test "medcap-index: a version 1 index (no end frame) still reads, and --append rewrites it as version 2" {
+    cp "$DATA/index-v1-16.idx" old.idx
+    run -0 bash -c "medcap-retrieve -i old.idx -k 1 '$DATA/medpix2-16-features.frames' | jq -r '.id == .neighbors[0].id'"
+    [ "${#lines[@]}" -eq 16 ]
+    refute_output --partial false
+    "$FRAMES" gen 3 256 --seed 3 --prefix new > new.frames
+    run -0 --separate-stderr medcap-index -o old.idx --append new.frames
+    run -0 medcap-frame-info --meta old.idx
+    [ "$(grep -c '"version":2' <<< "$output")" -eq 2 ]
+    assert_line --index 2 --partial '"format":"medcap-index-end","version":2,"rows":19,"chunks":1}'
+    run -0 bash -c "medcap-retrieve -i old.idx -k 1 new.frames '$DATA/medpix2-16-features.frames' | jq -r '.id == .neighbors[0].id'"
+    [ "${#lines[@]}" -eq 19 ]
+    refute_output --partial false
 }

@@ -214,7 +214,31 @@ static int add_records(mc_cindex *ix, const mc_cindex_chunk *c, const view *v,
     return 0;
 }
 
-/* Walk the frames of the map: pairs of vectors and records. */
+/* Check the end frame a (frame no, starting at byte start, ending at end)
+ * against what came before it; 0, or -1 with err set. */
+static int check_end(const mc_cindex *ix, const view *a, size_t no, size_t start, size_t end,
+                     char *err, size_t errlen)
+{
+    if (a->dtype != MC_U8 || a->ndim != 1 || a->dims[0] != 0 || ix->nchunks == 0 ||
+        meta_num(a->meta, "version") != ix->version || ix->version != MC_CINDEX_VERSION) {
+        snprintf(err, errlen, "frame %zu at byte %zu: not the end frame of a version %d index "
+                 "(U8 [0] after the chunks)", no, start, MC_CINDEX_VERSION);
+        return -1;
+    }
+    if (meta_num(a->meta, "rows") != (double)ix->rows || meta_num(a->meta, "chunks") != (double)ix->nchunks) {
+        snprintf(err, errlen, "end frame: %g rows in %g chunks, but the file holds %zu rows in %zu chunks",
+                 meta_num(a->meta, "rows"), meta_num(a->meta, "chunks"), ix->rows, ix->nchunks);
+        return -1;
+    }
+    if (end != ix->size) {
+        snprintf(err, errlen, "%zu bytes after the end frame", ix->size - end);
+        return -1;
+    }
+    return 0;
+}
+
+/* Walk the frames of the map: pairs of vectors and records, then (version
+ * 2) the end frame. */
 static int parse_chunks(mc_cindex *ix, char *err, size_t errlen)
 {
     size_t off = 0, no = 0, cap = 0, ids_len = 0, ids_cap = 0;
@@ -224,23 +248,41 @@ static int parse_chunks(mc_cindex *ix, char *err, size_t errlen)
         snprintf(err, errlen, "empty file, not an index");
         return -1;
     }
+    ix->data_end = ix->size;
     while (off < ix->size) {
         view a = {0}, b = {0};
         mc_cindex_chunk *c;
-        double rows, dim;
+        double rows, dim, version;
+        size_t start = off;
         int fmt_ok;
         if (parse_frame(ix, &off, ++no, &a, err, errlen) != 0)
             goto out;
+        if (meta_is(a.meta, "medcap-index-end")) {
+            int bad = check_end(ix, &a, no, start, off, err, errlen);
+            cJSON_Delete(a.meta);
+            if (bad)
+                goto out;
+            ix->data_end = start;
+            break;
+        }
         rows = meta_num(a.meta, "rows");
         dim = meta_num(a.meta, "dim");
-        if (!meta_is(a.meta, "medcap-index") || meta_num(a.meta, "version") != MC_CINDEX_VERSION ||
+        version = meta_num(a.meta, "version");
+        if (!meta_is(a.meta, "medcap-index") ||
+            (version != MC_CINDEX_VERSION && version != MC_CINDEX_VERSION_OLD) ||
             a.dtype != MC_F32 || a.ndim != 2 || rows != a.dims[0] || dim != a.dims[1] || a.dims[1] == 0) {
-            snprintf(err, errlen, "frame %zu: not a medcap-index version %d vector chunk (F32 [rows,dim])",
-                     no, MC_CINDEX_VERSION);
+            snprintf(err, errlen, "frame %zu: not a medcap-index version %d or %d vector chunk "
+                     "(F32 [rows,dim])", no, MC_CINDEX_VERSION_OLD, MC_CINDEX_VERSION);
             cJSON_Delete(a.meta);
             goto out;
         }
         cJSON_Delete(a.meta);
+        if (ix->nchunks > 0 && version != ix->version) {
+            snprintf(err, errlen, "frame %zu: a version %g chunk after version %d chunks", no, version,
+                     ix->version);
+            goto out;
+        }
+        ix->version = (int)version;
         if (ix->nchunks > 0 && a.dims[1] != ix->dim) {
             snprintf(err, errlen, "frame %zu: feature size %u differs from the first chunk's %zu",
                      no, a.dims[1], ix->dim);
@@ -273,6 +315,11 @@ static int parse_chunks(mc_cindex *ix, char *err, size_t errlen)
         if (check_vectors(c, ix->dim, err, errlen) != 0 ||
             add_records(ix, c, &b, &ids, &ids_len, &ids_cap, err, errlen) != 0)
             goto out;
+    }
+    if (ix->version == MC_CINDEX_VERSION && ix->data_end == ix->size) {
+        snprintf(err, errlen, "truncated: no end frame after row %zu (chunk %zu); the file was cut short",
+                 ix->rows, ix->nchunks);
+        goto out;
     }
     if (ix->rows == 0) {
         snprintf(err, errlen, "index holds no rows");
@@ -349,25 +396,6 @@ static const char *written_name(const mc_cindex_writer *w)
     return w->out.tmp ? w->out.tmp : w->out.path;
 }
 
-int mc_cindex_writer_open(mc_cindex_writer *w, const char *path, const mc_cindex *old,
-                          size_t chunk_rows)
-{
-    memset(w, 0, sizeof *w);
-    if (mc_atomic_open(&w->out, path) != 0)
-        return -1;
-    w->chunk_rows = chunk_rows;
-    if (old) {
-        w->dim = old->dim;
-        w->chunks = old->nchunks;
-        if (fwrite(old->map, 1, old->size, w->out.f) != old->size) {
-            mc_err("%s: cannot write: %s", written_name(w), strerror(errno));
-            mc_cindex_writer_abort(w);
-            return -1;
-        }
-    }
-    return 0;
-}
-
 /* Write the buffered rows as one chunk (two frames); 0 or -1 (message printed). */
 static int flush_chunk(mc_cindex_writer *w)
 {
@@ -395,28 +423,21 @@ fail:
     return -1;
 }
 
-int mc_cindex_writer_add(mc_cindex_writer *w, const float *v, size_t dim, const cJSON *rec)
+/* Buffer one row: v (w->dim) and its record line (n bytes, no newline),
+ * writing the buffered chunk first when it is full; 0 or -1 (message
+ * printed). */
+static int add_row(mc_cindex_writer *w, const float *v, const char *line, size_t n)
 {
-    char *line;
-    size_t n;
-    if (w->dim == 0)
-        w->dim = dim;
     if (!w->vec) { /* a chunk's vectors stay under MC_CINDEX_CHUNK_BYTES */
         size_t fit = MC_CINDEX_CHUNK_BYTES / (w->dim * sizeof *w->vec);
         if (w->chunk_rows > fit)
             w->chunk_rows = fit > 0 ? fit : 1;
         w->vec = mc_malloc(w->chunk_rows * w->dim * sizeof *w->vec);
     }
-    line = cJSON_PrintUnformatted(rec);
-    if (!line)
-        mc_die(MC_EXIT_INTERNAL, "out of memory printing a record");
-    n = strlen(line);
     /* a records frame must stay under the 4 GiB payload cap */
     if (w->n == w->chunk_rows || w->tlen + n + 1 > (size_t)UINT32_MAX) {
-        if (flush_chunk(w) != 0) {
-            free(line);
+        if (flush_chunk(w) != 0)
             return -1;
-        }
     }
     if (w->tlen + n + 1 > w->tcap) {
         w->tcap = (w->tlen + n + 1) * 2;
@@ -425,15 +446,86 @@ int mc_cindex_writer_add(mc_cindex_writer *w, const float *v, size_t dim, const 
     memcpy(w->text + w->tlen, line, n);
     w->text[w->tlen + n] = '\n';
     w->tlen += n + 1;
-    free(line);
     memcpy(w->vec + w->n * w->dim, v, w->dim * sizeof *v);
     w->n++;
+    w->rows++;
+    return 0;
+}
+
+int mc_cindex_writer_add(mc_cindex_writer *w, const float *v, size_t dim, const cJSON *rec)
+{
+    char *line;
+    int rc;
+    if (w->dim == 0)
+        w->dim = dim;
+    line = cJSON_PrintUnformatted(rec);
+    if (!line)
+        mc_die(MC_EXIT_INTERNAL, "out of memory printing a record");
+    rc = add_row(w, v, line, strlen(line));
+    free(line);
+    return rc;
+}
+
+/* Add the rows of old, a version 1 index, to w (as version 2 chunks);
+ * 0 or -1 (message printed). */
+static int add_old_rows(mc_cindex_writer *w, const mc_cindex *old)
+{
+    for (size_t k = 0; k < old->nchunks; k++) {
+        const mc_cindex_chunk *c = &old->chunk[k];
+        for (size_t r = 0; r < c->rows; r++)
+            if (add_row(w, c->vec + r * old->dim, old->line[c->row0 + r], old->line_len[c->row0 + r]) != 0)
+                return -1;
+    }
+    return 0;
+}
+
+int mc_cindex_writer_open(mc_cindex_writer *w, const char *path, const mc_cindex *old,
+                          size_t chunk_rows)
+{
+    memset(w, 0, sizeof *w);
+    if (mc_atomic_open(&w->out, path) != 0)
+        return -1;
+    w->chunk_rows = chunk_rows;
+    if (old && old->version == MC_CINDEX_VERSION_OLD) {
+        w->dim = old->dim;
+        if (add_old_rows(w, old) != 0) {
+            mc_cindex_writer_abort(w);
+            return -1;
+        }
+    } else if (old) {
+        w->dim = old->dim;
+        w->chunks = old->nchunks;
+        w->rows = old->rows;
+        if (fwrite(old->map, 1, old->data_end, w->out.f) != old->data_end) {
+            mc_err("%s: cannot write: %s", written_name(w), strerror(errno));
+            mc_cindex_writer_abort(w);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* Write the end frame: the rows and chunks of the whole file; 0 or -1
+ * (message printed). */
+static int write_end(mc_cindex_writer *w)
+{
+    char meta[200];
+    uint32_t none = 0;
+    int n = snprintf(meta, sizeof meta,
+                     "{\"id\":\"index-end\",\"format\":\"medcap-index-end\",\"version\":%d,"
+                     "\"rows\":%zu,\"chunks\":%zu}", MC_CINDEX_VERSION, w->rows, w->chunks);
+    if (mc_frame_write(w->out.f, MC_U8, 1, &none, meta, (size_t)n, NULL) != 0) {
+        mc_err("%s: cannot write: %s", written_name(w), strerror(errno));
+        return -1;
+    }
     return 0;
 }
 
 int mc_cindex_writer_commit(mc_cindex_writer *w)
 {
     int rc = flush_chunk(w);
+    if (rc == 0)
+        rc = write_end(w);
     if (rc == 0)
         rc = mc_atomic_commit(&w->out);
     else

@@ -3,11 +3,17 @@
  *
  * The file is a sequence of chunks; a chunk is two medcap frames:
  *   1. F32 [N, C]: N unit-length feature vectors, metadata
- *      {"id":"index-chunk-K","format":"medcap-index","version":1,"rows":N,"dim":C}
+ *      {"id":"index-chunk-K","format":"medcap-index","version":2,"rows":N,"dim":C}
  *   2. U8 [B]: N records as NDJSON, one compact JSON object with a string
  *      "id" per line, each line ending in '\n', metadata
  *      {"id":"index-records-K","format":"medcap-index-records","rows":N}
- * Every chunk has the same C.  Appending cases appends chunks.
+ * Every chunk has the same C and version.  Version 2 ends with an end frame,
+ * U8 [0] with metadata
+ *      {"id":"index-end","format":"medcap-index-end","version":2,"rows":R,"chunks":K}
+ * (R rows in all, K chunks), so that a file cut anywhere, even between two
+ * chunks, is refused.  Version 1 (no end frame) is still read; appending to
+ * it rewrites it as version 2.  Appending to version 2 replaces the end
+ * frame with the new chunks and a new end frame.
  */
 #ifndef MEDCAP_CASEINDEX_H
 #define MEDCAP_CASEINDEX_H
@@ -18,7 +24,8 @@
 #include "core/strtab.h"
 #include "core/util.h"
 
-#define MC_CINDEX_VERSION 1
+#define MC_CINDEX_VERSION 2     /* the version written */
+#define MC_CINDEX_VERSION_OLD 1 /* read, without an end frame */
 #define MC_CINDEX_CHUNK_ROWS 16384 /* rows per chunk the writer buffers, */
 #define MC_CINDEX_CHUNK_BYTES ((size_t)256 << 20) /* fewer if over 256 MiB */
 
@@ -32,6 +39,8 @@ typedef struct {
     const char *path;
     unsigned char *map;  /* the whole file, mapped read-only */
     size_t size;
+    int version;         /* of its chunks */
+    size_t data_end;     /* bytes of chunks: where the end frame starts, or size */
     size_t dim, rows;
     mc_cindex_chunk *chunk;
     size_t nchunks;
@@ -57,6 +66,7 @@ typedef struct {
     mc_atomic out;
     size_t dim;        /* 0 until the first row when not appending */
     size_t chunks;     /* chunks written so far, old ones included */
+    size_t rows;       /* rows written or buffered, old ones included */
     size_t chunk_rows; /* rows buffered before a chunk is written */
     float *vec;        /* (chunk_rows, dim) buffered vectors */
     size_t n;          /* rows buffered */
@@ -65,8 +75,9 @@ typedef struct {
 } mc_cindex_writer;
 
 /* Start writing path atomically.  With old (an open index, may be NULL) the
- * new file starts with old's bytes and keeps its feature size.  Returns 0,
- * or -1 after printing a message. */
+ * new file starts with old's chunks (version 2: their bytes; version 1:
+ * their rows, rewritten as version 2) and keeps its feature size.
+ * Returns 0, or -1 after printing a message. */
 int mc_cindex_writer_open(mc_cindex_writer *w, const char *path, const mc_cindex *old,
                           size_t chunk_rows);
 /* Add one row: v (dim) a unit vector, rec its record (written compact).
@@ -74,7 +85,8 @@ int mc_cindex_writer_open(mc_cindex_writer *w, const char *path, const mc_cindex
  * v of another size before.  Returns 0, or -1 on a write error (message
  * printed). */
 int mc_cindex_writer_add(mc_cindex_writer *w, const float *v, size_t dim, const cJSON *rec);
-/* Write the buffered rows and rename into place; 0, or -1 (message printed). */
+/* Write the buffered rows and the end frame, and rename into place; 0, or
+ * -1 (message printed). */
 int mc_cindex_writer_commit(mc_cindex_writer *w);
 /* Drop the temporary file and free. */
 void mc_cindex_writer_abort(mc_cindex_writer *w);

@@ -208,6 +208,49 @@ static void test_refused(void)
     CHECK(strstr(err, "cannot open") != NULL, "missing: '%s'", err);
 }
 
+/* The byte offsets where the frames of path end (at most max), walking
+ * their headers; returns how many. */
+static size_t frame_ends(const char *path, long *ends, size_t max)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char h[64];
+    long off = 0;
+    size_t n = 0;
+    while (n < max && f && fseek(f, off, SEEK_SET) == 0 && fread(h, 1, 64, f) == 64) {
+        long meta = h[32] | h[33] << 8 | (long)h[34] << 16 | (long)h[35] << 24;
+        long payload = h[40] | h[41] << 8 | (long)h[42] << 16 | (long)h[43] << 24;
+        off += 64 + (meta + 64 + 63) / 64 * 64 - 64 + (payload + 63) / 64 * 64;
+        ends[n++] = off;
+    }
+    if (f)
+        fclose(f);
+    return n;
+}
+
+/* An index cut at the end of any of its frames, a chunk boundary included,
+ * is refused: only the whole file, with its end frame, reads. */
+static void test_cut_at_frames(void)
+{
+    long ends[64];
+    size_t n;
+    mc_cindex ix;
+    char err[400], src[256];
+    snprintf(src, sizeof src, "%s", in_dir("ties.idx"));
+    n = frame_ends(src, ends, 64);
+    CHECK(n == 9, "ties.idx has %zu frames, expected 4 chunks and the end frame", n);
+    for (size_t i = 0; i + 1 < n; i++) {
+        damaged_copy(src, in_dir("cut.idx"), -1, ends[i]);
+        err[0] = '\0';
+        CHECK(mc_cindex_open(&ix, in_dir("cut.idx"), err, sizeof err) == MC_EXIT_MODEL,
+              "cut after frame %zu (byte %ld) not refused", i + 1, ends[i]);
+        CHECK(strstr(err, "truncated") != NULL, "cut after frame %zu: message '%s'", i + 1, err);
+    }
+    CHECK(mc_cindex_open(&ix, src, err, sizeof err) == 0, "whole file: %s", err);
+    mc_cindex_close(&ix);
+    unlink(in_dir("cut.idx"));
+    check(failures == 0, "an index cut at any frame boundary is refused");
+}
+
 int main(void)
 {
     if (!mkdtemp(dir)) {
@@ -217,6 +260,7 @@ int main(void)
     test_against_brute_force();
     test_ties_exclusion_append();
     test_refused();
+    test_cut_at_frames();
     unlink(in_dir("random.idx"));
     unlink(in_dir("ties.idx"));
     unlink(in_dir("bad.idx"));

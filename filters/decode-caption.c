@@ -259,6 +259,17 @@ static int decode_stream(mc_capmodel *m, const options *o, const char *model, co
             cJSON_Delete(rec);
             break;
         }
+        for (size_t i = 0; i < fr.nbytes / sizeof(float); i++)
+            if (!isfinite(((const float *)fr.data)[i])) {
+                mc_err_at(path, k, "record '%s': feature value %g at element %zu is not finite",
+                          mc_record_id(rec), (double)((const float *)fr.data)[i], i);
+                rc = MC_EXIT_INPUT;
+                break;
+            }
+        if (rc) {
+            cJSON_Delete(rec);
+            break;
+        }
         grid = add_context(m, rec, fr.data, cgrid, o->no_context);
         if (m->heads) {
             add_fields(rec, m->heads, grid, m->dec.cfg.grid, cls);

@@ -3,12 +3,14 @@
 #include "arch/caption_model.h"
 #include "core/util.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-int mc_capmodel_new(mc_capmodel *m, const char *arch, const mc_decoder_config *cfg, mc_vocab *vocab,
-                    char *err, size_t errlen)
+/* mc_capmodel_new without allocating the decoder's tensors. */
+static int build(mc_capmodel *m, const char *arch, const mc_decoder_config *cfg, mc_vocab *vocab,
+                 char *err, size_t errlen)
 {
     mc_decoder_config c = *cfg;
     memset(m, 0, sizeof *m);
@@ -18,10 +20,50 @@ int mc_capmodel_new(mc_capmodel *m, const char *arch, const mc_decoder_config *c
         mc_params_free(&m->dparams);
         return -1;
     }
-    mc_params_alloc(&m->dparams);
     m->vocab = *vocab;
     memset(vocab, 0, sizeof *vocab);
     return 0;
+}
+
+int mc_capmodel_new(mc_capmodel *m, const char *arch, const mc_decoder_config *cfg, mc_vocab *vocab,
+                    char *err, size_t errlen)
+{
+    if (build(m, arch, cfg, vocab, err, errlen) != 0)
+        return -1;
+    mc_params_alloc(&m->dparams);
+    return 0;
+}
+
+/* 0 when every value of table p (loaded from f's tensors prefix...) is
+ * finite, else MC_EXIT_MODEL with the first bad one named in err. */
+static int check_finite(const mc_params *p, const mc_st_file *f, const char *prefix, char *err, size_t errlen)
+{
+    for (int i = 0; i < p->n; i++) {
+        const float *v = mc_params_at(p, i);
+        for (size_t k = 0; k < p->t[i].count; k++)
+            if (!isfinite(v[k])) {
+                snprintf(err, errlen, "%s: tensor '%s%s' holds a non-finite value (%g at element %zu)",
+                         f->path, prefix, p->t[i].name, (double)v[k], k);
+                return MC_EXIT_MODEL;
+            }
+    }
+    return 0;
+}
+
+/* Load table p from the file's tensors prefix...: names and shapes are
+ * checked before anything is allocated, so a file cannot make the loader
+ * allocate more than it holds; then every value must be finite.  0, or
+ * MC_EXIT_MODEL with the reason in err. */
+static int load_checked(mc_params *p, const mc_st_file *f, const char *prefix, char *err, size_t errlen)
+{
+    int rc;
+    if (!p->data && (rc = mc_st_load_prefix(f, p, prefix, err, errlen)) != 0)
+        return rc;
+    if (!p->data)
+        mc_params_alloc(p);
+    if ((rc = mc_st_load_prefix(f, p, prefix, err, errlen)) != 0)
+        return rc;
+    return check_finite(p, f, prefix, err, errlen);
 }
 
 /* 1 if some tensor of f is named prefix... */
@@ -92,13 +134,13 @@ int mc_capmodel_load(mc_capmodel *m, const char *path, mc_st_file *fout, char *e
         }
         min_len = (int)v;
     }
-    if (mc_capmodel_new(m, arch, &cfg, &vocab, why, sizeof why) != 0) {
+    if (build(m, arch, &cfg, &vocab, why, sizeof why) != 0) {
         snprintf(err, errlen, "%s: %s", path, why);
         mc_vocab_free(&vocab);
         mc_st_close(&f);
         return MC_EXIT_MODEL;
     }
-    if (meta_int_pair(grid, &m->gh, &m->gw) != 0 || m->gh * m->gw != cfg.grid) {
+    if (meta_int_pair(grid, &m->gh, &m->gw) != 0 || (long long)m->gh * m->gw != cfg.grid) {
         snprintf(err, errlen, "%s: metadata 'grid' is missing or does not match the config's %d positions",
                  path, cfg.grid);
         goto fail;
@@ -107,7 +149,7 @@ int mc_capmodel_load(mc_capmodel *m, const char *path, mc_st_file *fout, char *e
     snprintf(m->encoder_hash, sizeof m->encoder_hash, "%s", ehash ? ehash : "");
     m->encoder_config = econf ? mc_strdup(econf) : NULL;
     m->min_len = min_len;
-    if ((rc = mc_st_load_prefix(&f, &m->dparams, "decoder.", err, errlen)) != 0)
+    if ((rc = load_checked(&m->dparams, &f, "decoder.", err, errlen)) != 0)
         goto fail;
     if (has_prefix(&f, "encoder.")) {
         long in_ch = 1;
@@ -120,7 +162,8 @@ int mc_capmodel_load(mc_capmodel *m, const char *path, mc_st_file *fout, char *e
                      m->encoder_arch, in_ch);
             goto fail;
         }
-        if ((rc = mc_encoder_load(m->enc, &f, "encoder.", err, errlen)) != 0)
+        if ((rc = mc_encoder_load(m->enc, &f, "encoder.", err, errlen)) != 0 ||
+            (rc = check_finite(mc_encoder_params(m->enc), &f, "encoder.", err, errlen)) != 0)
             goto fail;
     }
     if (fields) {
@@ -128,7 +171,7 @@ int mc_capmodel_load(mc_capmodel *m, const char *path, mc_st_file *fout, char *e
             snprintf(err, errlen, "%s: %s", path, why);
             goto fail;
         }
-        if ((rc = mc_st_load_prefix(&f, &m->heads->p, "heads.", err, errlen)) != 0)
+        if ((rc = load_checked(&m->heads->p, &f, "heads.", err, errlen)) != 0)
             goto fail;
     }
     if (context) {
@@ -136,7 +179,7 @@ int mc_capmodel_load(mc_capmodel *m, const char *path, mc_st_file *fout, char *e
             snprintf(err, errlen, "%s: %s", path, why);
             goto fail;
         }
-        if ((rc = mc_st_load_prefix(&f, &m->ctx->p, "context.", err, errlen)) != 0)
+        if ((rc = load_checked(&m->ctx->p, &f, "context.", err, errlen)) != 0)
             goto fail;
     }
     if (fout)

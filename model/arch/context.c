@@ -330,7 +330,6 @@ mc_context *mc_context_from_json(const char *json, int C, char *err, size_t errl
         goto fail;
     }
     mc_params_addv(&c->p, "embedding", 2, (int64_t)c->tok.n, C, 0, 0);
-    mc_params_alloc(&c->p);
     cJSON_Delete(o);
     return c;
 fail:

@@ -77,8 +77,8 @@ void mc_context_forward(mc_context *c, float *grid, int B, int G, char *const *v
 void mc_context_backward(mc_context *c, const float *dgrid, int B, int G);
 /* The context as the metadata JSON text (malloc'd). */
 char *mc_context_to_json(const mc_context *c);
-/* Context over C channels from metadata JSON text, E allocated (zero);
- * NULL with the reason in err. */
+/* Context over C channels from metadata JSON text, E not yet allocated
+ * (mc_params_alloc(&c->p)); NULL with the reason in err. */
 mc_context *mc_context_from_json(const char *json, int C, char *err, size_t errlen);
 void mc_context_free(mc_context *c);
 

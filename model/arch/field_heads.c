@@ -136,7 +136,6 @@ mc_heads *mc_heads_from_json(const char *json, int C, char *err, size_t errlen)
         h->f[h->nf - 1].opens = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "opens"));
     }
     cJSON_Delete(a);
-    mc_heads_alloc(h);
     return h;
 fail:
     cJSON_Delete(a);

@@ -52,8 +52,8 @@ void mc_heads_alloc(mc_heads *h);
 void mc_heads_init(mc_heads *h, uint64_t seed);
 /* The fields as the metadata JSON text (malloc'd). */
 char *mc_heads_to_json(const mc_heads *h);
-/* Heads over C channels from metadata JSON text, allocated (values zero);
- * NULL with the reason in err. */
+/* Heads over C channels from metadata JSON text, their tensors not yet
+ * allocated (mc_heads_alloc); NULL with the reason in err. */
 mc_heads *mc_heads_from_json(const char *json, int C, char *err, size_t errlen);
 /* Index of the field called name, or -1. */
 int mc_heads_find(const mc_heads *h, const char *name);

@@ -218,8 +218,9 @@ int mc_vocab_from_json(mc_vocab *v, const char *json, char *err, size_t errlen)
         return -1;
     }
     v->word = mc_calloc((size_t)n, sizeof *v->word);
-    for (int i = 0; i < n; i++) {
-        cJSON *s = cJSON_GetArrayItem(a, i);
+    int i = 0;
+    cJSON *s;
+    cJSON_ArrayForEach(s, a) { /* not cJSON_GetArrayItem: that walks the list, O(n^2) */
         if (!cJSON_IsString(s) || !s->valuestring[0] ||
             (i < MC_TOK_SPECIAL && strcmp(s->valuestring, special[i]) != 0)) {
             snprintf(err, errlen, "vocabulary token %d is %s", i,
@@ -230,11 +231,11 @@ int mc_vocab_from_json(mc_vocab *v, const char *json, char *err, size_t errlen)
             return -1;
         }
         v->word[i] = mc_strdup(s->valuestring);
-        v->n = i + 1;
+        v->n = ++i;
     }
     cJSON_Delete(a);
     vocab_index(v);
-    for (int i = 0; i < n; i++)
+    for (i = 0; i < n; i++)
         if (mc_vocab_id(v, v->word[i], strlen(v->word[i])) != i) {
             snprintf(err, errlen, "vocabulary token %d '%s' is a duplicate", i, v->word[i]);
             mc_vocab_free(v);

@@ -85,7 +85,10 @@ typedef struct {
     void *ctx;
 } mc_st_load_rules;
 /* mc_st_load_prefix under rules r (NULL: none); a missing tensor's message
- * ends " (OWNER)", an unexpected one's "(not part of OWNER)". */
+ * ends " (OWNER)", an unexpected one's "(not part of OWNER)".  On a table
+ * not yet allocated (p->data NULL) only names and shapes are checked and
+ * nothing is read: loaders check a file this way before allocating what
+ * its metadata asks for. */
 int mc_st_load_ruled(const mc_st_file *f, mc_params *p, const char *prefix,
                      const mc_st_load_rules *r, char *err, size_t errlen);
 /* Unmap and free. */

@@ -2,9 +2,9 @@
  * batch-norm and pooling layers.
  *
  * The network (encoder_impl.h) is a list of units and, for ResNets, of
- * residual blocks over them; training lives in encoder_train.c.  Activations are
- * channel-major (C, B, H, W) so each convolution is one GEMM for the whole
- * batch.  A planning pass (the same forward code with no arithmetic) sizes
+ * residual blocks over them; training lives in encoder_train.c.
+ * Activations are channel-major (C, B, H, W) so each convolution is one
+ * GEMM for the whole batch.  A planning pass (the same forward code with no arithmetic) sizes
  * the work buffers for a batch shape; they grow on demand.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -22,7 +22,7 @@
 
 const char *const mc_encoder_archs[] = {"cnn-small", "resnet18", "resnet34", "resnet50", NULL};
 
-typedef mc_enc_unit unit;
+typedef mc_enc_unit unit;   /* short names inside this file */
 typedef mc_enc_block block;
 
 /* ---- building the table ---- */

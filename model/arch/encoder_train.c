@@ -15,6 +15,7 @@
 #include "arch/encoder_impl.h"
 #include "nn/batchnorm.h"
 #include "nn/pooling.h"
+#include "core/carve.h"
 #include "core/util.h"
 
 #include <math.h>
@@ -32,6 +33,7 @@ struct mc_enc_train {
     int32_t *idx;                /* max pooling winners */
     float *d[5];                 /* backward: d[0] a convolution output's gradient,
                                     d[1..4] activation gradients */
+    mc_workspace ws;             /* every buffer above, cut by plan_train */
 };
 
 /* Floats of unit i's output for the planned batch. */
@@ -41,27 +43,13 @@ static size_t unit_out(const mc_encoder *e, int i)
     return (size_t)e->u[i].s.co * t->B * t->hout[i] * t->wout[i];
 }
 
-/* Free the shape-dependent buffers of t (the per-unit arrays stay). */
-static void free_buffers(mc_encoder *e)
-{
-    mc_enc_train *t = e->tr;
-    for (int i = 0; i < e->nu; i++) {
-        free(t->z[i]), free(t->a[i]), free(t->mean[i]), free(t->rstd[i]);
-        t->z[i] = t->a[i] = t->mean[i] = t->rstd[i] = NULL;
-    }
-    for (int k = 0; k < e->nblk; k++)
-        free(t->bout[k]), t->bout[k] = NULL;
-    free(t->xin), free(t->pool), free(t->scratch), free(t->col), free(t->idx);
-    t->xin = t->pool = t->scratch = t->col = NULL;
-    t->idx = NULL;
-    for (int j = 0; j < 5; j++)
-        free(t->d[j]), t->d[j] = NULL;
-}
-
-/* Sizes of every unit for a (B, H, W) input, then the buffers for them. */
+/* Sizes of every unit for a (B, H, W) input, then the buffers for them,
+ * cut from one work space that only grows (a smaller batch, such as an
+ * epoch's last, reuses it). */
 static void plan_train(mc_encoder *e, int B, int H, int W)
 {
     mc_enc_train *t = e->tr;
+    mc_carve k = MC_CARVE_INIT;
     size_t col = 0, scratch = 0, dz = 0, dact = 0, npool = 0;
     int h = H, w = W;
     if (!t) {
@@ -78,15 +66,14 @@ static void plan_train(mc_encoder *e, int B, int H, int W)
     } else if (t->B == B && t->H == H && t->W == W) {
         return;
     }
-    free_buffers(e);
     t->B = B, t->H = H, t->W = W, t->done = 0;
     /* the input size of each unit: the chain, or the stem and the blocks */
-    for (int i = 0, k = 0; i < e->nu; i++) {
-        if (e->resnet && k < e->nblk && i == e->blk[k].first) {
+    for (int i = 0, b = 0; i < e->nu; i++) {
+        if (e->resnet && b < e->nblk && i == e->blk[b].first) {
             /* a block starts: its downsample reads the block input too */
-            if (e->blk[k].down >= 0)
-                t->hin[e->blk[k].down] = h, t->win[e->blk[k].down] = w;
-            k++;
+            if (e->blk[b].down >= 0)
+                t->hin[e->blk[b].down] = h, t->win[e->blk[b].down] = w;
+            b++;
         }
         if (!e->u[i].down)
             t->hin[i] = h, t->win[i] = w;
@@ -100,36 +87,36 @@ static void plan_train(mc_encoder *e, int B, int H, int W)
         }
     }
     for (int i = 0; i < e->nu; i++) {
-        const mc_enc_unit *u = &e->u[i];
-        size_t n = unit_out(e, i), sc = mc_conv_scratch(&u->s, B, t->hin[i], t->win[i]);
+        size_t n = unit_out(e, i), sc = mc_conv_scratch(&e->u[i].s, B, t->hin[i], t->win[i]);
         int stem = e->resnet && i == 0;
         col = sc > col ? sc : col;
         dz = n > dz ? n : dz;
         if (!stem)
             dact = n > dact ? n : dact;
-        if (stem || u->down)
+        if (stem || e->u[i].down)
             scratch = n > scratch ? n : scratch;
-        t->z[i] = mc_malloc(n * sizeof(float));
-        t->mean[i] = mc_malloc((size_t)u->s.co * sizeof(float));
-        t->rstd[i] = mc_malloc((size_t)u->s.co * sizeof(float));
-        if (u->relu && !stem)
-            t->a[i] = mc_malloc(n * sizeof(float));
-    }
-    for (int k = 0; k < e->nblk; k++) {
-        const mc_enc_block *bl = &e->blk[k];
-        t->bout[k] = mc_malloc(unit_out(e, bl->first + bl->nconv - 1) * sizeof(float));
     }
     dact = npool > dact ? npool : dact;
-    t->xin = mc_malloc((size_t)e->in_ch * B * H * W * sizeof(float));
-    t->col = mc_malloc((col + 1) * sizeof(float));
-    if (e->resnet) {
-        t->pool = mc_malloc(npool * sizeof(float));
-        t->idx = mc_malloc(npool * sizeof(int32_t));
-        t->scratch = mc_malloc(scratch * sizeof(float));
-    }
-    t->d[0] = mc_malloc(dz * sizeof(float));
-    for (int j = 1; j < 5; j++)
-        t->d[j] = mc_malloc(dact * sizeof(float));
+    do {
+        for (int i = 0; i < e->nu; i++) {
+            const mc_enc_unit *u = &e->u[i];
+            size_t n = unit_out(e, i);
+            t->z[i] = mc_carve_floats(&k, n);
+            t->mean[i] = mc_carve_floats(&k, (size_t)u->s.co);
+            t->rstd[i] = mc_carve_floats(&k, (size_t)u->s.co);
+            t->a[i] = u->relu && !(e->resnet && i == 0) ? mc_carve_floats(&k, n) : NULL;
+        }
+        for (int b = 0; b < e->nblk; b++)
+            t->bout[b] = mc_carve_floats(&k, unit_out(e, e->blk[b].first + e->blk[b].nconv - 1));
+        t->xin = mc_carve_floats(&k, (size_t)e->in_ch * B * H * W);
+        t->col = mc_carve_floats(&k, col + 1);
+        t->pool = mc_carve_floats(&k, npool);
+        t->idx = mc_carve_take(&k, npool, sizeof(int32_t));
+        t->scratch = mc_carve_floats(&k, scratch);
+        t->d[0] = mc_carve_floats(&k, dz);
+        for (int j = 1; j < 5; j++)
+            t->d[j] = mc_carve_floats(&k, dact);
+    } while (mc_carve_next(&k, &t->ws));
 }
 
 /* Unit i: z = conv(in), out = BN(z) [+ ReLU]; batch statistics (updating
@@ -319,7 +306,7 @@ void mc_enc_train_free(mc_encoder *e)
     mc_enc_train *t = e->tr;
     if (!t)
         return;
-    free_buffers(e);
+    mc_workspace_free(&t->ws);
     free(t->hin), free(t->win), free(t->hout), free(t->wout);
     free(t->z), free(t->a), free(t->mean), free(t->rstd), free(t->bout);
     free(t);

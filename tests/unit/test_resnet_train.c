@@ -3,8 +3,9 @@
  * odd 7x9 inputs, batch 2): the stem with max pooling alone, BasicBlocks
  * (identity and downsample shortcuts), Bottlenecks, in training mode (batch
  * statistics) and with frozen batch norm; then a few AdamW steps that must
- * lower a loss, the running statistics' update, and weight decay that
- * skips batch norm.  Exits 1 on failure.
+ * lower a loss, the running statistics' update, weight decay that skips
+ * batch norm, and gradients that do not depend on the batch shapes
+ * trained before.  Exits 1 on failure.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
@@ -197,6 +198,35 @@ static void decay_skips_batch_norm(void)
     free_net(&n);
 }
 
+/* Gradients do not depend on the shapes trained before (the buffers of a
+ * larger batch are reused for a smaller one). */
+static void shape_change(void)
+{
+    static const int layers[4] = {1, 1, 0, 0};
+    net a = make_net(layers, 1, 0, 7), b = make_net(layers, 1, 0, 7);
+    mc_params *pa = mc_encoder_params(a.e), *pb = mc_encoder_params(b.e);
+    float *big = rand_buf((size_t)3 * 11 * 13, 1.0f), *grid;
+    int gh, gw, same = 1;
+    memcpy(pb->data, pa->data, pa->total * sizeof *pa->data);
+    memcpy(b.x, a.x, (size_t)B * H * W * sizeof *a.x);
+    memcpy(b.r, a.r, a.ng * sizeof *a.r);
+    mc_encoder_grid(b.e, 11, 13, &gh, &gw);
+    grid = malloc((size_t)3 * gh * gw * mc_encoder_channels(b.e) * sizeof *grid);
+    mc_encoder_forward(b.e, grid, big, 3, 11, 13, 1);
+    mc_encoder_backward(b.e, grid);
+    mc_params_zero_grad(pa);
+    mc_params_zero_grad(pb);
+    net_loss(&a);
+    mc_encoder_backward(a.e, a.r);
+    net_loss(&b);
+    mc_encoder_backward(b.e, b.r);
+    for (size_t i = 0; i < pa->total; i++)
+        same &= pa->grad[i] == pb->grad[i];
+    check(same, "gradients after a larger batch of another size are bit-identical");
+    free(big), free(grid);
+    free_net(&a), free_net(&b);
+}
+
 int main(void)
 {
     static const int stem[4] = {0, 0, 0, 0}, two[4] = {1, 1, 0, 0};
@@ -209,6 +239,7 @@ int main(void)
     gradcheck("bottlenecks, frozen BN", two, 1, 1, 0.0f);
     training_lowers_loss();
     decay_skips_batch_norm();
+    shape_change();
     printf("%s\n", failures ? "FAILED" : "all ok");
     return failures ? 1 : 0;
 }

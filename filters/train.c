@@ -713,8 +713,9 @@ static void update_encoder_hash(trainer *t)
 }
 
 /* Add the encoder's input, for the tools that feed it images: "input_size"
- * "[H,W]" and "input_channels" "C" (strings, as all metadata), when the
- * model trains from images. */
+ * "[H,W]" and "input_channels" "C", and how its training images were
+ * augmented, "encoder_augment" (--augment's words; strings, as all
+ * metadata), when the model trains from images. */
 static void add_input_meta(const trainer *t, cJSON *meta)
 {
     char v[64];
@@ -724,6 +725,8 @@ static void add_input_meta(const trainer *t, cJSON *meta)
     cJSON_AddStringToObject(meta, "input_size", v);
     snprintf(v, sizeof v, "%d", t->tr.dims[0]);
     cJSON_AddStringToObject(meta, "input_channels", v);
+    tr_augment_name(t->o.augment, v, sizeof v);
+    cJSON_AddStringToObject(meta, "encoder_augment", v);
 }
 
 /* Write the model file --out with its input metadata; 0 or MC_EXIT_IO. */

@@ -145,8 +145,8 @@ static void usage(FILE *f)
             "Options of the caption decoder (--arch, --train-encoder, --warmup, --clip,\n"
             "--label-smoothing, --alpha-c, --hidden, --attn-dim, --layers, --heads,\n"
             "--checkpoint, --resume, --stop-after, --select, --fields, --field-weight,\n"
-            "--min-len, --context, --context-dropout, --init) are refused with --objective\n"
-            "contrastive.\n");
+            "--min-len, --context, --context-dropout, --init, --encoder-arch, --encoder-lr,\n"
+            "--freeze-bn, --augment) are refused with --objective contrastive.\n");
 }
 
 static double real_arg(const char *name, const char *s, double lo, double hi)

@@ -281,6 +281,8 @@ static int decode_stream(mc_capmodel *m, const options *o, const char *model, co
                 vote_fields(rec, m->heads, cls);
             mc_search_set_fields(s, &m->vocab, o->free_fields ? NULL : m->heads, cls);
         }
+        if (o->min_len < 0 && m->heads)
+            mc_search_set_min_len(s, mc_heads_min_len(m->heads, cls, m->min_len));
         n = mc_search_run(s, grid, &words, &lp, &att);
         if (!mc_search_complete(s))
             n = mc_search_clean_end(&m->vocab, words, n);

@@ -649,6 +649,7 @@ static void validate(trainer *t, val_scores *vs)
                 right[f] += want >= 0 && want == cls[f];
             }
             mc_search_set_fields(s, &t->m.vocab, h, cls);
+            mc_search_set_min_len(s, mc_heads_min_len(h, cls, t->m.min_len));
             n = mc_search_run(s, t->grid + (size_t)b * t->G * t->C, &words, &lp, NULL);
             if (!mc_search_complete(s))
                 n = mc_search_clean_end(&t->m.vocab, words, n);
@@ -911,6 +912,38 @@ static mc_heads *build_heads(trainer *t)
     return h;
 }
 
+/* The opening field's per-class fewest decoded tokens (mc_field.min_len):
+ * the median training caption of each class seen at least 10 times (the
+ * X-ray captions of the COVID-19 collection are a third as long as
+ * MedPix's CT captions), none with an explicit --min-len. */
+static void class_min_len(trainer *t)
+{
+    mc_heads *h = t->m.heads;
+    for (int i = 0; h && i < h->nf; i++) {
+        mc_field *f = &h->f[i];
+        int *lens = mc_malloc((size_t)t->tr.n * sizeof *lens);
+        free(f->min_len);
+        f->min_len = NULL;
+        if (!f->opens || t->o.min_len >= 0) {
+            free(lens);
+            continue;
+        }
+        f->min_len = mc_calloc((size_t)f->K, sizeof *f->min_len);
+        for (int k = 0; k < f->K; k++) {
+            int n = 0;
+            for (int s = 0; s < t->tr.n; s++) {
+                const char *v = t->tr.fval[(size_t)s * t->tr.nf + t->fcol[i]];
+                if (v && strcmp(v, f->classes[k]) == 0)
+                    lens[n++] = t->len[s];
+            }
+            qsort(lens, (size_t)n, sizeof *lens, cmp_int);
+            if (n >= 10)
+                f->min_len[k] = lens[n / 2] < t->o.max_len ? lens[n / 2] : (int)t->o.max_len - 1;
+        }
+        free(lens);
+    }
+}
+
 /* Build a new model: vocabulary from the training captions (and the field
  * values, so that every class can be spelt), heads for the fields. */
 static int build_model(trainer *t)
@@ -1115,7 +1148,8 @@ static int load_start(trainer *t, mc_st_file *f)
         return rc;
     }
     if (t->o.arch && strcmp(t->o.arch, t->m.dec.arch->name) != 0) {
-        mc_err("%s: model holds a %s decoder, --arch asks for %s", path, t->m.dec.arch->name, t->o.arch);
+        mc_err("%s: %s holds a %s decoder, --arch asks for %s", path, t->o.resume ? "checkpoint" : "model",
+               t->m.dec.arch->name, t->o.arch);
         return MC_EXIT_MODEL;
     }
     if (t->o.resume && !!t->m.enc != t->o.train_encoder) {
@@ -1257,8 +1291,10 @@ static int run(trainer *t)
         qsort(sorted, (size_t)t->tr.n, sizeof *sorted, cmp_int);
         want = t->o.min_len >= 0 ? t->o.min_len : sorted[t->tr.n / 2];
         free(sorted);
-        if (!t->o.resume || t->o.min_len >= 0) /* a resumed run keeps its own unless told */
+        if (!t->o.resume || t->o.min_len >= 0) { /* a resumed run keeps its own unless told */
             t->m.min_len = (int)(want < t->o.max_len ? want : t->o.max_len - 1);
+            class_min_len(t);
+        }
     }
     t->tok = mc_malloc(B * t->T1 * sizeof(int));
     t->tgt = mc_malloc(B * t->T1 * sizeof(int));

@@ -181,3 +181,29 @@ PY
     run -0 meta auto.st config
     [[ "$output" == *"\"max_len\":$want,"* ]]
 }
+
+@test "fields: each modality decodes at least its own median caption length (short X-ray captions end early)" {
+    # 12 X-ray records with short captions, 12 CT records with long ones, one image each kind
+    for i in $(seq 1 12); do
+        printf '{"id":"x%d","image":"%s","caption":"modality: xr, diagnosis: clear lungs.","modality":"xr"}\n' \
+            "$i" "$DATA/images/ARDSSevere.jpg"
+        printf '{"id":"c%d","image":"%s","caption":"modality: ct, diagnosis: a large mass in the right lower lobe with a small effusion and several enlarged nodes.","modality":"ct"}\n' \
+            "$i" "$DATA/images/MPX1007_synpic46719.png"
+    done > recs.ndjson
+    medcap-img-resize -s 32 -j 1 < recs.ndjson | medcap-encode-features --allow-random -t 1 -o grid > f.frames
+    medcap-train --min-freq 1 --hidden 16 --embed 8 --attn-dim 8 --epochs 1 --batch 8 --threads 1 \
+        --fields modality -o ml.st f.frames 2>/dev/null
+    run -0 bash -c "python3 -c '
+import json, struct, sys
+b = open(sys.argv[1], \"rb\").read()
+m = json.loads(b[8:8 + struct.unpack(\"<Q\", b[:8])[0]])[\"__metadata__\"]
+f = json.loads(m[\"fields\"])[0]
+print(dict(zip(f[\"classes\"], f[\"min_len\"])), m[\"decode_min_len\"])' ml.st"
+    # medcap's tokens: 9 in the X-ray caption, 22 in the CT one; the overall median is 22
+    assert_output "{'ct': 22, 'xr': 9} 22"
+    # an explicit --min-len is one length for every class
+    medcap-train --min-freq 1 --hidden 16 --embed 8 --attn-dim 8 --epochs 1 --batch 8 --threads 1 \
+        --fields modality --min-len 3 -o one.st f.frames 2>/dev/null
+    run -0 meta one.st fields
+    [[ "$output" != *min_len* ]]
+}

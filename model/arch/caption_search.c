@@ -277,6 +277,11 @@ static void spell_word(const char *w, size_t len, void *ctx)
         c->f->toks[c->f->n++] = id;
 }
 
+void mc_search_set_min_len(mc_search *s, int min_len)
+{
+    s->o.min_len = min_len;
+}
+
 void mc_search_set_fields(mc_search *s, const mc_vocab *v, const mc_heads *h, const int *cls)
 {
     int comma = mc_vocab_id(v, ",", 1);

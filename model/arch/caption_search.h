@@ -68,6 +68,8 @@ int mc_search_run(mc_search *s, const float *grid, const int **words, float *log
  * word of v, or whose value needs a word v lacks, is not forced.  h NULL:
  * nothing is forced. */
 void mc_search_set_fields(mc_search *s, const mc_vocab *v, const mc_heads *h, const int *cls);
+/* Set the fewest words before <eos> for the next captions. */
+void mc_search_set_min_len(mc_search *s, int min_len);
 /* 1 when the last caption ended with <eos>, 0 when it ran out of length. */
 int mc_search_complete(const mc_search *s);
 /* Words to keep of a caption w[0..n) that ran out of length, so that it

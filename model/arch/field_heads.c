@@ -85,6 +85,11 @@ char *mc_heads_to_json(const mc_heads *h)
         for (int k = 0; k < f->K; k++)
             cJSON_AddItemToArray(w, cJSON_CreateNumber(f->weight[k]));
         cJSON_AddBoolToObject(o, "opens", f->opens);
+        if (f->min_len) {
+            cJSON *m = cJSON_AddArrayToObject(o, "min_len");
+            for (int k = 0; k < f->K; k++)
+                cJSON_AddItemToArray(m, cJSON_CreateNumber(f->min_len[k]));
+        }
         cJSON_AddItemToArray(a, o);
     }
     s = cJSON_PrintUnformatted(a);
@@ -134,6 +139,23 @@ mc_heads *mc_heads_from_json(const char *json, int C, char *err, size_t errlen)
         if (k != 0)
             goto fail;
         h->f[h->nf - 1].opens = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(o, "opens"));
+        if ((x = cJSON_GetObjectItemCaseSensitive(o, "min_len")) != NULL) {
+            int *ml = h->f[h->nf - 1].min_len = mc_calloc((size_t)K, sizeof *ml);
+            const cJSON *v;
+            k = 0;
+            if (!cJSON_IsArray(x) || cJSON_GetArraySize(x) != K) {
+                snprintf(err, errlen, "metadata 'fields': field '%s' has a min_len that is not %d lengths",
+                         name->valuestring, K);
+                goto fail;
+            }
+            cJSON_ArrayForEach(v, x) {
+                if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= 1000)) {
+                    snprintf(err, errlen, "metadata 'fields': field '%s' has a bad min_len", name->valuestring);
+                    goto fail;
+                }
+                ml[k++] = (int)v->valuedouble;
+            }
+        }
     }
     cJSON_Delete(a);
     return h;
@@ -141,6 +163,15 @@ fail:
     cJSON_Delete(a);
     mc_heads_free(h);
     return NULL;
+}
+
+int mc_heads_min_len(const mc_heads *h, const int *cls, int fallback)
+{
+    for (int i = 0; h && i < h->nf; i++)
+        if (h->f[i].opens && h->f[i].min_len && cls[i] >= 0 && cls[i] < h->f[i].K &&
+            h->f[i].min_len[cls[i]] > 0)
+            return h->f[i].min_len[cls[i]];
+    return fallback;
 }
 
 int mc_heads_find(const mc_heads *h, const char *name)
@@ -259,6 +290,7 @@ void mc_heads_free(mc_heads *h)
             free(h->f[i].classes[k]);
         free(h->f[i].classes);
         free(h->f[i].weight);
+        free(h->f[i].min_len);
         free(h->probs[i]);
         free(h->logits[i]);
     }

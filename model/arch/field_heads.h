@@ -5,7 +5,8 @@
  *
  * In a model file the heads are the tensors "heads.NAME.weight" (K,C) and
  * "heads.NAME.bias" (K), and the metadata string "fields", a JSON array of
- * {"name", "classes": [K strings], "weights": [K class weights]}.
+ * {"name", "classes": [K strings], "weights": [K class weights], "opens",
+ * and optionally "min_len": [K lengths]}.
  */
 #ifndef MEDCAP_FIELD_HEADS_H
 #define MEDCAP_FIELD_HEADS_H
@@ -25,6 +26,8 @@ typedef struct {
     float *weight;            /* K loss weights */
     int wi, bi;               /* tensor indices in the table */
     int opens;                /* 1: the captions open with "name: value," */
+    int *min_len;             /* NULL, or K: the fewest tokens decoding writes for a
+                                 caption of each class (0: the model's default) */
 } mc_field;
 
 typedef struct {
@@ -69,6 +72,10 @@ double mc_heads_loss(const mc_heads *h, const int *targets, int B, double *loss_
 /* Backward of mc_heads_loss times scale: accumulates the tensors'
  * gradients and, when dgrid is not NULL, adds into dgrid (B,G,C). */
 void mc_heads_backward(mc_heads *h, const int *targets, int B, int G, float scale, float *dgrid);
+/* The fewest tokens to decode for classes cls (one per field, -1: none):
+ * the min_len of the opening field's class where it has one (> 0), else
+ * fallback. */
+int mc_heads_min_len(const mc_heads *h, const int *cls, int fallback);
 /* The most probable class of field i for row b of the last forward, its
  * probability in *p when p is not NULL. */
 int mc_heads_argmax(const mc_heads *h, int i, int b, float *p);

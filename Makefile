@@ -4,6 +4,7 @@
 #   make check      C unit tests, then the bats suite
 #   make check SANITIZE=1   the same, built with AddressSanitizer and UBSan into bin-san/
 #   make demo       caption the example images with the shipped model
+#   make fuzz FUZZ_SECONDS=N   run each libFuzzer harness of tests/fuzz/ N seconds (clang)
 #   make install PREFIX=/usr/local
 #   make deps       install the Debian packages the build needs (when missing)
 #
@@ -61,7 +62,7 @@ UNITS := $(patsubst tests/unit/%.c,$(BIN)/test/%,$(UNIT_SRC))
 DEBS = jq python3 python3-numpy man-db libgdcm-dev libvips-dev libopenblas-dev libcjson-dev zlib1g-dev pkg-config bats bats-assert bats-support
 DEPS_STAMP := .deps-ok
 
-.PHONY: all check unit bats install deps demo clean bench
+.PHONY: all check unit bats install deps demo clean bench fuzz fuzz-build
 .SECONDEXPANSION:
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -151,7 +152,34 @@ install: all
 	install -m 644 $(wildcard man/*.7) $(DESTDIR)$(PREFIX)/share/man/man7/
 	cp -R share/medcap/. $(DESTDIR)$(PREFIX)/share/medcap/
 
+# Fuzzing: tests/fuzz/fuzz_NAME.c, a libFuzzer harness, becomes
+# bin-fuzz/fuzz_NAME (clang, ASan and UBSan, the library built into
+# bin-fuzz/obj); make fuzz runs each for FUZZ_SECONDS seconds from its seed
+# corpus tests/fuzz/corpus/NAME/ (new inputs go to bin-fuzz/corpus/NAME/,
+# a crash to bin-fuzz/crashes/NAME-*, and the run stops with its report).
+FUZZ_SECONDS ?= 60
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+SCORE_LIB = $(BIN)/obj/filters/score/libscore.a
+
+fuzz-build:
+	@$(MAKE) --no-print-directory BIN=bin-fuzz CC=clang OPT=-O1 CFLAGS=-DGZIN_BUF=4096 \
+	  SANFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" $(addprefix bin-fuzz/fuzz_,$(FUZZ_NAMES))
+
+bin-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(SCORE_LIB) $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -o $@ $< $(SCORE_LIB) $(LIB) $(LDLIBS_ALL)
+
+fuzz: fuzz-build
+	@for n in $(FUZZ_NAMES); do \
+	  mkdir -p bin-fuzz/corpus/$$n bin-fuzz/crashes; echo "== fuzz_$$n ($(FUZZ_SECONDS) s)"; \
+	  bin-fuzz/fuzz_$$n -max_total_time=$(FUZZ_SECONDS) -timeout=10 -close_fd_mask=3 -print_final_stats=1 \
+	    -artifact_prefix=bin-fuzz/crashes/$$n- bin-fuzz/corpus/$$n tests/fuzz/corpus/$$n \
+	    > bin-fuzz/fuzz_$$n.log 2>&1 || { tail -n 60 bin-fuzz/fuzz_$$n.log; exit 1; }; \
+	  grep -E 'DONE|stat::number_of_executed_units|stat::peak_rss_mb' bin-fuzz/fuzz_$$n.log; \
+	done
+
 clean:
-	rm -rf bin bin-san
+	rm -rf bin bin-san bin-fuzz
 
 -include $(shell find $(BIN)/obj -name '*.d' 2>/dev/null)

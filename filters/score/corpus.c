@@ -111,6 +111,9 @@ static uint32_t add_caption(sc_corpus *c, const char *text, enum sc_tokenizer tk
     if (c->ncaps >= UINT32_MAX)
         mc_die(MC_EXIT_INTERNAL, "too many captions");
     reserve((void **)&c->scratch, &c->scratch_cap, len + 1, 1);
+    /* toks and bags are allocated (room for one more) even while every
+     * caption is empty: the metrics offset them by a caption's start */
+    reserve((void **)&c->toks, &c->toks_cap, c->ntoks + 1, sizeof *c->toks);
     sc_tokenize(tk, text, len, c->scratch, add_token, c);
     reserve((void **)&c->caps, &c->caps_cap, c->ncaps + 1, sizeof *c->caps);
     cap = &c->caps[c->ncaps];
@@ -122,7 +125,7 @@ static uint32_t add_caption(sc_corpus *c, const char *text, enum sc_tokenizer tk
     ng = grams_of(c, w, cap->ntok);
     sc_sort_u32(c->grambuf, ng);
     cap->bag_off = c->nbags;
-    reserve((void **)&c->bags, &c->bags_cap, c->nbags + ng, sizeof *c->bags);
+    reserve((void **)&c->bags, &c->bags_cap, c->nbags + ng + 1, sizeof *c->bags);
     for (size_t i = 0; i < ng; i++) {
         if (i > 0 && c->grambuf[i] == c->grambuf[i - 1]) {
             c->bags[c->nbags - 1].count++;
@@ -358,8 +361,7 @@ size_t sc_ref_union(const sc_corpus *c, const sc_refrec *r, sc_gram **buf, size_
     reserve((void **)buf, cap, 2 * total + 1, sizeof **buf);
     u = *buf;
     tmp = u + total; /* second half: merge output, copied back */
-    if (n > 0) /* c->bags is NULL while every caption is empty */
-        memcpy(u, c->bags + first->bag_off, n * sizeof *u);
+    memcpy(u, c->bags + first->bag_off, n * sizeof *u);
     for (uint32_t k = 1; k < r->ncap; k++) {
         const sc_caption *cap_k = &c->caps[r->cap0 + k];
         const sc_gram *b = c->bags + cap_k->bag_off;

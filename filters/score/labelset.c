@@ -12,6 +12,9 @@ void sc_labelstore_init(sc_labelstore *s)
 {
     memset(s, 0, sizeof *s);
     mc_intern_init(&s->names);
+    /* never NULL: empty label sets are offsets into it too */
+    s->cap = 64;
+    s->ids = mc_malloc(s->cap * sizeof *s->ids);
 }
 
 void sc_labelstore_free(sc_labelstore *s)

@@ -160,15 +160,15 @@ install: all
 FUZZ_SECONDS ?= 60
 FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_SAN = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
-SCORE_LIB = $(BIN)/obj/filters/score/libscore.a
+FUZZ_LIBS = $(BIN)/obj/filters/score/libscore.a $(BIN)/obj/filters/csv-clean/libcsv-clean.a
 
 fuzz-build:
 	@$(MAKE) --no-print-directory BIN=bin-fuzz CC=clang OPT=-O1 CFLAGS=-DGZIN_BUF=4096 \
 	  SANFLAGS="$(FUZZ_SAN) -fsanitize=fuzzer-no-link" $(addprefix bin-fuzz/fuzz_,$(FUZZ_NAMES))
 
-bin-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(SCORE_LIB) $(LIB)
+bin-fuzz/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz_util.h $(FUZZ_LIBS) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -o $@ $< $(SCORE_LIB) $(LIB) $(LDLIBS_ALL)
+	$(Q)$(CC) $(CFLAGS_ALL) -fsanitize=fuzzer -o $@ $< $(FUZZ_LIBS) $(LIB) $(LDLIBS_ALL)
 
 fuzz: fuzz-build
 	@for n in $(FUZZ_NAMES); do \

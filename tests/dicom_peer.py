@@ -13,6 +13,7 @@ GDCM and pydicom part ways, with the reason; they are checked to still
 behave as listed.  Prints one line per file and a summary; exits 1 on any
 mismatch.
 """
+import concurrent.futures
 import os
 import subprocess
 import sys
@@ -94,54 +95,55 @@ def medcap(bindir, path, channels, work):
     return res, p.stderr.decode(errors="replace"), 0
 
 
+def check(bindir, tdir, name, work):
+    """One file: (status, counted, line); status is the counts key the file
+    adds to (None for none), counted whether it matched."""
+    path = os.path.join(tdir, name)
+    if KNOWN.get(name, ("",))[0] == "skipped":
+        return "known", True, f"known   {name}: {KNOWN[name][1]}"
+    ref, ts = peer(path)
+    spp = 1
+    if ref is not None and ref[0].ndim == 3:
+        spp = 3
+    got, err, rc = medcap(bindir, path, spp, work)
+    if name in KNOWN:
+        ok = got is None and rc == 1 and name in err
+        return "known", ok, f"{'known  ' if ok else 'CHANGED'} {name}: {KNOWN[name][1]}"
+    if ref is None:
+        ok = got is None and rc == 1 and name in err
+        return "rejected", ok, f"{'reject ' if ok else 'WRONG  '} {name}: {err.strip() if got is None else 'medcap decoded it'}"
+    if got is None:
+        return None, False, f"FAILED  {name}: {err.strip()}"
+    if len(got) != len(ref) or any(g.shape != r.shape for g, r in zip(got, ref)):
+        return None, False, f"SHAPE   {name}: {[g.shape for g in got]} vs pydicom {[r.shape for r in ref]}"
+    diff = max(float(np.abs(g - r.astype(np.float32).astype(np.float64)).max()) for g, r in zip(got, ref))
+    span = max(float(r.max() - r.min()) for r in ref) or 1.0
+    if ts in LOSSY:
+        mean = max(float(np.abs(g - r).mean()) for g, r in zip(got, ref))
+        ok = mean <= 0.01 * span and diff <= 0.1 * span
+        return "close", ok, f"{'close  ' if ok else 'DIFFERS'} {name}: lossy {ts}, max |diff| {diff:g}, mean {mean:g}, range {span:g}"
+    ok = diff == 0.0
+    return "equal", ok, f"{'equal  ' if ok else 'DIFFERS'} {name}: {ts}, max |diff| {diff:g}"
+
+
 def main():
     bindir, tdir, work = sys.argv[1:4]
+    names = [n for n in sorted(os.listdir(tdir)) if n.endswith(".dcm")]
+    # The files are independent and the time goes to the medcap processes
+    # (GDCM takes seconds on some files): one worker per CPU, each in its own
+    # folder; the lines print in file order whatever the order they end in.
+    def one(i):
+        d = os.path.join(work, "peer%03d" % i)
+        os.makedirs(d, exist_ok=True)
+        return check(bindir, tdir, names[i], d)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+        results = list(pool.map(one, range(len(names))))
     bad = 0
     counts = {"equal": 0, "close": 0, "rejected": 0, "known": 0}
-    for name in sorted(os.listdir(tdir)):
-        if not name.endswith(".dcm"):
-            continue
-        path = os.path.join(tdir, name)
-        if KNOWN.get(name, ("",))[0] == "skipped":
-            print(f"known   {name}: {KNOWN[name][1]}")
-            counts["known"] += 1
-            continue
-        ref, ts = peer(path)
-        spp = 1
-        if ref is not None and ref[0].ndim == 3:
-            spp = 3
-        got, err, rc = medcap(bindir, path, spp, work)
-        if name in KNOWN:
-            ok = got is None and rc == 1 and name in err
-            print(f"{'known  ' if ok else 'CHANGED'} {name}: {KNOWN[name][1]}")
-            counts["known"] += ok
-            bad += not ok
-            continue
-        if ref is None:
-            ok = got is None and rc == 1 and name in err
-            print(f"{'reject ' if ok else 'WRONG  '} {name}: {err.strip() if got is None else 'medcap decoded it'}")
-            counts["rejected"] += ok
-            bad += not ok
-            continue
-        if got is None:
-            print(f"FAILED  {name}: {err.strip()}")
-            bad += 1
-            continue
-        if len(got) != len(ref) or any(g.shape != r.shape for g, r in zip(got, ref)):
-            print(f"SHAPE   {name}: {[g.shape for g in got]} vs pydicom {[r.shape for r in ref]}")
-            bad += 1
-            continue
-        diff = max(float(np.abs(g - r.astype(np.float32).astype(np.float64)).max()) for g, r in zip(got, ref))
-        span = max(float(r.max() - r.min()) for r in ref) or 1.0
-        if ts in LOSSY:
-            mean = max(float(np.abs(g - r).mean()) for g, r in zip(got, ref))
-            ok = mean <= 0.01 * span and diff <= 0.1 * span
-            print(f"{'close  ' if ok else 'DIFFERS'} {name}: lossy {ts}, max |diff| {diff:g}, mean {mean:g}, range {span:g}")
-            counts["close"] += ok
-        else:
-            ok = diff == 0.0
-            print(f"{'equal  ' if ok else 'DIFFERS'} {name}: {ts}, max |diff| {diff:g}")
-            counts["equal"] += ok
+    for status, ok, line in results:
+        print(line)
+        if status is not None:
+            counts[status] += ok
         bad += not ok
     print("summary: " + ", ".join(f"{k} {v}" for k, v in counts.items()) + f", mismatches {bad}")
     return 1 if bad else 0

@@ -4,11 +4,24 @@ load common
 
 helper() { python3 "$ROOT/tests/encoder_helper.py" "$@"; }
 
+# The test images and the cnn-small weight files (seeded, so the same bytes
+# every time) are made once: each is seconds of pure Python.  A test copies
+# what it uses into its own folder.
+setup_file() {
+    local W="$BATS_FILE_TMPDIR"
+    helper images 3 1 64 64 > "$W/img.fr"
+    helper weights 1 "$W/enc.safetensors"
+    helper weights 1 "$W/full.safetensors" --prefix encoder. --caption-model
+}
+
+# weights NAME DEST: a copy of the weight file NAME made by setup_file
+weights() { cp "$BATS_FILE_TMPDIR/$1.safetensors" "$2"; }
+
 setup() {
     T="$BATS_TEST_TMPDIR"
     export MEDCAP_SHARE="$T/share"   # no shipped model here
     mkdir -p "$MEDCAP_SHARE"
-    helper images 3 1 64 64 > "$T/img.fr"
+    cp "$BATS_FILE_TMPDIR/img.fr" "$T/img.fr"
 }
 
 @test "encode-features: CLI contract" {
@@ -181,8 +194,8 @@ print('ok')"
 }
 
 @test "encode-features: --model with an encoder file, and a full caption model" {
-    helper weights 1 "$T/enc.safetensors"
-    helper weights 1 "$T/full.safetensors" --prefix encoder. --caption-model
+    weights enc "$T/enc.safetensors"
+    weights full "$T/full.safetensors"
     medcap-encode-features --model "$T/enc.safetensors" "$T/img.fr" > "$T/e.fr"
     medcap-encode-features -m "$T/full.safetensors" "$T/img.fr" > "$T/f.fr"
     cmp "$T/e.fr" "$T/f.fr"
@@ -191,7 +204,7 @@ print('ok')"
 }
 
 @test "encode-features: the shipped model is used when there is no --model" {
-    helper weights 1 "$MEDCAP_SHARE/model.safetensors" --prefix encoder. --caption-model
+    weights full "$MEDCAP_SHARE/model.safetensors"
     medcap-encode-features "$T/img.fr" > "$T/shipped.fr"
     medcap-encode-features --model "$MEDCAP_SHARE/model.safetensors" "$T/img.fr" > "$T/explicit.fr"
     cmp "$T/shipped.fr" "$T/explicit.fr"
@@ -205,7 +218,7 @@ print('ok')"
 }
 
 @test "encode-features: a truncated model file is exit 4; a missing one exit 3" {
-    helper weights 1 "$T/enc.safetensors"
+    weights enc "$T/enc.safetensors"
     head -c 5000 "$T/enc.safetensors" > "$T/cut.safetensors"
     run -4 --separate-stderr medcap-encode-features --model "$T/cut.safetensors" "$T/img.fr"
     assert_output ""
@@ -219,7 +232,7 @@ print('ok')"
 }
 
 @test "encode-features: --arch that contradicts the model file is exit 4" {
-    helper weights 1 "$T/enc.safetensors"
+    weights enc "$T/enc.safetensors"
     run -4 --separate-stderr medcap-encode-features --model "$T/enc.safetensors" --arch resnet18 "$T/img.fr"
     assert_output ""
     [[ "$stderr" == *"the model's encoder is cnn-small, not --arch resnet18"* ]]

@@ -23,7 +23,8 @@
 #                so that the model also captions X-rays (the shipped model
 #                was made with WITH_CXR=../shared/data/cxr-covid)
 #   TRAIN_ARGS   options for medcap-train (default: those of the shipped
-#                model, --hidden 384 --attn-dim 256; the caption length
+#                model, --hidden 384 --attn-dim 256 --augment none
+#                --encoder-lr 4e-4; the caption length
 #                limit comes from the data, heads for modality, plane and
 #                category, the epoch picked by dev CIDEr-D)
 #
@@ -40,7 +41,7 @@ data=${MEDCAP_DATA:-$here/../../shared/data/medpix2}
 work=${1:-work/medpix}
 size=${SIZE:-128}
 epochs=${EPOCHS:-16}
-train_args=${TRAIN_ARGS---hidden 384 --attn-dim 256}
+train_args=${TRAIN_ARGS---hidden 384 --attn-dim 256 --augment none --encoder-lr 4e-4}
 limit=${LIMIT:-}
 export PATH="${MEDCAP_BIN:-$here/../bin}:$PATH"
 data=$(cd "$data" && pwd)  # absolute: the steps run inside WORKDIR

@@ -169,16 +169,17 @@ PY
     run -0 medcap-decode-caption -m "$MODEL" --index train.idx --neighbors 4 "$FEAT"
     [ "${#lines[@]}" -eq 16 ]
     jq -r .caption "$DATA/medpix2-16-captions.ndjson" | tr 'A-Z' 'a-z' > refs.txt
-    local own=0 other=0
-    for l in "${lines[@]}"; do
-        src=$(jq -r .caption_source <<<"$l")
-        cap=$(jq -r .caption <<<"$l")
+    medcap-frame-info "$FEAT" | cut -f1 > ids.txt
+    # source and caption of every record from one jq run, not two per record
+    jq -r '[.caption_source, .caption] | @tsv' <<<"$output" > got.tsv
+    local own=0 other=0 src cap
+    while IFS=$'\t' read -r src cap; do
         if [ "$src" = model ]; then own=$((own + 1)); else
             other=$((other + 1))
             grep -qxF "$cap" refs.txt  # a neighbour's caption, as the decoder writes text
-            medcap-frame-info "$FEAT" | cut -f1 | grep -qxF "$src"
+            grep -qxF "$src" ids.txt
         fi
-    done
+    done < got.tsv
     [ $((own + other)) -eq 16 ]
     [ "$own" -gt 0 ]
 }

@@ -48,10 +48,13 @@ EOF
 c = json.loads(meta["config"]); c["hidden"] = 8000; c["vocab"] = 2000000; meta["config"] = json.dumps(c)
 meta["vocab"] = json.dumps(json.loads(meta["vocab"]) + ["w%d" % i for i in range(2000000 - len(json.loads(meta["vocab"])))])'
     [ "$(stat -c %s big.st)" -lt 40000000 ]
-    # under a 600 MB address-space limit: exit 4 (model), not 70 (out of memory)
-    run -4 --separate-stderr bash -c "ulimit -v 600000; medcap-decode-caption -m big.st '$FEAT'"
+    # under a 600 MB address-space limit: exit 4 (model), not 70 (out of memory);
+    # AddressSanitizer reserves terabytes of address space, so no limit there
+    local limit="ulimit -v 600000;"
+    [[ "$(ldd "$(command -v medcap-decode-caption)")" != *libasan* ]] || limit=""
+    run -4 --separate-stderr bash -c "$limit medcap-decode-caption -m big.st '$FEAT'"
     [[ "$stderr" == *"big.st: tensor 'decoder."*"has shape"*"expected"* ]]
-    run -4 --separate-stderr bash -c "ulimit -v 600000; medcap-train --init big.st -o x.st '$FEAT'"
+    run -4 --separate-stderr bash -c "$limit medcap-train --init big.st -o x.st '$FEAT'"
     [[ "$stderr" == *"big.st: tensor 'decoder."* ]]
     [ ! -e x.st ]
 }

@@ -227,3 +227,19 @@ for i in range(3000): print("img%d.png,a small nodule in the left lung number %d
     run -3 --separate-stderr bash -c 'medcap-csv-clean --format generic --image-col image --caption-col caption many.csv > /dev/full'
     [ "$stderr" = "medcap-csv-clean: error writing standard output: No space left on device" ] || { echo "$stderr"; false; }
 }
+
+@test "a temporary left by a killed writer is removed when the file is next written (finding 11)" {
+    cd "$BATS_TEST_TMPDIR"
+    dead=$(bash -c 'echo $$')   # a process that has ended
+    for f in m.st m.st.ckpt ix.idx; do
+        echo partial > "$f.tmp.$dead"
+        echo live > "$f.tmp.$$"    # this shell is alive: its temporary stays
+    done
+    medcap-train --min-freq 1 --hidden 8 --embed 8 --attn-dim 8 --epochs 1 --threads 1 --fields none \
+        -o m.st "$DATA/medpix2-16-features.frames" 2>/dev/null
+    medcap-index -o ix.idx "$DATA/medpix2-16-features.frames"
+    [ -s m.st ] && [ -s ix.idx ]
+    run -0 ls
+    [[ "$output" != *".tmp.$dead"* ]]
+    [ "$(cat m.st.tmp.$$ m.st.ckpt.tmp.$$ ix.idx.tmp.$$)" = "$(printf 'live\nlive\nlive')" ]
+}

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <dirent.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -174,6 +176,44 @@ FILE *mc_open_in(const char *path)
     return f;
 }
 
+/* Remove PATH.tmp.PID files left by processes of this machine that no
+ * longer exist (killed with -9 mid-write): they are never renamed and
+ * nothing else removes them.  Best effort: errors are ignored. */
+static void remove_stale_tmp(const char *path)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t dlen = slash ? (size_t)(slash - path) : 0, blen = strlen(base);
+    char *dir = slash ? mc_malloc(dlen + 2) : NULL;
+    DIR *d;
+    struct dirent *e;
+    if (dir) {
+        memcpy(dir, path, dlen);
+        dir[dlen] = '\0';
+        if (dlen == 0)
+            strcpy(dir, "/");
+    }
+    d = opendir(dir ? dir : ".");
+    while (d && (e = readdir(d)) != NULL) {
+        const char *p = e->d_name + blen;
+        char *end, *full;
+        long pid;
+        if (strncmp(e->d_name, base, blen) != 0 || strncmp(p, ".tmp.", 5) != 0)
+            continue;
+        pid = strtol(p + 5, &end, 10);
+        if (end == p + 5 || *end || pid <= 0 || pid == (long)getpid() ||
+            kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue;
+        full = mc_malloc(strlen(path) + strlen(p) + 1);
+        sprintf(full, "%s%s", path, p);
+        unlink(full);
+        free(full);
+    }
+    if (d)
+        closedir(d);
+    free(dir);
+}
+
 int mc_atomic_open(mc_atomic *a, const char *path)
 {
     size_t n = strlen(path) + 32;
@@ -190,6 +230,7 @@ int mc_atomic_open(mc_atomic *a, const char *path)
         }
         return 0;
     }
+    remove_stale_tmp(path);
     a->path = mc_strdup(path);
     a->tmp = mc_malloc(n);
     snprintf(a->tmp, n, "%s.tmp.%ld", path, (long)getpid());

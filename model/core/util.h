@@ -71,7 +71,10 @@ FILE *mc_open_in(const char *path);
 
 /* Atomic output: write to PATH.tmp.PID, then rename over PATH on commit
  * (a PATH that exists and is not a regular file, such as /dev/null or a
- * FIFO, is written in place and never replaced).
+ * FIFO, is written in place and never replaced).  Opening removes the
+ * PATH.tmp.PID files of processes of this machine that no longer exist
+ * (left by kill -9; a file system shared with other machines could hold a
+ * live writer's, which is why the PID must name no process here).
  * mc_atomic_open returns the temporary FILE*; mc_atomic_commit flushes,
  * fsyncs, closes and renames (returns 0, or -1 with a message printed);
  * mc_atomic_abort closes and removes the temporary file. */

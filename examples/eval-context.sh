@@ -18,7 +18,7 @@
 #   CXR        the COVID-19 chest X-ray collection (default
 #              ../shared/data/cxr-covid); its dev split is scored too
 #   OUT        results folder (default work/context)
-#   EPOCHS, LR fine-tuning epochs and peak learning rate (default 8, 3e-4)
+#   EPOCHS, LR fine-tuning epochs and peak learning rate (default 6, 1e-4)
 #   SIZE       image side of the model (default 128, the shipped model's)
 # Prints one line per run and decoding: BLEU-1, BLEU-4, ROUGE-L, CIDEr-D,
 # field accuracies (MedPix) or label micro-F1 (chest X-rays), mean words.
@@ -35,8 +35,8 @@ model=$(realpath "${MODEL:-$here/../share/medcap/model.safetensors}")
 work=$(realpath "${WORK:-work/medpix}")
 cxr=$(realpath "${CXR:-$here/../../shared/data/cxr-covid}")
 out=${OUT:-work/context}
-epochs=${EPOCHS:-8}
-lr=${LR:-3e-4}
+epochs=${EPOCHS:-6}
+lr=${LR:-1e-4}
 runs=${*:-none all agesex region notes}
 size=${SIZE:-128}  # the shipped model's input side
 mkdir -p "$out"

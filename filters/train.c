@@ -57,7 +57,7 @@ typedef struct {
     const char *init;
     double field_weight;
     long epochs, batch, seed, hidden, embed, attn, layers, heads, warmup, max_len, min_freq,
-        max_vocab, threads, stop_after, proj_dim, min_len;
+        max_vocab, threads, stop_after, proj_dim, min_len, ckpt_every;
     double lr, dropout, smoothing, clip, wd, alpha_c;
     int train_encoder, contrastive;
     /* --train-encoder: --encoder-arch (NULL: cnn-small), --encoder-lr (-1:
@@ -138,15 +138,17 @@ static void usage(FILE *f)
             "      --log FILE           append one NDJSON metrics line per epoch\n"
             "      --checkpoint FILE    checkpoint file (default OUT.ckpt)\n"
             "      --resume FILE        continue from a checkpoint\n"
+            "      --checkpoint-every N also write the checkpoint every N steps within an\n"
+            "                           epoch (default: at each epoch's end only)\n"
             "      --stop-after N       stop after N steps as if interrupted (testing)\n"
             "      --threads N          BLAS threads (default: OpenBLAS's)\n"
             "  -h, --help               show this help and exit\n"
             "      --version            show the version and exit\n\n"
             "Options of the caption decoder (--arch, --train-encoder, --warmup, --clip,\n"
             "--label-smoothing, --alpha-c, --hidden, --attn-dim, --layers, --heads,\n"
-            "--checkpoint, --resume, --stop-after, --select, --fields, --field-weight,\n"
-            "--min-len, --context, --context-dropout, --init, --encoder-arch, --encoder-lr,\n"
-            "--freeze-bn, --augment) are refused with --objective contrastive.\n");
+            "--checkpoint, --checkpoint-every, --resume, --stop-after, --select, --fields,\n"
+            "--field-weight, --min-len, --context, --context-dropout, --init, --encoder-arch,\n"
+            "--encoder-lr, --freeze-bn, --augment) are refused with --objective contrastive.\n");
 }
 
 static double real_arg(const char *name, const char *s, double lo, double hi)
@@ -205,7 +207,7 @@ enum {
     O_VAL = 256, O_ARCH, O_TENC, O_FIELD, O_LR, O_WARM, O_WD, O_CLIP, O_LS, O_DROP, O_AC, O_EMB,
     O_HID, O_ATT, O_LAY, O_HEADS, O_MAXLEN, O_MINF, O_MAXV, O_SEED, O_LOG, O_CKPT, O_RESUME,
     O_STOP, O_THREADS, O_VERSION, O_OBJ, O_PROJ, O_SELECT, O_FIELDS, O_FW, O_MINLEN, O_CONTEXT, O_CDROP, O_INIT,
-    O_EARCH, O_ELR, O_FREEZE, O_AUG
+    O_EARCH, O_ELR, O_FREEZE, O_AUG, O_CKEVERY
 };
 
 /* 1 when option code c only makes sense for the caption objective. */
@@ -213,7 +215,7 @@ static int caption_only(int c)
 {
     switch (c) {
     case O_ARCH: case O_TENC: case O_WARM: case O_CLIP: case O_LS: case O_AC: case O_HID:
-    case O_ATT: case O_LAY: case O_HEADS: case O_CKPT: case O_RESUME: case O_STOP:
+    case O_ATT: case O_LAY: case O_HEADS: case O_CKPT: case O_RESUME: case O_STOP: case O_CKEVERY:
     case O_SELECT: case O_FIELDS: case O_FW: case O_MINLEN: case O_CONTEXT: case O_CDROP: case O_INIT:
     case O_EARCH: case O_ELR: case O_FREEZE: case O_AUG:
         return 1;
@@ -294,6 +296,7 @@ static void parse_args(int argc, char **argv, options *o)
         {"log", required_argument, NULL, O_LOG}, {"checkpoint", required_argument, NULL, O_CKPT},
         {"resume", required_argument, NULL, O_RESUME},
         {"stop-after", required_argument, NULL, O_STOP},
+        {"checkpoint-every", required_argument, NULL, O_CKEVERY},
         {"threads", required_argument, NULL, O_THREADS}, {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, O_VERSION},
         {"objective", required_argument, NULL, O_OBJ},
@@ -373,6 +376,7 @@ static void parse_args(int argc, char **argv, options *o)
         case O_CKPT: o->ckpt = optarg; break;
         case O_RESUME: o->resume = optarg; break;
         case O_STOP: o->stop_after = mc_arg_long("--stop-after", optarg, 1, 100000000); break;
+        case O_CKEVERY: o->ckpt_every = mc_arg_long("--checkpoint-every", optarg, 1, 100000000); break;
         case O_THREADS: o->threads = mc_arg_long("--threads", optarg, 1, 1024); break;
         case 'h': usage(stdout); exit(mc_close_stdout());
         case O_VERSION: mc_blas_print_version(); exit(mc_close_stdout());
@@ -1075,6 +1079,9 @@ static int train(trainer *t, FILE *logf)
             samples += B;
             if (tty)
                 progress(t, t->batch_pos / t->o.batch, loss_sum / nb, mc_now() - t0, samples);
+            if (t->o.ckpt_every && t->step % t->o.ckpt_every == 0 && t->batch_pos < t->tr.n &&
+                save_checkpoint(t) != 0)
+                return MC_EXIT_IO;
             if (stop_signal || (t->o.stop_after && t->step >= t->o.stop_after)) {
                 int rc = save_checkpoint(t);
                 if (tty)

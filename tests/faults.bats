@@ -243,3 +243,20 @@ for i in range(3000): print("img%d.png,a small nodule in the left lung number %d
     [[ "$output" != *".tmp.$dead"* ]]
     [ "$(cat m.st.tmp.$$ m.st.ckpt.tmp.$$ ix.idx.tmp.$$)" = "$(printf 'live\nlive\nlive')" ]
 }
+
+@test "train --checkpoint-every N writes the checkpoint within the epoch and resumes exactly (finding 11)" {
+    cd "$BATS_TEST_TMPDIR"
+    F="$DATA/medpix2-16-features.frames"
+    args=(--min-freq 1 --hidden 16 --embed 8 --attn-dim 8 --epochs 2 --batch 2 --threads 1 --fields none --seed 4)
+    # 8 steps an epoch: with --checkpoint-every 3 the first checkpoint is due at step 3, before
+    # the first epoch ends (and is logged); an unwritable checkpoint shows when it is written
+    run -3 --separate-stderr medcap-train "${args[@]}" --checkpoint-every 3 --checkpoint /dev/full --log every.log -o x.st "$F"
+    [ ! -s every.log ]
+    run -3 --separate-stderr medcap-train "${args[@]}" --checkpoint /dev/full --log plain.log -o x.st "$F"
+    [ "$(wc -l < plain.log)" -eq 1 ]
+    # a run stopped after a mid-epoch checkpoint resumes to the uninterrupted run's model
+    medcap-train "${args[@]}" -o whole.st "$F" 2>/dev/null
+    medcap-train "${args[@]}" --checkpoint-every 3 --stop-after 5 -o part.st "$F" 2>/dev/null
+    medcap-train --resume part.st.ckpt --threads 1 -o part.st "$F" 2>/dev/null
+    cmp whole.st part.st
+}

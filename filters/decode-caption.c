@@ -16,6 +16,7 @@
 #include "io/ndjson.h"
 #include "io/record_roles.h"
 #include "core/util.h"
+#include "core/vecmath.h"
 #include "decode-caption/consensus.h"
 
 #include <getopt.h>
@@ -43,8 +44,9 @@ static void usage(FILE *f)
             "      --max-len N          longest caption in tokens (default: the model's)\n"
             "      --min-len N          fewest tokens before the caption may end (default:\n"
             "                           the model's, the median training caption)\n"
-            "      --no-context         with a model trained with patient context (medcap-train\n"
-            "                           --context), ignore the records' context fields\n"
+            "      --no-context         with a model trained with patient context\n"
+            "                           (medcap-train --context), ignore the records'\n"
+            "                           context fields\n"
             "      --free-fields        let the decoder write the structured fields itself\n"
             "                           instead of the classifier heads' values\n"
             "      --index FILE         case index of training images (pooled features of\n"
@@ -259,15 +261,12 @@ static int decode_stream(mc_capmodel *m, const options *o, const char *model, co
             cJSON_Delete(rec);
             break;
         }
-        for (size_t i = 0; i < fr.nbytes / sizeof(float); i++)
-            if (!isfinite(((const float *)fr.data)[i])) {
-                mc_err_at(path, k, "record '%s': feature value %g at element %zu is not finite",
-                          mc_record_id(rec), (double)((const float *)fr.data)[i], i);
-                rc = MC_EXIT_INPUT;
-                break;
-            }
-        if (rc) {
+        size_t nv = fr.nbytes / sizeof(float), i = mc_first_nonfinite(fr.data, nv);
+        if (i < nv) {
+            mc_err_at(path, k, "record '%s': feature value %g at element %zu is not finite",
+                      mc_record_id(rec), (double)((const float *)fr.data)[i], i);
             cJSON_Delete(rec);
+            rc = MC_EXIT_INPUT;
             break;
         }
         grid = add_context(m, rec, fr.data, cgrid, o->no_context);

@@ -122,3 +122,23 @@ print([(f["name"], f["kind"]) for f in c["fields"]], "location=chest" in c["toke
     run -0 medcap-report -o page.html caps.ndjson
     run -0 grep -o 'Given (patient context from the record, not generated)</p><ul[^>]*><li><span class="k">location</span>: <span class="v">abdomen</span>' page.html
 }
+
+@test "context: --init and --resume refuse what does not fit, naming the file" {
+    # more than 8 context fields
+    run -2 --separate-stderr medcap-train --context a,b,c,d,e,f,g,h,i -o x.st "$FEAT"
+    [[ "$stderr" == *"--context: at most 8 fields"* ]]
+    # a checkpoint without context resumed with --context
+    medcap-train --min-freq 1 --hidden 8 --embed 8 --attn-dim 8 --epochs 2 --batch 8 --threads 1 \
+        --fields none -o p.st --stop-after 1 "$FEAT" 2>/dev/null || true
+    run -2 --separate-stderr medcap-train --resume p.st.ckpt --context age -o p.st "$FEAT"
+    [[ "$stderr" == *"p.st.ckpt: checkpoint takes no context; resume without --context"* ]]
+    # --train-encoder from a model that has no encoder
+    run -2 --separate-stderr medcap-train --init "$MODEL" --train-encoder -o x.st "$BATS_FILE_TMPDIR/imgs.frames"
+    [[ "$stderr" == *"ctx.st: model holds no encoder to train (--train-encoder)"* ]]
+    # fine-tuning a model with an encoder on features of another encoder
+    medcap-train --min-freq 1 --hidden 8 --embed 8 --attn-dim 8 --epochs 1 --batch 8 --threads 1 \
+        --fields none --train-encoder -o enc.st "$BATS_FILE_TMPDIR/imgs.frames" 2>/dev/null
+    run -4 --separate-stderr medcap-train --init enc.st -o x.st "$FEAT"
+    [[ "$stderr" == *"$FEAT: features of encoder "*", the model's encoder is "*"(encode with -m enc.st, or train on images with --train-encoder)"* ]]
+    [ ! -e x.st ]
+}

@@ -8,9 +8,9 @@
 #include "io/ndjson.h"
 #include "arch/tokenizer.h"
 #include "core/util.h"
+#include "core/vecmath.h"
 
 #include <cjson/cJSON.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,12 +84,14 @@ static int add_frame(tr_dataset *d, const mc_frame *fr, cJSON *rec, const char *
             return MC_EXIT_INPUT;
         }
     }
-    for (size_t i = 0; !d->images && i < d->item_bytes / sizeof(float); i++)
-        if (!isfinite(((const float *)fr->data)[i])) {
+    if (!d->images) {
+        size_t n = d->item_bytes / sizeof(float), i = mc_first_nonfinite(fr->data, n);
+        if (i < n) {
             mc_err_at(path, k, "record '%s': feature value %g at element %zu is not finite", id,
                       (double)((const float *)fr->data)[i], i);
             return MC_EXIT_INPUT;
         }
+    }
     if (d->images && mc_encoder_pixels_ok(fr->data, fr->dtype, d->item_bytes / mc_dtype_size(fr->dtype),
                                           &bad) != 0) {
         mc_err_at(path, k, "record '%s': F32 pixel value %g is outside [0,1] (write images with "

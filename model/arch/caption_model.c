@@ -2,8 +2,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "arch/caption_model.h"
 #include "core/util.h"
+#include "core/vecmath.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,12 +40,12 @@ static int check_finite(const mc_params *p, const mc_st_file *f, const char *pre
 {
     for (int i = 0; i < p->n; i++) {
         const float *v = mc_params_at(p, i);
-        for (size_t k = 0; k < p->t[i].count; k++)
-            if (!isfinite(v[k])) {
-                snprintf(err, errlen, "%s: tensor '%s%s' holds a non-finite value (%g at element %zu)",
-                         f->path, prefix, p->t[i].name, (double)v[k], k);
-                return MC_EXIT_MODEL;
-            }
+        size_t k = mc_first_nonfinite(v, p->t[i].count);
+        if (k < p->t[i].count) {
+            snprintf(err, errlen, "%s: tensor '%s%s' holds a non-finite value (%g at element %zu)",
+                     f->path, prefix, p->t[i].name, (double)v[k], k);
+            return MC_EXIT_MODEL;
+        }
     }
     return 0;
 }

@@ -58,14 +58,6 @@ int mc_context_add(mc_context *c, const char *spec, char *err, size_t errlen)
     return 0;
 }
 
-/* 1 if s is a whole finite decimal number (*v set). */
-static int number(const char *s, double *v)
-{
-    char *end;
-    *v = strtod(s, &end);
-    return end != s && *end == '\0' && isfinite(*v);
-}
-
 typedef struct {
     const mc_context *c;
     int field;
@@ -95,7 +87,7 @@ static void tokens_of(const mc_context *c, int i, const char *v, void (*emit)(co
     if (!v || !*v)
         return;
     if (c->f[i].kind == MC_CTX_NUMBER) {
-        if (!number(v, &x) || fabs(x) > 1e9)
+        if (mc_parse_double(v, &x) != 0 || fabs(x) > 1e9)
             return;
         long lo = (long)floor(x / 10.0) * 10;
         snprintf(tok, sizeof tok, "%s=%ld-%ld", c->f[i].name, lo, lo + 9);
@@ -145,7 +137,7 @@ void mc_context_build(mc_context *c, char *const *vals, int n, int stride, long 
             const char *v = vals[(size_t)s * stride + i];
             if (v) {
                 any = 1;
-                numeric &= number(v, &x);
+                numeric &= mc_parse_double(v, &x) == 0;
             }
         }
         c->f[i].kind = any && numeric ? MC_CTX_NUMBER : MC_CTX_CATEGORY;

@@ -41,3 +41,11 @@ double mc_l2_normalise(float *v, size_t n)
             v[i] = (float)(v[i] / len);
     return len;
 }
+
+size_t mc_first_nonfinite(const float *v, size_t n)
+{
+    size_t i = 0;
+    while (i < n && isfinite(v[i]))
+        i++;
+    return i;
+}

@@ -1,6 +1,6 @@
 /* vecmath.h - small vector math that several layers share: the mean of a
- * feature grid over its positions (and its backward), and Euclidean length
- * and unit-length scaling.  Plain loops in a fixed order, so that results
+ * feature grid over its positions (and its backward), Euclidean length
+ * and unit-length scaling, and the search for a non-finite value.  Plain loops in a fixed order, so that results
  * are the same on every machine.
  */
 #ifndef MEDCAP_VECMATH_H
@@ -19,5 +19,7 @@ double mc_l2_norm(const float *v, size_t n);
  * v is left alone when its length is not positive (all zeros, or NaN).
  * Returns the length. */
 double mc_l2_normalise(float *v, size_t n);
+/* The index of the first NaN or infinity of v (n), or n when all are finite. */
+size_t mc_first_nonfinite(const float *v, size_t n);
 
 #endif

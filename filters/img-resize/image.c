@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <vips/vips.h>
+#include <vips/vector.h> /* vips_vector_set_enabled */
 
 /* The first libvips warning while loading the current image of this
  * thread (libvips logs the detail of a decode error as a warning). */
@@ -87,6 +88,9 @@ int ir_img_init(const char *argv0)
     g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, keep_warning, NULL);
     vips_cache_set_max(0);
     vips_concurrency_set(1); /* our workers use the cores, one image each */
+    /* liborc frees its compiled programs racily when several pipelines end
+     * at once (a SEGV in orc_code_free seen in CI): plain C loops instead */
+    vips_vector_set_enabled(FALSE);
     mc_dcm_init();
     return 0;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <vips/vips.h>
+#include <vips/vector.h> /* vips_vector_set_enabled */
 
 void rp_thumbs_init(rp_thumbs *ts)
 {
@@ -63,6 +64,9 @@ int rp_vips_start(const char *argv0)
     g_log_set_handler("VIPS", G_LOG_LEVEL_WARNING, drop_warning, NULL);
     vips_cache_set_max(0);
     vips_concurrency_set(1); /* our workers use the cores, one image each */
+    /* liborc frees its compiled programs racily when several pipelines end
+     * at once (a SEGV in orc_code_free seen in CI): plain C loops instead */
+    vips_vector_set_enabled(FALSE);
     return 0;
 }
 

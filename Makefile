@@ -5,7 +5,7 @@
 #   make check SANITIZE=1   the same, built with AddressSanitizer and UBSan into bin-san/
 #   make demo       caption the example images with the shipped model
 #   make fuzz FUZZ_SECONDS=N   run each libFuzzer harness of tests/fuzz/ N seconds (clang)
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local   (DESTDIR too; make uninstall PREFIX=... removes it)
 #   make deps       install the Debian packages the build needs (when missing)
 #
 # Programs: filters/NAME.c (plus its private code filters/NAME/*.c, archived
@@ -62,7 +62,7 @@ UNITS := $(patsubst tests/unit/%.c,$(BIN)/test/%,$(UNIT_SRC))
 DEBS = jq python3 python3-numpy man-db libgdcm-dev libvips-dev libopenblas-dev libcjson-dev zlib1g-dev pkg-config bats bats-assert bats-support
 DEPS_STAMP := .deps-ok
 
-.PHONY: all check unit bats install deps demo clean bench fuzz fuzz-build
+.PHONY: all check unit bats install uninstall deps demo clean bench fuzz fuzz-build
 .SECONDEXPANSION:
 .DELETE_ON_ERROR:
 .SECONDARY:
@@ -143,14 +143,61 @@ bench: all
 demo: all
 	@MEDCAP_BIN=$(CURDIR)/$(BIN) bash examples/demo.sh
 
+# make install: the programs, and examples/caption-dir.sh as
+# medcap-caption-dir, in PREFIX/bin; the man pages; share/medcap (the
+# models); the examples in PREFIX/share/medcap/examples; the bash completion
+# (PREFIX/share/bash-completion/completions/medcap, and a link to it for each
+# medcap-NAME).  Nothing is rebuilt for another PREFIX or a DESTDIR: the
+# programs find the model relative to themselves (bin/../share/medcap,
+# mc_share_path; the compiled-in MEDCAP_SHARE is only a last resort).  Every
+# file written and every folder created is listed, relative to PREFIX
+# (folders end in /), in PREFIX/share/medcap/install-manifest, which
+# make uninstall reads to remove exactly those (and the manifest).
+INSTALL_ROOT = $(DESTDIR)$(PREFIX)
+INSTALL_MANIFEST = share/medcap/install-manifest
+COMPLETIONS = share/bash-completion/completions
+# "MODE SOURCE TARGET", TARGET relative to PREFIX; MODE x: 755 if SOURCE is
+# executable, else 644; MODE link: TARGET is a symbolic link to SOURCE.
+INSTALL_FILES = \
+	$(foreach p,$(PROGS),755 $(p) bin/$(notdir $(p))) \
+	755 examples/caption-dir.sh bin/medcap-caption-dir \
+	$(foreach m,$(wildcard man/*.[157]),644 $(m) share/man/man$(patsubst .%,%,$(suffix $(m)))/$(notdir $(m))) \
+	$(foreach f,$(wildcard share/medcap/*),644 $(f) $(f)) \
+	$(foreach f,$(filter-out %.pyc,$(wildcard examples/* examples/*/*)),$(if $(wildcard $(f)/.),,x $(f) share/medcap/$(f))) \
+	644 share/bash-completion/medcap $(COMPLETIONS)/medcap \
+	$(foreach n,$(PROG_NAMES) caption-dir,link medcap $(COMPLETIONS)/medcap-$(n))
+
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1 \
-	  $(DESTDIR)$(PREFIX)/share/man/man5 $(DESTDIR)$(PREFIX)/share/man/man7 $(DESTDIR)$(PREFIX)/share/medcap
-	install -m 755 $(PROGS) $(DESTDIR)$(PREFIX)/bin/
-	install -m 644 $(wildcard man/*.1) $(DESTDIR)$(PREFIX)/share/man/man1/
-	install -m 644 $(wildcard man/*.5) $(DESTDIR)$(PREFIX)/share/man/man5/
-	install -m 644 $(wildcard man/*.7) $(DESTDIR)$(PREFIX)/share/man/man7/
-	cp -R share/medcap/. $(DESTDIR)$(PREFIX)/share/medcap/
+	@set -e; root='$(INSTALL_ROOT)'; last=; list=$$(mktemp); trap 'rm -f "$$list"' EXIT; \
+	mkdir -p "$$root"; \
+	if [ -f "$$root/$(INSTALL_MANIFEST)" ]; then cat "$$root/$(INSTALL_MANIFEST)" > "$$list"; fi; \
+	printf '%s %s %s\n' $(INSTALL_FILES) | while read -r mode src dst; do \
+	  if [ "$${dst%/*}" != "$$last" ]; then last=$${dst%/*}; d=; \
+	    for c in $$(echo "$$last" | tr / ' '); do d=$$d$$c/; \
+	      if [ ! -d "$$root/$$d" ]; then mkdir "$$root/$$d"; echo "$$d" >> "$$list"; fi; \
+	    done; \
+	  fi; \
+	  $(if $(Q),echo "  INSTALL $$dst";) \
+	  case $$mode in \
+	  link) ln -sfn "$$src" "$$root/$$dst" ;; \
+	  x) if [ -x "$$src" ]; then install -m 755 "$$src" "$$root/$$dst"; \
+	     else install -m 644 "$$src" "$$root/$$dst"; fi ;; \
+	  *) install -m "$$mode" "$$src" "$$root/$$dst" ;; \
+	  esac; \
+	  echo "$$dst" >> "$$list"; \
+	done; \
+	echo "$(INSTALL_MANIFEST)" >> "$$list"; \
+	LC_ALL=C sort -u "$$list" > "$$root/$(INSTALL_MANIFEST)"; chmod 644 "$$root/$(INSTALL_MANIFEST)"; \
+	echo "installed in $$root; make uninstall$(if $(DESTDIR), DESTDIR=$(DESTDIR)) PREFIX=$(PREFIX) removes it"
+
+uninstall:
+	@root='$(INSTALL_ROOT)'; m="$$root/$(INSTALL_MANIFEST)"; \
+	if [ ! -f "$$m" ]; then echo "make uninstall: no $$m: nothing of medcap installed there" >&2; exit 1; fi; \
+	list=$$(cat "$$m"); \
+	printf '%s\n' "$$list" | grep -v '/$$' | while IFS= read -r f; do \
+	  $(if $(Q),echo "  RM      $$f";) rm -f "$$root/$$f"; done; \
+	printf '%s\n' "$$list" | grep '/$$' | LC_ALL=C sort -r | while IFS= read -r d; do \
+	  rmdir "$$root/$$d" 2>/dev/null || echo "make uninstall: $$root/$$d is not empty, left there" >&2; done
 
 # Fuzzing: tests/fuzz/fuzz_NAME.c, a libFuzzer harness, becomes
 # bin-fuzz/fuzz_NAME (clang, ASan and UBSan, the library built into

@@ -4,10 +4,12 @@
  *
  * Selects one frame (the first, --index N or --id ID) and writes it to
  * --output (atomically) or standard output; or, with --dir, writes every
- * frame as DIR/ID.npy.
+ * frame as DIR/ID.npy; or, with --npz, the whole stream as one .npz archive
+ * (one member per frame and records.npy, see frame-to-npy/npz.h).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "frame-to-npy/npy.h"
+#include "frame-to-npy/npz.h"
 #include "io/frame.h"
 #include "io/ndjson.h"
 #include "core/cli.h"
@@ -21,6 +23,7 @@
 typedef struct {
     const char *output; /* -o FILE, or NULL for stdout */
     const char *dir;    /* --dir DIR: every frame */
+    const char *npz;    /* --npz FILE: every frame, as one archive */
     const char *id;     /* --id ID: the first frame with this id */
     long index;         /* --index N: the N-th frame (1-based) */
     const char *input;  /* FILE or "-" */
@@ -37,6 +40,8 @@ static void usage(FILE *out)
             "  -n, --index N      take the N-th frame (1-based; default 1)\n"
             "  -i, --id ID        take the first frame whose record id is ID\n"
             "  -d, --dir DIR      write every frame as DIR/ID.npy\n"
+            "      --npz FILE     write every frame into one .npz archive (atomically),\n"
+            "                     members named by id, and the records as 'records'\n"
             "  -h, --help         show this help and exit\n"
             "      --version      show the version and exit\n\n"
             "Exit status: 0 done, 1 invalid frame or no such frame, 2 usage error,\n"
@@ -50,6 +55,7 @@ static void parse_args(int argc, char **argv, options *o)
         {"index", required_argument, NULL, 'n'},
         {"id", required_argument, NULL, 'i'},
         {"dir", required_argument, NULL, 'd'},
+        {"npz", required_argument, NULL, 'Z'},
         MC_OPT_COMMON,
         {NULL, 0, NULL, 0},
     };
@@ -66,11 +72,14 @@ static void parse_args(int argc, char **argv, options *o)
             break;
         case 'i': o->id = optarg; picked++; break;
         case 'd': o->dir = optarg; break;
+        case 'Z': o->npz = optarg; break;
         default: mc_opt_common(c, argv, usage);
         }
     }
     if (picked > 1)
         mc_usage_error("--index and --id cannot be combined");
+    if (o->npz && (picked || o->output || o->dir))
+        mc_usage_error("--npz writes every frame; it cannot be combined with --index, --id, --output or --dir");
     if (o->dir && (picked || o->output))
         mc_usage_error("--dir writes every frame; it cannot be combined with --index, --id or --output");
     if (argc - optind > 1)
@@ -119,6 +128,107 @@ static int frame_id(const mc_frame *fr, const char *input, long n, char *out, si
     return status;
 }
 
+/* 1 when s[0..n) is well-formed UTF-8 (as Python's strict decoder wants:
+ * no overlong forms, no surrogates, nothing above U+10FFFF). */
+static int utf8_ok(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        unsigned c = s[i], len, cp;
+        if (c < 0x80) {
+            i++;
+            continue;
+        }
+        len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : c >= 0xc0 ? 2 : 0;
+        if (len == 0 || c > 0xf4 || n - i < len)
+            return 0;
+        cp = c & (0x7f >> len);
+        for (unsigned k = 1; k < len; k++) {
+            if ((s[i + k] & 0xc0) != 0x80)
+                return 0;
+            cp = cp << 6 | (s[i + k] & 0x3f);
+        }
+        if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+            cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return 0;
+        i += len;
+    }
+    return 1;
+}
+
+/* The record id of frame n for --npz, a copy (the caller frees it); NULL
+ * after a message.  Its metadata goes as it is into records.npy's JSON
+ * array, so it must be one JSON object with nothing after it, without NUL
+ * bytes, in UTF-8; any non-empty string id will do (npz_name makes it a
+ * member name). */
+static char *npz_frame_id(const mc_frame *fr, const char *input, long n)
+{
+    cJSON *rec = NULL;
+    const char *id = NULL;
+    char *copy = NULL;
+    if (strlen(fr->meta) != fr->meta_len)
+        mc_err_at(input, 0, "frame %ld: metadata holds a NUL byte", n);
+    else if (!utf8_ok((const unsigned char *)fr->meta, fr->meta_len))
+        mc_err_at(input, 0, "frame %ld: metadata is not UTF-8 text", n);
+    else if (!(rec = cJSON_ParseWithOpts(fr->meta, NULL, 1)) || !cJSON_IsObject(rec) ||
+             !(id = mc_record_id(rec)) || !id[0])
+        mc_err_at(input, 0, "frame %ld: metadata is not a JSON record with a string \"id\"", n);
+    else
+        copy = mc_strdup(id);
+    cJSON_Delete(rec);
+    return copy;
+}
+
+/* --npz: every frame of in into the archive o->npz, written atomically: on
+ * any error nothing is left at o->npz.  Returns an exit status. */
+static int write_npz(FILE *in, const options *o)
+{
+    mc_atomic a;
+    npz_writer z;
+    mc_frame fr = {0};
+    char err[256];
+    long n = 0;
+    int rc, status = 0;
+    if (mc_atomic_open(&a, o->npz) != 0)
+        return MC_EXIT_IO;
+    if (npz_open(&z, a.f) != 0) {
+        mc_err("cannot make a temporary file for the records: %s", strerror(errno));
+        mc_atomic_abort(&a);
+        return MC_EXIT_IO;
+    }
+    while ((rc = mc_frame_read(in, &fr, err, sizeof err)) != MC_FRAME_EOF) {
+        char *id;
+        n++;
+        if (rc == MC_FRAME_ERR) {
+            mc_err_at(o->input, 0, "frame %ld: %s", n, err);
+            status = ferror(in) ? MC_EXIT_IO : MC_EXIT_INPUT;
+            break;
+        }
+        if (!(id = npz_frame_id(&fr, o->input, n))) {
+            status = MC_EXIT_INPUT;
+            break;
+        }
+        rc = npz_add(&z, &fr, id);
+        free(id);
+        if (rc != 0) {
+            mc_err("%s: cannot write: %s", o->npz, strerror(errno));
+            status = MC_EXIT_IO;
+            break;
+        }
+    }
+    if (status == 0 && npz_finish(&z) != 0) {
+        mc_err("%s: cannot write: %s", o->npz, strerror(errno));
+        status = MC_EXIT_IO;
+    }
+    npz_free(&z);
+    mc_frame_free(&fr);
+    if (status != 0) {
+        mc_atomic_abort(&a);
+        return status;
+    }
+    return mc_atomic_commit(&a) == 0 ? 0 : MC_EXIT_IO;
+}
+
 int main(int argc, char **argv)
 {
     options o;
@@ -130,6 +240,10 @@ int main(int argc, char **argv)
     mc_set_prog(argv[0]);
     parse_args(argc, argv, &o);
     in = mc_open_in(o.input);
+    if (o.npz) {
+        status = write_npz(in, &o);
+        done = 1;
+    }
     while (!done && (rc = mc_frame_read(in, &fr, err, sizeof err)) != MC_FRAME_EOF) {
         n++;
         if (rc == MC_FRAME_ERR) {
@@ -151,7 +265,7 @@ int main(int argc, char **argv)
             done = 1;
         }
     }
-    if (status == 0 && !done && !o.dir) {
+    if (status == 0 && !done && !o.dir && !o.npz) {
         if (o.id)
             mc_err_at(o.input, 0, "no frame has id '%s'", o.id);
         else

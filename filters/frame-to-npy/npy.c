@@ -5,8 +5,7 @@
 
 #include <string.h>
 
-/* NumPy's type string for a frame dtype (frames are little-endian). */
-static const char *npy_descr(int dtype)
+const char *npy_descr(int dtype)
 {
     switch (dtype) {
     case MC_U8: return "|u1";
@@ -16,27 +15,39 @@ static const char *npy_descr(int dtype)
     }
 }
 
+size_t npy_header(char *h, const char *descr, int ndim, const uint64_t *dims)
+{
+    const size_t cap = NPY_HEADER_MAX - 1;
+    int n = 10; /* the preamble, filled in below */
+    n += snprintf(h + n, cap - n, "{'descr': '%s', 'fortran_order': False, 'shape': (", descr);
+    for (int i = 0; i < ndim; i++)
+        n += snprintf(h + n, cap - n, "%llu, ", (unsigned long long)dims[i]);
+    if (ndim > 0)
+        n -= ndim == 1 ? 1 : 2; /* (5,) for one dim, (2, 3) for more */
+    n += snprintf(h + n, cap - n, "), }");
+    /* preamble + header + '\n' is a multiple of 64 */
+    while ((n + 1) % 64 != 0)
+        h[n++] = ' ';
+    h[n++] = '\n';
+    memcpy(h, "\x93NUMPY\x01\x00", 8);
+    h[8] = (char)((n - 10) & 0xff);
+    h[9] = (char)((n - 10) >> 8);
+    return (size_t)n;
+}
+
 int npy_write(FILE *f, int dtype, int ndim, const uint32_t *dims,
               const void *data, size_t nbytes)
 {
-    char h[256];
-    int n;
+    char h[NPY_HEADER_MAX];
+    uint64_t d[4];
+    size_t n;
     const char *descr = npy_descr(dtype);
-    if (!descr)
+    if (!descr || ndim < 0 || ndim > 4)
         return -1;
-    n = snprintf(h, sizeof h, "{'descr': '%s', 'fortran_order': False, 'shape': (", descr);
     for (int i = 0; i < ndim; i++)
-        n += snprintf(h + n, sizeof h - n, "%u, ", dims[i]);
-    if (ndim > 0)
-        n -= ndim == 1 ? 1 : 2; /* (5,) for one dim, (2, 3) for more */
-    n += snprintf(h + n, sizeof h - n, "), }");
-    /* 10 bytes of preamble + header + '\n' is a multiple of 64. */
-    while ((10 + n + 1) % 64 != 0)
-        h[n++] = ' ';
-    h[n++] = '\n';
-    unsigned char pre[10] = {0x93, 'N', 'U', 'M', 'P', 'Y', 1, 0,
-                             (unsigned char)(n & 0xff), (unsigned char)(n >> 8)};
-    if (fwrite(pre, 1, sizeof pre, f) != sizeof pre || fwrite(h, 1, (size_t)n, f) != (size_t)n ||
+        d[i] = dims[i];
+    n = npy_header(h, descr, ndim, d);
+    if (fwrite(h, 1, n, f) != n ||
         (nbytes > 0 && fwrite(data, 1, nbytes, f) != nbytes)) /* data may be NULL when 0 */
         return -1;
     return 0;

@@ -35,7 +35,7 @@ done
 medcap train --train-encoder --hidden 384 --attn-dim 256 --max-len 36 -e "${EPOCHS:-12}" \
     -o "$work/model-A.safetensors" "$work/A.frames" 2> "$work/model-A.err"
 for s in A B dev; do
-    medcap encode-features --model "$work/model-A.safetensors" --output pooled --layout 8 \
+    medcap encode-features --model "$work/model-A.safetensors" --features pooled --layout 8 \
         < "$work/$s.frames" > "$work/$s.feat"
 done
 for half in B A; do

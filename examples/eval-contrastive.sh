@@ -48,7 +48,7 @@ for s in fit val dev; do
     key="$size $layout $(cksum < "$in/model.safetensors") $(cksum < "$work/$s.ndjson")"
     if [ ! -s "$work/$s.feat" ] || [ "$(cat "$work/$s.feat.key" 2>/dev/null)" != "$key" ]; then
         medcap img-resize --root "$data" --size "$size" < "$work/$s.ndjson" |
-            medcap encode-features --model "$in/model.safetensors" --output pooled \
+            medcap encode-features --model "$in/model.safetensors" --features pooled \
                 ${layout_opt[@]+"${layout_opt[@]}"} > "$work/$s.feat.tmp"
         mv "$work/$s.feat.tmp" "$work/$s.feat"
         echo "$key" > "$work/$s.feat.key"

@@ -45,8 +45,8 @@ train_model() {
 # the nearest training image by encoder features) and dev.frequent (the most
 # frequent training caption) as NDJSON.
 caption_and_baselines() {
-    step dev.feat "medcap encode-features --model model.safetensors --output both < dev.frames" "dev.frames model.safetensors"
-    step train.feat "medcap encode-features --model model.safetensors --output pooled < train.frames" "train.frames model.safetensors"
+    step dev.feat "medcap encode-features --model model.safetensors --features both < dev.frames" "dev.frames model.safetensors"
+    step train.feat "medcap encode-features --model model.safetensors --features pooled < train.frames" "train.frames model.safetensors"
     step dev.greedy.ndjson "medcap decode-caption --model model.safetensors < dev.feat" "dev.feat model.safetensors"
     step dev.beam3.ndjson "medcap decode-caption --model model.safetensors --beam 3 < dev.feat" "dev.feat model.safetensors"
     if [ ! -s train.index ] || [ train.feat -nt train.index ]; then

@@ -19,6 +19,6 @@ export PATH="${MEDCAP_BIN:-$here/../bin}:$PATH"
 [ $# -eq 3 ] || { echo "usage: refit-heads.sh MODEL TRAIN.frames OUT.safetensors" >&2; exit 2; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-medcap encode-features --model "$1" --output grid < "$2" > "$tmp/train.feat"
+medcap encode-features --model "$1" --features grid < "$2" > "$tmp/train.feat"
 medcap train --epochs 8 --hidden 32 --embed 16 --attn-dim 16 --lr 2e-3 -o "$tmp/heads.safetensors" "$tmp/train.feat"
 python3 "$here/graft_heads.py" "$1" "$tmp/heads.safetensors" "$3"

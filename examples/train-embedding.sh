@@ -27,8 +27,8 @@ mkdir -p "$work"
 medcap csv-clean "$data" | grep '"split":"train"' > "$work/medpix-train.ndjson"
 medcap csv-clean "$cxr/metadata.csv" | grep '"split":"train"' > "$work/cxr-train.ndjson"
 medcap img-resize --root "$data" --size 128 < "$work/medpix-train.ndjson" |
-    medcap encode-features --model "$model" --output pooled --layout 8 > "$work/train.feat"
+    medcap encode-features --model "$model" --features pooled --layout 8 > "$work/train.feat"
 medcap img-resize --root "$cxr" --size 128 < "$work/cxr-train.ndjson" |
-    medcap encode-features --model "$model" --output pooled --layout 8 >> "$work/train.feat"
+    medcap encode-features --model "$model" --features pooled --layout 8 >> "$work/train.feat"
 medcap train --objective contrastive --seed 1 --log "$work/train-log.ndjson" \
     -o "$work/embed.safetensors" "$work/train.feat"

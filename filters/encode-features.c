@@ -18,6 +18,7 @@
 #include "io/ndjson.h"
 #include "io/safetensors.h"
 #include "core/cli.h"
+#include "core/progress.h"
 #include "core/util.h"
 #include "core/vecmath.h"
 
@@ -37,6 +38,7 @@ typedef struct {
     long batch;         /* --batch */
     long threads;       /* --threads, 0: OpenBLAS default */
     int verbose;
+    int keep_going;     /* --keep-going: skip bad frames, exit 5 at the end */
     long layout;        /* --layout N, 0: none */
     const char *input;  /* FILE or "-" */
 } options;
@@ -55,16 +57,20 @@ static void usage(FILE *out)
             "                        for a weights file without medcap metadata\n"
             "      --allow-random    use untrained random weights (seeded) instead of a model\n"
             "      --seed N          seed of the random weights (default 0)\n"
-            "  -o, --output WHAT     grid (default), pooled, or both (grid frame, then pooled)\n"
+            "      --features WHAT   grid (default), pooled, or both (grid frame, then pooled)\n"
             "      --layout N        pooled: append the image's N x N layout (area averages,\n"
             "                        1-32), each part scaled to unit length\n"
             "  -b, --batch N         images per forward pass, 1-1024 (default 16)\n"
-            "  -t, --threads N       OpenBLAS threads (default: all cores); 1 is reproducible\n"
+            "  -j, --threads N       OpenBLAS threads (default: all cores); 1 is reproducible\n"
+            "      --keep-going      skip bad frames (reported), exit 5 at the end\n"
+            "  -q, --quiet           no progress line on a terminal, no warnings\n"
             "  -v, --verbose         report the encoder, kernels and speed on stderr\n"
+            "      --total N         the number of frames expected, for the time left\n"
             "  -h, --help            show this help and exit\n"
             "      --version         show the version and the OpenBLAS kernels, and exit\n\n"
             "Exit status: 0 done, 1 bad input frame, 2 usage error, 3 I/O error,\n"
-            "4 model missing or invalid.  See medcap-encode-features(1).\n");
+            "4 model missing, invalid or trained on images of another size, 5 done with\n"
+            "skipped frames (--keep-going).  See medcap-encode-features(1).\n");
 }
 
 static void parse_args(int argc, char **argv, options *o)
@@ -72,16 +78,16 @@ static void parse_args(int argc, char **argv, options *o)
     static const struct option longs[] = {
         {"model", required_argument, NULL, 'm'},  {"arch", required_argument, NULL, 'a'},
         {"allow-random", no_argument, NULL, 'R'}, {"seed", required_argument, NULL, 'S'},
-        {"output", required_argument, NULL, 'o'}, {"batch", required_argument, NULL, 'b'},
-        {"threads", required_argument, NULL, 't'}, {"verbose", no_argument, NULL, 'v'},
-        MC_OPT_COMMON,
+        {"features", required_argument, NULL, 'F'}, {"output", required_argument, NULL, 'o'},
+        {"batch", required_argument, NULL, 'b'}, {"threads", required_argument, NULL, 'j'},
+        {"keep-going", no_argument, NULL, 'K'}, MC_OPT_COMMON,
         {"layout", required_argument, NULL, 'L'}, {NULL, 0, NULL, 0},
     };
     int c;
     memset(o, 0, sizeof *o);
     o->output = OUT_GRID;
     o->batch = 16;
-    while ((c = mc_getopt(argc, argv, ":m:a:o:b:t:vh", longs)) != -1) {
+    while ((c = mc_getopt(argc, argv, ":m:a:o:b:t:j:hqv", longs)) != -1) {
         switch (c) {
         case 'm': o->model = optarg; break;
         case 'a':
@@ -100,17 +106,24 @@ static void parse_args(int argc, char **argv, options *o)
                 mc_usage_error("--seed needs a number 0-2147483647, not '%s'", optarg);
             break;
         case 'o':
+            mc_opt_deprecated("-o/--output WHAT", "--features WHAT");
+            /* fall through */
+        case 'F':
             if (strcmp(optarg, "grid") == 0) o->output = OUT_GRID;
             else if (strcmp(optarg, "pooled") == 0) o->output = OUT_POOLED;
             else if (strcmp(optarg, "both") == 0) o->output = OUT_BOTH;
-            else mc_usage_error("--output must be grid, pooled or both, not '%s'", optarg);
+            else mc_usage_error("--features must be grid, pooled or both, not '%s'", optarg);
             break;
         case 'b':
             if (mc_parse_long(optarg, 1, 1024, &o->batch) != 0)
                 mc_usage_error("--batch needs a number 1-1024, not '%s'", optarg);
             break;
-        case 't': o->threads = mc_opt_threads(optarg); break;
-        case 'v': o->verbose = 1; break;
+        case 't':
+            mc_opt_deprecated("-t", "-j/--threads");
+            /* fall through */
+        case 'j': o->threads = mc_opt_threads(optarg); break;
+        case 'v': o->verbose = 1; break; /* its own summary, with the GFLOP/s */
+        case 'K': o->keep_going = 1; break;
         case 'L': o->layout = mc_arg_long("--layout", optarg, 1, 32); break;
         case MC_OPT_VERSION: mc_blas_print_version(); exit(mc_close_stdout());
         default: mc_opt_common(c, argv, usage);
@@ -119,7 +132,7 @@ static void parse_args(int argc, char **argv, options *o)
     if (o->model && o->allow_random)
         mc_usage_error("--allow-random and --model cannot be combined");
     if (o->layout && !(o->output & OUT_POOLED))
-        mc_usage_error("--layout is part of the pooled output: give --output pooled or both");
+        mc_usage_error("--layout is part of the pooled output: give --features pooled or both");
     if (optind < argc - 1)
         mc_usage_error("at most one input FILE, got %d", argc - optind);
     o->input = optind < argc ? argv[optind] : "-";
@@ -127,8 +140,17 @@ static void parse_args(int argc, char **argv, options *o)
 
 /* ---- the encoder and its weights ---- */
 
-/* Build the encoder for in_ch channels from the options; exits with
- * MC_EXIT_MODEL (or MC_EXIT_IO) when the weights cannot be used. */
+/* The image size a model was trained on (its "input_size" metadata,
+ * "[H,W]"), for the check of the frames: the fix of a mismatch is
+ * medcap-img-resize --model MODEL. */
+static struct {
+    int h, w;        /* 0: not recorded */
+    char model[512]; /* the model file */
+} trained;
+
+/* Build the encoder for in_ch channels from the options (and note the
+ * model's input size in trained); exits with MC_EXIT_MODEL (or
+ * MC_EXIT_IO) when the weights cannot be used. */
 static mc_encoder *load_encoder(const options *o, int in_ch)
 {
     char err[512], *shipped = NULL;
@@ -159,6 +181,12 @@ static mc_encoder *load_encoder(const options *o, int in_ch)
     if (rc) {
         mc_err("%s", err);
         exit(rc);
+    }
+    {
+        const char *size = mc_st_meta(&f, "input_size");
+        if (!size || sscanf(size, "[%d,%d]", &trained.h, &trained.w) != 2 || trained.h < 1 || trained.w < 1)
+            trained.h = trained.w = 0;
+        snprintf(trained.model, sizeof trained.model, "%s", path);
     }
     format = mc_st_meta(&f, "format");
     if (format && strcmp(format, "medcap-caption-model") == 0) {
@@ -367,8 +395,33 @@ static int check_image(const mc_frame *fr, const char *name, long k, int *C, int
     return 0;
 }
 
-/* Encode every frame of the input; returns an exit status. */
-static int run(const options *o, mc_encoder **ep, long *images, double *flops)
+/* Check the pixels of image frame fr (number k, C x H x W) for encoder e
+ * and the --layout N.  Returns 0, or prints a message and returns
+ * MC_EXIT_INPUT. */
+static int check_pixels(const mc_frame *fr, const mc_encoder *e, const char *name, long k, int C, int H,
+                        int W, long N)
+{
+    float bad;
+    if (C != mc_encoder_in_channels(e)) {
+        mc_err_at(name, 0, "frame %ld: image has %d channels, the encoder takes %d", k, C,
+                  mc_encoder_in_channels(e));
+        return MC_EXIT_INPUT;
+    }
+    if (mc_encoder_pixels_ok(fr->data, fr->dtype, (size_t)C * H * W, &bad) != 0) {
+        mc_err_at(name, 0, "frame %ld: F32 pixel value %g is outside [0,1] (write images with "
+                  "img-resize, U8 or --float without --mean/--std)", k, bad);
+        return MC_EXIT_INPUT;
+    }
+    if (H < N || W < N) {
+        mc_err_at(name, 0, "frame %ld: a %dx%d image is smaller than its --layout %ld", k, W, H, N);
+        return MC_EXIT_INPUT;
+    }
+    return 0;
+}
+
+/* Encode every frame of the input, counting the images encoded and (with
+ * --keep-going) the frames skipped; returns an exit status. */
+static int run(const options *o, mc_encoder **ep, long *images, long *skipped, double *flops)
 {
     FILE *in = mc_open_in(o->input);
     const char *name = o->input;
@@ -378,21 +431,33 @@ static int run(const options *o, mc_encoder **ep, long *images, double *flops)
     float *pooled = NULL;
     char err[256];
     long k = 0;
-    int rc, status = 0, C, H, W;
+    int rc, crc_ok = 1, status = 0, C, H, W;
     if (mc_input_kind(in) == MC_INPUT_JSON) {
         mc_err_at(name, 0, "input is NDJSON records, not image frames (use medcap-img-resize first)");
         status = MC_EXIT_INPUT;
     }
     b.meta = mc_calloc((size_t)b.cap, sizeof *b.meta);
     b.frame = mc_calloc((size_t)b.cap, sizeof *b.frame);
-    while (status == 0 && (rc = mc_frame_read(in, &fr, err, sizeof err)) != MC_FRAME_EOF) {
+    mc_progress_begin("images", in);
+    while (status == 0 && (rc = mc_frame_read_ex(in, &fr, 0, &crc_ok, err, sizeof err)) != MC_FRAME_EOF) {
         k++;
         if (rc == MC_FRAME_ERR) {
             mc_err_at(name, 0, "frame %ld: %s", k, err);
             status = ferror(in) ? MC_EXIT_IO : MC_EXIT_INPUT;
             break;
         }
-        if ((status = check_image(&fr, name, k, &C, &H, &W)) != 0)
+        if (!crc_ok) { /* the stream is still in step: the header's own CRC was right */
+            mc_err_at(name, 0, "frame %ld: frame CRC mismatch (metadata or pixels damaged)", k);
+            status = MC_EXIT_INPUT;
+        } else {
+            status = check_image(&fr, name, k, &C, &H, &W);
+        }
+        if (status == MC_EXIT_INPUT && o->keep_going) {
+            (*skipped)++;
+            status = 0;
+            continue;
+        }
+        if (status != 0)
             break;
         if (!e) {
             e = *ep = load_encoder(o, C);
@@ -403,26 +468,19 @@ static int run(const options *o, mc_encoder **ep, long *images, double *flops)
                        mc_encoder_arch(e), C, mc_encoder_channels(e), mc_encoder_hash(e),
                        mc_blas_corename());
         }
-        if (C != mc_encoder_in_channels(e)) {
-            mc_err_at(name, 0, "frame %ld: image has %d channels, the encoder takes %d", k, C,
-                      mc_encoder_in_channels(e));
-            status = MC_EXIT_INPUT;
+        if (trained.h && (H != trained.h || W != trained.w)) {
+            mc_err_at(name, 0, "frame %ld: a %dx%d image, but %s was trained on %dx%d images; make them "
+                      "with medcap-img-resize --model %s (or --size %d)", k, W, H, trained.model, trained.w,
+                      trained.h, trained.model, trained.h);
+            status = MC_EXIT_MODEL;
             break;
         }
-        {
-            float bad;
-            if (mc_encoder_pixels_ok(fr.data, fr.dtype, (size_t)C * H * W, &bad) != 0) {
-                mc_err_at(name, 0, "frame %ld: F32 pixel value %g is outside [0,1] (write images with "
-                          "img-resize, U8 or --float without --mean/--std)", k, bad);
-                status = MC_EXIT_INPUT;
+        if ((status = check_pixels(&fr, e, name, k, C, H, W, o->layout)) != 0) {
+            if (!o->keep_going)
                 break;
-            }
-        }
-        if (H < o->layout || W < o->layout) {
-            mc_err_at(name, 0, "frame %ld: a %dx%d image is smaller than its --layout %ld", k, W, H,
-                      o->layout);
-            status = MC_EXIT_INPUT;
-            break;
+            (*skipped)++;
+            status = 0;
+            continue;
         }
         if (!b.x || H != b.H || W != b.W) {
             if ((status = flush(e, &b, name, o->output, (int)o->layout, pooled)) != 0)
@@ -433,9 +491,11 @@ static int run(const options *o, mc_encoder **ep, long *images, double *flops)
         b.frame[b.n] = k;
         b.meta[b.n++] = mc_strdup(fr.meta);
         (*images)++;
+        mc_progress_add(1);
         if (b.n == b.cap)
             status = flush(e, &b, name, o->output, (int)o->layout, pooled);
     }
+    mc_progress_end();
     /* images read before a bad frame are still encoded and written */
     if (status == 0 || status == MC_EXIT_INPUT) {
         int st = flush(e, &b, name, o->output, (int)o->layout, pooled);
@@ -461,7 +521,7 @@ int main(int argc, char **argv)
 {
     options o;
     mc_encoder *e = NULL;
-    long images = 0;
+    long images = 0, skipped = 0;
     double t0, flops = 0.0;
     int status;
     mc_set_prog(argv[0]);
@@ -471,12 +531,21 @@ int main(int argc, char **argv)
     if (o.model)
         check_model_file(o.model);
     t0 = mc_now();
-    status = run(&o, &e, &images, &flops);
+    mc_refuse_terminal_out();
+    status = run(&o, &e, &images, &skipped, &flops);
     if (o.verbose && status == 0) {
         double dt = mc_now() - t0;
         mc_err("%ld images in %.3f s (%.1f images/s, %.1f convolution GFLOP/s overall)", images, dt,
                dt > 0 ? images / dt : 0.0, dt > 0 ? 1e-9 * flops / dt : 0.0);
     }
     mc_encoder_free(e);
-    return status ? status : mc_close_stdout();
+    if (status == 0 && skipped) {
+        mc_err("%ld frame(s) skipped", skipped);
+        status = MC_EXIT_SKIPPED;
+    }
+    if (status == MC_EXIT_SKIPPED || status == 0) {
+        int st = mc_close_stdout();
+        return st ? st : status;
+    }
+    return status;
 }

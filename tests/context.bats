@@ -21,7 +21,7 @@ setup_file() {
             "$i" "$img" "$cap" "$loc" $((20 + 3 * i)) "$([ $((i % 3)) -eq 0 ] && echo male || echo female)" "$i"
     done > recs.ndjson
     medcap-img-resize -s 32 -j 1 < recs.ndjson > imgs.frames
-    medcap-encode-features --allow-random -t 1 -o grid imgs.frames > feat.frames
+    medcap-encode-features --allow-random -j 1 --features grid imgs.frames > feat.frames
     medcap-train --min-freq 1 --hidden 32 --embed 16 --attn-dim 16 --dropout 0 --label-smoothing 0 \
         --epochs 60 --batch 8 --lr 1e-2 --seed 2 --threads 1 --max-len 10 --min-len 0 --fields none \
         --context location,age,sex --context-dropout 0.1 -o ctx.st feat.frames 2>/dev/null
@@ -61,14 +61,14 @@ print([(f["name"], f["kind"]) for f in c["fields"]], "location=chest" in c["toke
     # records stripped of their context fields give the same captions as --no-context
     medcap-decode-caption -m "$MODEL" --no-context "$FEAT" | jq -r .caption > noctx
     jq -c 'del(.location, .age, .sex)' "$BATS_FILE_TMPDIR/recs.ndjson" > bare.ndjson
-    medcap-img-resize -s 32 -j 1 < bare.ndjson | medcap-encode-features --allow-random -t 1 -o grid |
+    medcap-img-resize -s 32 -j 1 < bare.ndjson | medcap-encode-features --allow-random -j 1 --features grid |
         medcap-decode-caption -m "$MODEL" | jq -r .caption > bare
     diff noctx bare
 }
 
 @test "context: a value never seen in training, or of the wrong type, reads as unknown" {
     jq -c '.location = "pelvis" | .age = "unknown" | .sex = 3' "$BATS_FILE_TMPDIR/recs.ndjson" | head -2 > odd.ndjson
-    medcap-img-resize -s 32 -j 1 < odd.ndjson | medcap-encode-features --allow-random -t 1 -o grid > odd.frames
+    medcap-img-resize -s 32 -j 1 < odd.ndjson | medcap-encode-features --allow-random -j 1 --features grid > odd.frames
     run -0 bash -c "medcap-decode-caption -m '$MODEL' odd.frames | jq -c '[.given.location, .caption]'"
     [ "${#lines[@]}" -eq 2 ]
     [[ "${lines[0]}" == '["pelvis","the '* ]]
@@ -108,7 +108,7 @@ print([(f["name"], f["kind"]) for f in c["fields"]], "location=chest" in c["toke
 @test "context: the interpretation opens with the given observations, never an identifying field" {
     medcap-decode-caption -m "$MODEL" "$FEAT" |
         jq -c '.given.patient_id = "p1" | .given.patient_name = "Jane Doe"' > caps.ndjson
-    medcap-encode-features --allow-random -t 1 -o pooled "$BATS_FILE_TMPDIR/imgs.frames" > pooled.frames
+    medcap-encode-features --allow-random -j 1 --features pooled "$BATS_FILE_TMPDIR/imgs.frames" > pooled.frames
     medcap-index -o ix.idx pooled.frames
     run -0 bash -c "medcap-retrieve -i ix.idx -k 1 --captions caps.ndjson pooled.frames | jq -r .interpretation"
     [ "${#lines[@]}" -eq 16 ]

@@ -88,10 +88,10 @@ PY
 
 @test "medcap-decode-caption skips pooled frames and streams into head quietly" {
     # a model for the features of this build's random encoder
-    medcap-encode-features --allow-random -t 1 -o grid "$IMGS" > grid.frames
+    medcap-encode-features --allow-random -j 1 --features grid "$IMGS" > grid.frames
     medcap-train --min-freq 1 --hidden 16 --embed 8 --attn-dim 8 --epochs 1 --threads 1 \
         -o own.st grid.frames 2>/dev/null
-    medcap-encode-features --allow-random -t 1 -o both "$IMGS" > both.frames
+    medcap-encode-features --allow-random -j 1 --features both "$IMGS" > both.frames
     run -0 medcap-decode-caption -m own.st both.frames
     [ "${#lines[@]}" -eq 16 ]
     run -0 --separate-stderr bash -c 'medcap-decode-caption -m "$1" both.frames | head -1' _ own.st
@@ -100,7 +100,7 @@ PY
 }
 
 @test "medcap-decode-caption: features of another encoder are refused, naming both" {
-    medcap-encode-features --allow-random --seed 5 -t 1 "$IMGS" > other.frames
+    medcap-encode-features --allow-random --seed 5 -j 1 "$IMGS" > other.frames
     run -4 --separate-stderr medcap-decode-caption -m "$MODEL" other.frames
     assert_output ""
     [[ "$stderr" == *"medcap-decode-caption: other.frames:1: record 'MPX1024_synpic40275': features of encoder cnn-small (hash "*"), grid 2x2, 256 channels do not match model $MODEL: encoder cnn-small (hash "*"), grid 2x2, 256 channels"* ]]
@@ -108,7 +108,7 @@ PY
 
 @test "medcap-decode-caption: features of another grid size are refused" {
     echo '{"id":"big","image":"'"$DATA"'/images/MPX1007_synpic46719.png"}' | medcap-img-resize -s 96 \
-        | medcap-encode-features --allow-random -t 1 > big.frames
+        | medcap-encode-features --allow-random -j 1 > big.frames
     run -4 --separate-stderr medcap-decode-caption -m "$MODEL" big.frames
     [[ "$stderr" == *"grid 3x3"*"do not match model"*"grid 2x2"* ]]
     assert_output ""
@@ -185,7 +185,7 @@ PY
 }
 
 @test "medcap-decode-caption --index: an index of another feature size or a missing one is refused" {
-    medcap-encode-features --allow-random -t 1 --output pooled --layout 2 "$IMGS" | medcap-index -o wide.idx
+    medcap-encode-features --allow-random -j 1 --features pooled --layout 2 "$IMGS" | medcap-index -o wide.idx
     run -4 --separate-stderr medcap-decode-caption -m "$MODEL" --index wide.idx "$FEAT"
     [[ "$stderr" == *"wide.idx: index of 260-value features; the model's features have 256"* ]]
     assert_output ""

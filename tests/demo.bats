@@ -39,7 +39,7 @@ setup_file() {
 @test "demo: the shipped joint embedding finds the example images that match a description" {
     E="$MEDCAP_SHARE/embed.safetensors"
     medcap img-resize --root "$ROOT/examples/images" --size 128 < "$ROOT/examples/images/records.ndjson" |
-        medcap encode-features --output pooled --layout 8 |
+        medcap encode-features --features pooled --layout 8 |
         medcap embed -m "$E" | medcap index -o "$BATS_TEST_TMPDIR/examples.idx"
     run -0 env OPENBLAS_NUM_THREADS=1 medcap retrieve -i "$BATS_TEST_TMPDIR/examples.idx" -m "$E" -k 2 \
         --text "axial ct" --text "frontal chest radiograph" --text "mr of the brain"
@@ -50,7 +50,7 @@ setup_file() {
     echo "${lines[2]}" | jq -e '.neighbors[0].id == "MPX1007_synpic46719"' >/dev/null
     # its features must be pooled + layout 8 of the shipped encoder: plain pooled ones are refused
     medcap img-resize --root "$ROOT/examples/images" --size 128 < "$ROOT/examples/images/records.ndjson" |
-        medcap encode-features --output pooled > "$BATS_TEST_TMPDIR/plain.feat"
+        medcap encode-features --features pooled > "$BATS_TEST_TMPDIR/plain.feat"
     run -1 --separate-stderr medcap embed -m "$E" "$BATS_TEST_TMPDIR/plain.feat"
     [[ "$stderr" == *"expected an F32 feature frame of size 320 (the model's), got f32 of size 256"* ]]
 }

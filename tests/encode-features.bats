@@ -55,12 +55,12 @@ setup() {
     cmp "$T/b.fr" "$T/c.fr"
 }
 
-@test "encode-features: --output pooled and both" {
-    medcap-encode-features --allow-random --output pooled "$T/img.fr" > "$T/p.fr"
+@test "encode-features: --features pooled and both" {
+    medcap-encode-features --allow-random --features pooled "$T/img.fr" > "$T/p.fr"
     run -0 medcap-frame-info --meta "$T/p.fr"
     assert_line --index 0 --regexp '^img000	f32	256	1024	ok	.*"feature":"pooled"\}$'
     [ "${#lines[@]}" -eq 3 ]
-    medcap-encode-features --allow-random -o both "$T/img.fr" > "$T/both.fr"
+    medcap-encode-features --allow-random --features both "$T/img.fr" > "$T/both.fr"
     run -0 medcap-frame-info --meta "$T/both.fr"
     [ "${#lines[@]}" -eq 6 ]
     assert_line --index 0 --partial '"feature":"grid"'
@@ -70,7 +70,7 @@ setup() {
 }
 
 @test "encode-features: pooled vector is the mean of the grid" {
-    medcap-encode-features --allow-random -o both "$T/img.fr" > "$T/both.fr"
+    medcap-encode-features --allow-random --features both "$T/img.fr" > "$T/both.fr"
     run -0 python3 -c "
 import sys; sys.path.insert(0, '$ROOT/tests')
 import encoder_helper as h
@@ -85,8 +85,8 @@ print('ok')"
 }
 
 @test "encode-features: --layout appends the image's unit-length N x N layout" {
-    medcap-encode-features --allow-random -o both "$T/img.fr" > "$T/both.fr"
-    medcap-encode-features --allow-random -o pooled --layout 4 "$T/img.fr" > "$T/lay.fr"
+    medcap-encode-features --allow-random --features both "$T/img.fr" > "$T/both.fr"
+    medcap-encode-features --allow-random --features pooled --layout 4 "$T/img.fr" > "$T/lay.fr"
     run -0 medcap-frame-info --meta "$T/lay.fr"
     assert_line --index 0 --regexp '^img000	f32	272	1088	ok	.*"feature":"pooled\+layout"\}$'
     # the CNN part is the pooled vector at unit length; the layout is the
@@ -113,17 +113,17 @@ print('ok')"
     assert_output ok
     # grid frames are unchanged by --layout; pooled frames are still skipped
     # by the grid readers
-    medcap-encode-features --allow-random -o both --layout 4 "$T/img.fr" > "$T/both4.fr"
+    medcap-encode-features --allow-random --features both --layout 4 "$T/img.fr" > "$T/both4.fr"
     run -0 medcap-frame-info "$T/both4.fr"
     assert_line --index 0 --partial 'img000	f32	4x256'
     assert_line --index 1 --partial 'img000	f32	272'
     # usage and input errors
     run -2 --separate-stderr medcap-encode-features --allow-random --layout 4 "$T/img.fr"
-    [[ "$stderr" == *"--layout is part of the pooled output: give --output pooled or both"* ]]
-    run -2 --separate-stderr medcap-encode-features --allow-random -o pooled --layout 33 "$T/img.fr"
+    [[ "$stderr" == *"--layout is part of the pooled output: give --features pooled or both"* ]]
+    run -2 --separate-stderr medcap-encode-features --allow-random --features pooled --layout 33 "$T/img.fr"
     [[ "$stderr" == *"--layout"* ]]
     helper images 1 1 8 8 > "$T/small.fr"
-    run -1 --separate-stderr medcap-encode-features --allow-random -o pooled --layout 16 "$T/small.fr"
+    run -1 --separate-stderr medcap-encode-features --allow-random --features pooled --layout 16 "$T/small.fr"
     assert_output ""
     [[ "$stderr" == *"frame 1: a 8x8 image is smaller than its --layout 16"* ]]
 }
@@ -181,7 +181,7 @@ print('ok')"
     [ ! -e "$T/m.st" ]
     # --float without --mean/--std is in [0,1] and accepted
     printf '{"id":"q","image":"%s"}\n' "$ROOT/tests/data/images/quadrants.jpg" |
-        medcap-img-resize --float --size 32 | medcap-encode-features --allow-random -o pooled > "$T/ok.fr"
+        medcap-img-resize --float --size 32 | medcap-encode-features --allow-random --features pooled > "$T/ok.fr"
     run -0 medcap-frame-info -c "$T/ok.fr"
     assert_output 1
 }
@@ -295,7 +295,7 @@ print('ok')"
         [[ "$stderr" == *"medcap-encode-features: "* ]]
     done
     run -2 --separate-stderr medcap-encode-features --output x
-    [[ "$stderr" == *"--output must be grid, pooled or both, not 'x'"* ]]
+    [[ "$stderr" == *"--features must be grid, pooled or both, not 'x'"* ]]
     run -2 --separate-stderr medcap-encode-features "$T/img.fr" "$T/img.fr"
     [[ "$stderr" == *"at most one input FILE"* ]]
 }
@@ -310,4 +310,43 @@ print('ok')"
     run -0 medcap-frame-info --meta "$T/real-feat.fr"
     assert_line --index 0 --regexp '^MPX1007_synpic46719.png	f32	9x512	18432	ok	.*"grid":\[3,3\]'
     assert_line --index 1 --partial 'MPX1009_synpic46283.png	f32	9x512'
+}
+
+@test "encode-features: --keep-going skips a damaged frame (CRC) and bad images, encodes the rest, exit 5" {
+    helper images 1 1 64 64 > "$T/one.fr"
+    cp "$T/one.fr" "$T/bad.fr"
+    # flip the last pixel: the payload's CRC no longer matches, the stream stays in step
+    python3 -c 'import sys; b = bytearray(open(sys.argv[1], "rb").read()); b[-1] ^= 0xff; open(sys.argv[1], "wb").write(b)' "$T/bad.fr"
+    helper images 1 1 8 8 --ndim 1 > "$T/flat.fr"
+    cat "$T/one.fr" "$T/bad.fr" "$T/flat.fr" "$T/one.fr" > "$T/mixed.fr"
+    run -1 --separate-stderr bash -c 'medcap-encode-features --allow-random "$1" > "$2"' _ "$T/mixed.fr" "$T/out.fr"
+    [[ "$stderr" == *"mixed.fr: frame 2: frame CRC mismatch"* ]]
+    run -5 --separate-stderr bash -c 'medcap-encode-features --allow-random --keep-going "$1" > "$2"' _ "$T/mixed.fr" "$T/out.fr"
+    [[ "$stderr" == *"mixed.fr: frame 2: frame CRC mismatch"* ]]
+    [[ "$stderr" == *"mixed.fr: frame 3: not an image"* ]]
+    [[ "$stderr" == *"2 frame(s) skipped"* ]]
+    run -0 medcap-frame-info --count "$T/out.fr"
+    assert_output 2
+}
+
+@test "encode-features: images of another size than the model's are exit 4, saying the fix" {
+    run -4 --separate-stderr bash -c 'medcap-encode-features --model "$1" "$2" > /dev/null' _ \
+        "$ROOT/share/medcap/model.safetensors" "$T/img.fr"
+    [[ "$stderr" == *"img.fr: frame 1: a 64x64 image, but $ROOT/share/medcap/model.safetensors was trained on 128x128 images; make them with medcap-img-resize --model"* ]]
+}
+
+@test "encode-features: deprecated -t and -o WHAT still work, with a warning (none with -q)" {
+    run -0 --separate-stderr bash -c 'medcap-encode-features --allow-random -t 1 -o pooled "$1" | medcap-frame-info --count' _ "$T/img.fr"
+    assert_output 3
+    [[ "$stderr" == *"warning: -t is deprecated and goes in the next release; use -j/--threads"* ]]
+    [[ "$stderr" == *"warning: -o/--output WHAT is deprecated"*"use --features WHAT"* ]]
+    run -0 --separate-stderr bash -c 'medcap-encode-features -q --allow-random -t 1 "$1" > /dev/null' _ "$T/img.fr"
+    [ -z "$stderr" ]
+}
+
+@test "encode-features: binary frames to a terminal, or a terminal on standard input, are usage errors" {
+    run -2 script -qec "medcap-encode-features --allow-random '$T/img.fr'" /dev/null
+    [[ "$output" == *"standard output is a terminal"* ]] || { echo "$output"; false; }
+    run -0 script -qec "medcap-encode-features --allow-random > '$T/x.fr'; echo status \$?" /dev/null
+    [[ "$output" == *"standard input is a terminal"*"status 2"* ]] || { echo "$output"; false; }
 }

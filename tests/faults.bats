@@ -24,7 +24,7 @@ set_cmd() {
     medcap) CMD=(medcap --help) ;;
     csv-clean) CMD=(medcap-csv-clean "$DATA/csv-clean/medpix2") ;;
     img-resize) CMD=(medcap-img-resize --root "$DATA/images" --size 32 "$t/one.ndjson") ;;
-    encode-features) CMD=(medcap-encode-features --allow-random -t 1 -b 4 "$DATA/medpix2-16-64px.frames") ;;
+    encode-features) CMD=(medcap-encode-features --allow-random -j 1 -b 4 "$DATA/medpix2-16-64px.frames") ;;
     decode-caption) CMD=(medcap-decode-caption -m "$t/m.st" "$feat") ;;
     embed) CMD=(medcap-embed -m "$MEDCAP_SHARE/embed.safetensors" "$caps") ;;
     retrieve) CMD=(medcap-retrieve -i "$t/f.idx" "$feat") ;;
@@ -110,7 +110,7 @@ expect_output_error() {
     local b
     for b in 1 4 16; do
         run --separate-stderr bash -c 'trap "" PIPE; "$@" | head -c 10 > /dev/null; exit ${PIPESTATUS[0]}' \
-            _ medcap-encode-features --allow-random -t 1 -b "$b" "$DATA/medpix2-16-64px.frames"
+            _ medcap-encode-features --allow-random -j 1 -b "$b" "$DATA/medpix2-16-64px.frames"
         expect_output_error medcap-encode-features "Broken pipe"
     done
 }
@@ -170,14 +170,14 @@ print(json.dumps(rec, separators=(",", ":")))' "$@"
     [ "$(stat -c %s meta)" -eq $((16 << 20)) ]
     remeta "$DATA/medpix2-16-64px.frames" meta big.frames
     run -0 medcap-frame-info big.frames
-    run -1 --separate-stderr bash -c 'medcap-encode-features --allow-random -t 1 big.frames > out.frames'
+    run -1 --separate-stderr bash -c 'medcap-encode-features --allow-random -j 1 big.frames > out.frames'
     [[ "$stderr" == *"medcap-encode-features: big.frames: frame 1: "*"metadata cap"* ]] || { echo "$stderr"; false; }
     [ ! -s out.frames ]
 }
 
 @test "embed: frame metadata that is not a record, or holds a NUL byte, is bad input" {
     cd "$BATS_TEST_TMPDIR"
-    medcap-encode-features --output pooled --layout 8 -t 1 "$DATA/medpix2-16-64px.frames" > pooled.frames
+    medcap-encode-features --features pooled --layout 8 -j 1 "$DATA/medpix2-16-64px.frames" > pooled.frames
     local meta
     for meta in '[1,2]' '{"caption":"no id"}' '{"id":"a"}\0{"id":"b"}'; do
         printf "$meta" > meta

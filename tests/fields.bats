@@ -17,7 +17,7 @@ setup_file() {
     # the training images with each caption moved to the next image
     grep '"split":"train"' "$W/records.ndjson" | jq -s -c '. as $r | to_entries | map(.value.caption = $r[(.key + 1) % ($r | length)].caption) | .[].value' \
         | medcap-img-resize --root "$DATA/medpix-slice" -s 64 > "$W/rot.frames"
-    medcap-encode-features -m "$W/m.st" -o grid "$W/dev.frames" > "$W/dev.feat"
+    medcap-encode-features -m "$W/m.st" --features grid "$W/dev.frames" > "$W/dev.feat"
 }
 
 setup() {
@@ -201,7 +201,7 @@ assert n > 0, "no records"' "$1" "$2"
         printf '{"id":"c%d","image":"%s","caption":"modality: ct, diagnosis: a large mass in the right lower lobe with a small effusion and several enlarged nodes.","modality":"ct"}\n' \
             "$i" "$DATA/images/MPX1007_synpic46719.png"
     done > recs.ndjson
-    medcap-img-resize -s 32 -j 1 < recs.ndjson | medcap-encode-features --allow-random -t 1 -o grid > f.frames
+    medcap-img-resize -s 32 -j 1 < recs.ndjson | medcap-encode-features --allow-random -j 1 --features grid > f.frames
     medcap-train --min-freq 1 --hidden 16 --embed 8 --attn-dim 8 --epochs 1 --batch 8 --threads 1 \
         --fields modality -o ml.st f.frames 2>/dev/null
     run -0 bash -c "python3 -c '

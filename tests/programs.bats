@@ -60,7 +60,7 @@ check_full_stdout() {
     medcap-index -o f.idx "$feat"
     check_full_stdout medcap-csv-clean "$DATA/csv-clean/medpix2"
     check_full_stdout medcap-img-resize --root "$DATA/images" --size 32 one.ndjson
-    check_full_stdout medcap-encode-features --allow-random -t 1 "$DATA/medpix2-16-64px.frames"
+    check_full_stdout medcap-encode-features --allow-random -j 1 "$DATA/medpix2-16-64px.frames"
     check_full_stdout medcap-embed -m "$MEDCAP_SHARE/embed.safetensors" "$caps"
     check_full_stdout medcap-retrieve -i f.idx "$feat"
     check_full_stdout medcap-score --refs "$caps" "$caps"

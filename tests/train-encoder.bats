@@ -17,7 +17,7 @@ SMALL=(--min-freq 1 --hidden 32 --embed 16 --attn-dim 16 --batch 8 --threads 1 -
     grep -aq '"input_size":"\[64,64\]"' m.st
     grep -aq '"input_channels":"1"' m.st
     grep -aq '"encoder_augment":"crop,rotate,jitter"' m.st
-    medcap-encode-features -m m.st -t 1 "$IMGS" > f.frames
+    medcap-encode-features -m m.st -j 1 "$IMGS" > f.frames
     run -0 medcap-decode-caption -m m.st f.frames
     [ "${#lines[@]}" -eq 16 ]
     [[ "${lines[0]}" == *'"caption":"'* ]]

@@ -135,7 +135,7 @@ SMALL=(--min-freq 1 --hidden 32 --embed 16 --attn-dim 16 --batch 8 --threads 1)
     cd "$BATS_TEST_TMPDIR"
     run -0 medcap-train --train-encoder "${SMALL[@]}" --epochs 2 --caption-field caption -o enc.st "$IMGS"
     grep -aq '"encoder_arch":"cnn-small"' enc.st
-    medcap-encode-features -m enc.st -t 1 "$IMGS" > f.frames
+    medcap-encode-features -m enc.st -j 1 "$IMGS" > f.frames
     run -0 medcap-decode-caption -m enc.st f.frames
     [ "${#lines[@]}" -eq 16 ]
     [[ "${lines[0]}" == *'"caption":"'* ]]
@@ -152,7 +152,7 @@ SMALL=(--min-freq 1 --hidden 32 --embed 16 --attn-dim 16 --batch 8 --threads 1)
 @test "medcap-train: an empty caption is an error naming the record" {
     cd "$BATS_TEST_TMPDIR"
     echo '{"id":"empty-1","image":"'"$DATA"'/images/MPX1007_synpic46719.png","caption":" ... "}' \
-        | medcap-img-resize -s 64 | medcap-encode-features --allow-random -t 1 > e.frames
+        | medcap-img-resize -s 64 | medcap-encode-features --allow-random -j 1 > e.frames
     cat "$FEAT" e.frames > mixed.frames
     run -1 --separate-stderr medcap-train "${SMALL[@]}" -o m.st mixed.frames
     [[ "$stderr" == *"mixed.frames:17: record 'empty-1': caption 'caption' is empty (no words)"* ]]

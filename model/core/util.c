@@ -1,6 +1,7 @@
 /* util.c - messages, checked allocation, stdout close, atomic files. */
 #define _POSIX_C_SOURCE 200809L
 #include "core/util.h"
+#include "core/progress.h"
 
 #include <errno.h>
 #include <math.h>
@@ -27,6 +28,7 @@ const char *mc_prog(void) { return prog_name; }
 /* "prog: " and the message of fmt and ap on stderr, no newline. */
 static void say(const char *fmt, va_list ap)
 {
+    mc_progress_clear();
     fprintf(stderr, "%s: ", prog_name);
     vfprintf(stderr, fmt, ap);
 }
@@ -43,6 +45,7 @@ void mc_err(const char *fmt, ...)
 void mc_err_at(const char *file, long line, const char *fmt, ...)
 {
     va_list ap;
+    mc_progress_clear();
     if (line > 0)
         fprintf(stderr, "%s: %s:%ld: ", prog_name, file ? file : "-", line);
     else
@@ -168,8 +171,11 @@ int mc_parse_double(const char *s, double *out)
 FILE *mc_open_in(const char *path)
 {
     FILE *f;
-    if (!path || strcmp(path, "-") == 0)
+    if (!path || strcmp(path, "-") == 0) {
+        if (isatty(0))
+            mc_usage_error("standard input is a terminal: give an input FILE, or pipe the input in");
         return stdin;
+    }
     f = fopen(path, "rb");
     if (!f)
         mc_die(MC_EXIT_IO, "%s: cannot open: %s", path, strerror(errno));

@@ -66,7 +66,8 @@ int mc_parse_double(const char *s, double *out);
  * exit 2). */
 long mc_arg_long(const char *name, const char *s, long lo, long hi);
 
-/* Open a file for reading; "-" means stdin.  Exits with MC_EXIT_IO on failure. */
+/* Open a file for reading; "-" means stdin, refused (usage error, exit 2)
+ * when it is a terminal.  Exits with MC_EXIT_IO on failure. */
 FILE *mc_open_in(const char *path);
 
 /* Atomic output: write to PATH.tmp.PID, then rename over PATH on commit

@@ -51,12 +51,13 @@ static void usage(FILE *out)
             "      --patient-col COL  generic: the column that groups rows into one split\n"
             "      --salt KEY         dicom: key of the hashed ids (id, case_id) and of\n"
             "                         patient_id (written, and used for the split, only with a key)\n"
-            "  -k, --keep-going       skip malformed rows (reported) instead of stopping\n"
+            "  -k, --keep-going       skip malformed rows and repeated ids (reported), not stop\n"
             "      --stats            print rows, records and drops by reason to stderr\n"
             "  -h, --help             show this help and exit\n"
             "      --version          show the version and exit\n\n"
             "Exit status: 0 done, 1 bad input, 2 usage error, 3 I/O error,\n"
-            "5 done with malformed rows skipped (--keep-going).  See medcap-csv-clean(1).\n");
+            "5 done with malformed rows or repeated ids skipped (--keep-going).\n"
+            "See medcap-csv-clean(1).\n");
 }
 
 enum { OPT_RESPLIT = 256, OPT_PREFIX, OPT_IMAGE, OPT_CAPTION, OPT_ID, OPT_PATIENT, OPT_STATS, OPT_VERSION,
@@ -323,6 +324,7 @@ int main(int argc, char **argv)
     mc_set_prog(argv[0]);
     first = parse_args(argc, argv, &ctx);
     mc_strtab_init(&ctx.keys);
+    clean_emit_init(&ctx);
     if (ctx.format == FMT_DICOM) {
         mc_dcm_init();
         for (int i = first; i < argc && status == 0; i++)
@@ -336,12 +338,13 @@ int main(int argc, char **argv)
         status = run(&ctx, inputs, n);
     if (ctx.stats)
         clean_emit_stats(&ctx);
-    if (status == 0 && ctx.dropped[DROP_MALFORMED] > 0)
+    if (status == 0 && ctx.dropped[DROP_MALFORMED] + ctx.dropped[DROP_DUPLICATE] > 0)
         status = MC_EXIT_SKIPPED;
     for (size_t i = 0; i < n; i++)
         free(inputs[i]);
     free(inputs);
     clean_medpix_free_cases();
     mc_strtab_free(&ctx.keys);
+    clean_emit_free(&ctx);
     return status ? status : mc_close_stdout();
 }

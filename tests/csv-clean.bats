@@ -56,6 +56,7 @@ medcap-csv-clean: dropped short 1
 medcap-csv-clean: dropped modality 1
 medcap-csv-clean: dropped no-caption 0
 medcap-csv-clean: dropped no-image 0
+medcap-csv-clean: dropped duplicate 0
 medcap-csv-clean: fields target: caption modality modality_detail plane category caption_text
 medcap-csv-clean: fields context: sex age location location_category
 medcap-csv-clean: fields identifying: id image case_id
@@ -95,10 +96,10 @@ medcap-csv-clean: fields other: split" ]
 @test "chexpert gzip table: view, projection, 14 observations, no finding, labels" {
     run -0 medcap-csv-clean "$CC/chexpert-train-20.csv.gz"
     [ "${#lines[@]}" -eq 20 ]
-    assert_line --index 0 '{"id":"patient00001/study1/view1_frontal","image":"CheXpert-v1.0-small/train/patient00001/study1/view1_frontal.jpg","caption":"frontal/lateral: frontal, ap/pa: ap, diagnosis: support devices","split":"train","modality":"xr","view":"frontal","projection":"ap","diagnosis":"support devices","labels":["support devices"],"uncertain":[],"patient_id":"patient00001","sex":"female","age":68}'
-    assert_line --index 1 --partial '"caption":"frontal/lateral: frontal, ap/pa: ap, diagnosis: lung opacity, fracture"'
+    assert_line --index 0 '{"id":"patient00001/study1/view1_frontal","image":"CheXpert-v1.0-small/train/patient00001/study1/view1_frontal.jpg","caption":"modality: xr, frontal/lateral: frontal, ap/pa: ap, diagnosis: support devices","split":"train","modality":"xr","view":"frontal","projection":"ap","diagnosis":"support devices","labels":["support devices"],"uncertain":[],"patient_id":"patient00001","sex":"female","age":68}'
+    assert_line --index 1 --partial '"caption":"modality: xr, frontal/lateral: frontal, ap/pa: ap, diagnosis: lung opacity, fracture"'
     assert_line --index 1 --partial '"uncertain":["cardiomegaly","edema","consolidation","atelectasis","pleural effusion"]'
-    assert_line --index 3 --partial '"caption":"frontal/lateral: lateral, diagnosis: lung opacity, fracture"'
+    assert_line --index 3 --partial '"caption":"modality: xr, frontal/lateral: lateral, diagnosis: lung opacity, fracture"'
 }
 
 @test "chexpert: no finding only when nothing else is positive" {
@@ -108,7 +109,7 @@ medcap-csv-clean: fields other: split" ]
     run -0 medcap-csv-clean "$T/valid.csv"
     assert_line --index 0 --partial '"diagnosis":"no finding","labels":["no finding"]'
     assert_line --index 0 --partial '"split":"dev"'
-    assert_line --index 1 --partial '"caption":"frontal/lateral: frontal, ap/pa: pa, diagnosis: no finding"'
+    assert_line --index 1 --partial '"caption":"modality: xr, frontal/lateral: frontal, ap/pa: pa, diagnosis: no finding"'
 }
 
 @test "--uncertain positive and negative decide -1.0 labels" {
@@ -133,8 +134,8 @@ medcap-csv-clean: fields other: split" ]
 @test "nih table: '|' labels, no finding, patient ids, follow-up" {
     run -0 medcap-csv-clean "$CC/nih-data-entry-10.csv.gz"
     [ "${#lines[@]}" -eq 10 ]
-    assert_line --index 1 --partial '{"id":"00000001_001","image":"00000001_001.png","caption":"frontal/lateral: frontal, ap/pa: pa, diagnosis: cardiomegaly, emphysema",'
-    assert_line --index 1 --partial '"labels":["cardiomegaly","emphysema"],"patient_id":"1","sex":"m","age":58,"follow_up":1}'
+    assert_line --index 1 --partial '{"id":"00000001_001","image":"00000001_001.png","caption":"modality: xr, frontal/lateral: frontal, ap/pa: pa, diagnosis: cardiomegaly, emphysema",'
+    assert_line --index 1 --partial '"labels":["cardiomegaly","emphysema"],"patient_id":"1","sex":"male","age":58,"follow_up":1}'
     assert_line --index 3 --partial '"diagnosis":"no finding"'
 }
 
@@ -329,4 +330,40 @@ medcap-csv-clean: fields other: split" ]
 @test "medcap csv-clean dispatches" {
     run -0 medcap csv-clean --template diagnosis "$CC/cxr-covid"
     assert_line --index 0 --partial '"caption":"diagnosis: ards"'
+}
+
+@test "sex is male or female in every format; unknown values are left out" {
+    local obs='No Finding,Enlarged Cardiomediastinum,Cardiomegaly,Lung Opacity,Lung Lesion,Edema,Consolidation,Pneumonia,Atelectasis,Pneumothorax,Pleural Effusion,Pleural Other,Fracture,Support Devices'
+    printf 'Path,Sex,Age,Frontal/Lateral,AP/PA,%s\n' "$obs" > "$T/chexpert.csv"
+    for s in Male Female Unknown; do
+        printf 'CheXpert-v1.0-small/train/patient0000%s/study1/view1_frontal.jpg,%s,50,Frontal,AP,1.0,,,,,,,,,,,,,\n' "${#s}" "$s"
+    done >> "$T/chexpert.csv"
+    run -0 bash -c "medcap-csv-clean --format chexpert '$T/chexpert.csv' | jq -r '.sex // \"-\"' | paste -sd ' '"
+    assert_output "male female -"
+    printf 'Image Index,Finding Labels,Follow-up #,Patient ID,Patient Age,Patient Gender,View Position\n1.png,No Finding,0,1,50,M,PA\n2.png,No Finding,0,2,50,F,PA\n3.png,No Finding,0,3,50,O,PA\n' > "$T/nih.csv"
+    run -0 bash -c "medcap-csv-clean --format nih '$T/nih.csv' | jq -r '.sex // \"-\"' | paste -sd ' '"
+    assert_output "male female -"
+    printf 'patientid,sex,finding,view,modality,filename\n1,M,Pneumonia,PA,X-ray,a.jpg\n2,F,Pneumonia,PA,X-ray,b.jpg\n3,,Pneumonia,PA,X-ray,c.jpg\n' > "$T/covid.csv"
+    run -0 bash -c "medcap-csv-clean --format covid '$T/covid.csv' | jq -r '.sex // \"-\"' | paste -sd ' '"
+    assert_output "male female -"
+    run -0 bash -c "medcap-csv-clean '$CC/medpix2' | jq -r '.sex // \"-\"' | sort -u | paste -sd ' '"
+    [[ "$output" =~ ^(-\ )?(female\ )?male$ ]]
+}
+
+@test "chest X-ray captions start with the modality, as the COVID ones" {
+    run -0 bash -c "medcap-csv-clean '$CC/nih-data-entry-10.csv.gz' | jq -r '.caption' | cut -d, -f1 | sort -u"
+    assert_output "modality: xr"
+}
+
+@test "a repeated id names both rows, exit 1; --keep-going skips it, exit 5" {
+    printf 'img,report,uid\na.png,one two three,1\nb.png,four five six,2\nc.png,seven eight nine,1\n' > "$T/dup.csv"
+    run -1 --separate-stderr medcap-csv-clean --image-col img --caption-col report --id-col uid "$T/dup.csv"
+    [[ "$stderr" == *"dup.csv:4: duplicate id '1' (first at line 2)"* ]]
+    run -5 --separate-stderr medcap-csv-clean -k --image-col img --caption-col report --id-col uid "$T/dup.csv"
+    [ "${#lines[@]}" -eq 2 ]
+    assert_line --index 1 --partial '"id":"2","image":"b.png"'
+    [[ "$stderr" == *"dup.csv:4: duplicate id '1' (first at line 2) (skipped)"* ]]
+    # the same file twice: every id of the second is a repeat, named with its file
+    run -1 --separate-stderr medcap-csv-clean --format nih "$CC/nih-data-entry-10.csv.gz" "$CC/nih-data-entry-10.csv.gz"
+    [[ "$stderr" == *"nih-data-entry-10.csv.gz:2: duplicate id '00000001_000' (first at line 2)"* ]]
 }

@@ -187,9 +187,12 @@ open('badvr.dcm', 'wb').write(bytes(b))" "$DCM/ct16.dcm" "$DCM/mr_multi.dcm"
     cp "$DCM/identity.dcm" in/broken.dcm && chmod u+w in/broken.dcm && truncate -s 6000 in/broken.dcm
     MODEL="$MEDCAP_SHARE/model.safetensors"
     {
-        medcap-csv-clean --format dicom -k --salt k in 2>&1 >records.jsonl
+        # one run each: the copy has the same SOP UID, a repeated id in one run
+        for f in identity broken; do
+            medcap-csv-clean --format dicom -k --salt k in/$f.dcm 2>&1 >>records.jsonl
+        done
         medcap-csv-clean --format dicom -k --stats in 2>&1
-        medcap-img-resize -k --root in --salt k records.jsonl 2>&1 >img.frames
+        medcap-img-resize -k --salt k records.jsonl 2>&1 >img.frames
         echo "$PWD/in/identity.dcm" | medcap-img-resize --size 0 --float --window none 2>&1
         echo "$PWD/in/broken.dcm" | medcap-img-resize 2>&1
         medcap-encode-features --model "$MODEL" img.frames 2>&1 >feat.frames

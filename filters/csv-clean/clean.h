@@ -6,6 +6,7 @@
 #define MEDCAP_CSV_CLEAN_H
 
 #include "io/csv.h"
+#include "io/idset.h"
 #include "io/ndjson.h"
 #include "core/strtab.h"
 
@@ -22,6 +23,7 @@ enum drop {
     DROP_MODALITY,    /* not CT, MR or X-ray */
     DROP_NO_CAPTION,  /* empty caption or finding */
     DROP_NO_IMAGE,    /* empty image file name */
+    DROP_DUPLICATE,   /* an id already written: skipped under --keep-going */
     DROP_N
 };
 
@@ -59,6 +61,9 @@ typedef struct {
     char split_seen[2 * MAX_SPLITS][32];
     long per_split[2 * MAX_SPLITS];
     mc_strtab keys;                     /* record keys written, for --stats' roles */
+    mc_idset ids;                       /* ids written, to refuse a repeated one */
+    const char *at_file;                /* where the row being turned into a record */
+    long at_line;                       /* came from (line 0: none), for messages */
 } clean_ctx;
 
 /* clean_text.c */
@@ -71,6 +76,10 @@ long clean_text_words(const char *s);
 int clean_text_placeholder(const char *s);
 /* 1 if s is valid UTF-8. */
 int clean_text_utf8(const char *s);
+/* "male" or "female" for a data set's sex value (M, F, Male, Female, male,
+ * female, any case, blanks around); NULL for anything else (Unknown, N/A,
+ * O, empty), which records leave out. */
+const char *clean_text_sex(const char *s);
 /* Parse a whole decimal age in 0..200 into *age; 0 on success, -1 if not. */
 int clean_text_age(const char *s, long *age);
 
@@ -101,8 +110,15 @@ int clean_emit_file_record(clean_ctx *ctx, const char *dir, const char *file, co
 int clean_emit_record_caption(clean_ctx *ctx, const char *id, const char *image, const char *own_split,
                         const char *group, cJSON *fields, char *caption);
 /* Write rec (consumed) with "split" = split added, and count it.
- * Returns 0, or MC_EXIT_IO on a write error. */
+ * Returns 0, or MC_EXIT_IO on a write error.  All the writers refuse an
+ * id already written, naming both rows (clean_emit_at): MC_EXIT_INPUT, or
+ * 0 with the row dropped (DROP_DUPLICATE) under --keep-going. */
 int clean_emit_plain(clean_ctx *ctx, cJSON *rec, const char *split);
+/* Start and free the record writer's state (the ids written). */
+void clean_emit_init(clean_ctx *ctx);
+void clean_emit_free(clean_ctx *ctx);
+/* Say where the next record comes from: file and line (0: none). */
+void clean_emit_at(clean_ctx *ctx, const char *file, long line);
 /* Count a dropped row. */
 void clean_emit_drop(clean_ctx *ctx, enum drop why);
 /* A malformed row at file:line (line 0: none): print "what" and count it.

@@ -24,10 +24,10 @@ static const char *const observation_labels[NOBS] = {
 };
 
 static const clean_part parts[] = {
-    {"frontal/lateral", "view"}, {"ap/pa", "projection"}, {"sex", "sex"},
+    {"modality", "modality"}, {"frontal/lateral", "view"}, {"ap/pa", "projection"}, {"sex", "sex"},
     {"age", "age"}, {"diagnosis", "diagnosis"}, {NULL, NULL},
 };
-static const char default_template[] = "frontal/lateral,ap/pa,diagnosis";
+static const char default_template[] = "modality,frontal/lateral,ap/pa,diagnosis";
 
 /* Decode one observation cell: 1, 0, -1, or 2 for blank; -2 if invalid. */
 static int label_value(const char *s)
@@ -149,7 +149,7 @@ static int chexpert_row(clean_ctx *ctx, const mc_csv *c, const char *path, const
     cJSON_AddItemToObject(f, "uncertain", uncertain);
     clean_emit_add_str(f, "patient_id", patient_id);
     if (col->sex >= 0)
-        add_lower(f, "sex", mc_csv_field(c, (size_t)col->sex));
+        clean_emit_add_str(f, "sex", clean_text_sex(mc_csv_field(c, (size_t)col->sex)));
     if (col->age >= 0 && clean_text_age(mc_csv_field(c, (size_t)col->age), &age) == 0)
         cJSON_AddNumberToObject(f, "age", (double)age);
     image = clean_emit_image_path(ctx, "", img);

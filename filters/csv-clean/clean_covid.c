@@ -117,9 +117,8 @@ static int covid_row(clean_ctx *ctx, const mc_csv *c, const char *path, const co
     cJSON_AddItemToObject(f, "labels", labels);
     clean_emit_add_str(f, "finding", mc_csv_field(c, (size_t)col->finding));
     clean_emit_add_str(f, "patient_id", patient);
-    s = norm(c, col->sex);
-    clean_emit_add_str(f, "sex", s);
-    free(s);
+    if (col->sex >= 0)
+        clean_emit_add_str(f, "sex", clean_text_sex(mc_csv_field(c, (size_t)col->sex)));
     if (col->age >= 0 && clean_text_age(mc_csv_field(c, (size_t)col->age), &age) == 0)
         cJSON_AddNumberToObject(f, "age", (double)age);
     s = norm(c, col->notes);

@@ -35,8 +35,10 @@ int clean_csv_next_row(clean_ctx *ctx, mc_csv *c, const char *path, size_t ncols
             size_t i;
             for (i = 0; i < c->nfields && clean_text_utf8(mc_csv_field(c, i)); i++)
                 ;
-            if (i == c->nfields)
+            if (i == c->nfields) {
+                clean_emit_at(ctx, path, c->rec_line);
                 return 1;
+            }
             snprintf(what, sizeof what, "field %zu is not valid UTF-8", i + 1);
         }
         *status = clean_emit_malformed(ctx, path, c->rec_line, what);

@@ -71,6 +71,7 @@ static int one_file(clean_ctx *ctx, const char *path, const char *rel)
     int status;
     cJSON *rec;
     ctx->rows++;
+    clean_emit_at(ctx, path, 0);
     status = mc_dcm_open(path, 1, &d, &info, err, sizeof err);
     if (status == MC_EXIT_IO) {
         mc_err_at(path, 0, "%s", err);

@@ -8,8 +8,35 @@
 #include <string.h>
 
 static const char *const drop_names[DROP_N] = {
-    "malformed", "placeholder", "short", "modality", "no-caption", "no-image",
+    "malformed", "placeholder", "short", "modality", "no-caption", "no-image", "duplicate",
 };
+
+void clean_emit_init(clean_ctx *ctx)
+{
+    mc_idset_init(&ctx->ids);
+}
+
+void clean_emit_free(clean_ctx *ctx)
+{
+    mc_idset_free(&ctx->ids);
+}
+
+void clean_emit_at(clean_ctx *ctx, const char *file, long line)
+{
+    ctx->at_file = file;
+    ctx->at_line = line;
+}
+
+/* Check id against the ids written: 0 for a new one; for a repeated one
+ * (reported) -1 to drop the row under --keep-going, else MC_EXIT_INPUT. */
+static int repeated_id(clean_ctx *ctx, const char *id)
+{
+    if (mc_idset_add(&ctx->ids, id, ctx->at_file ? ctx->at_file : "-", ctx->at_line,
+                     ctx->keep_going ? " (skipped)" : ""))
+        return 0;
+    clean_emit_drop(ctx, DROP_DUPLICATE);
+    return ctx->keep_going ? -1 : MC_EXIT_INPUT;
+}
 
 /* The part named name (len bytes) in parts, or NULL. */
 static const clean_part *find_part(const clean_part *parts, const char *name, size_t len)
@@ -138,12 +165,14 @@ int clean_emit_record_caption(clean_ctx *ctx, const char *id, const char *image,
     int rc;
     if (!rec)
         mc_die(MC_EXIT_INTERNAL, "out of memory");
-    if (!caption[0]) {
+    if (!caption[0])
+        clean_emit_drop(ctx, DROP_NO_CAPTION);
+    rc = caption[0] ? repeated_id(ctx, id) : -1;
+    if (rc != 0) {
         free(caption);
         cJSON_Delete(rec);
         cJSON_Delete(fields);
-        clean_emit_drop(ctx, DROP_NO_CAPTION);
-        return 0;
+        return rc == MC_EXIT_INPUT ? rc : 0;
     }
     cJSON_AddStringToObject(rec, "id", id);
     cJSON_AddStringToObject(rec, "image", image);
@@ -167,7 +196,11 @@ int clean_emit_record_caption(clean_ctx *ctx, const char *id, const char *image,
 
 int clean_emit_plain(clean_ctx *ctx, cJSON *rec, const char *split)
 {
-    int rc;
+    int rc = repeated_id(ctx, mc_record_id(rec));
+    if (rc != 0) {
+        cJSON_Delete(rec);
+        return rc == MC_EXIT_INPUT ? rc : 0;
+    }
     cJSON_AddStringToObject(rec, "split", split);
     rc = mc_record_write(stdout, rec);
     if (rc == 0)

@@ -122,6 +122,7 @@ static int each_item(clean_ctx *ctx, const char *path, int rows,
             status = bad_item(ctx, &it, err);
         } else if (rc == MC_ITEMS_OK) {
             ctx->rows += rows;
+            clean_emit_at(ctx, path, mc_items_is_array(&it) ? 0 : it.where);
             status = fn(ctx, &it, item, arg);
             cJSON_Delete(item);
         } else {
@@ -225,7 +226,7 @@ static int desc_item(clean_ctx *ctx, const mc_json_items *it, const cJSON *o, vo
         clean_emit_add_str(f, "category", cat);
     clean_emit_add_str(f, "caption_text", caption);
     clean_emit_add_str(f, "case_id", case_id);
-    add_norm(f, "sex", str(d, "Sex"));
+    clean_emit_add_str(f, "sex", clean_text_sex(str(d, "Sex")));
     if (str(d, "Age") && clean_text_age(str(d, "Age"), &age) == 0)
         cJSON_AddNumberToObject(f, "age", (double)age);
     add_norm(f, "location", str(o, "Location"));

@@ -9,10 +9,10 @@
 #include <string.h>
 
 static const clean_part parts[] = {
-    {"frontal/lateral", "view"}, {"ap/pa", "projection"}, {"sex", "sex"},
+    {"modality", "modality"}, {"frontal/lateral", "view"}, {"ap/pa", "projection"}, {"sex", "sex"},
     {"age", "age"}, {"diagnosis", "diagnosis"}, {NULL, NULL},
 };
-static const char default_template[] = "frontal/lateral,ap/pa,diagnosis";
+static const char default_template[] = "modality,frontal/lateral,ap/pa,diagnosis";
 
 typedef struct {
     long image, labels, patient, age, sex, view, followup;
@@ -68,11 +68,8 @@ static int nih_row(clean_ctx *ctx, const mc_csv *c, const char *path, const colu
     free(diag);
     cJSON_AddItemToObject(f, "labels", labels);
     clean_emit_add_str(f, "patient_id", patient);
-    if (col->sex >= 0) {
-        char *s = clean_text_normalise(mc_csv_field(c, (size_t)col->sex));
-        clean_emit_add_str(f, "sex", s);
-        free(s);
-    }
+    if (col->sex >= 0)
+        clean_emit_add_str(f, "sex", clean_text_sex(mc_csv_field(c, (size_t)col->sex)));
     if (col->age >= 0 && clean_text_age(mc_csv_field(c, (size_t)col->age), &n) == 0)
         cJSON_AddNumberToObject(f, "age", (double)n);
     if (col->followup >= 0 && mc_parse_long(mc_csv_field(c, (size_t)col->followup), 0, 1000000, &n) == 0)

@@ -5,6 +5,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 int clean_text_utf8(const char *str)
 {
@@ -78,4 +79,20 @@ int clean_text_placeholder(const char *s)
 int clean_text_age(const char *s, long *age)
 {
     return *s ? mc_parse_long(s, 0, 200, age) : -1;
+}
+
+const char *clean_text_sex(const char *s)
+{
+    size_t n;
+    if (!s)
+        return NULL;
+    s += strspn(s, " \t");
+    n = strlen(s);
+    while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+        n--;
+    if ((n == 1 && (*s == 'm' || *s == 'M')) || (n == 4 && strncasecmp(s, "male", 4) == 0))
+        return "male";
+    if ((n == 1 && (*s == 'f' || *s == 'F')) || (n == 6 && strncasecmp(s, "female", 6) == 0))
+        return "female";
+    return NULL;
 }

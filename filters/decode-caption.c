@@ -15,6 +15,8 @@
 #include "io/frame_record.h"
 #include "io/ndjson.h"
 #include "io/record_roles.h"
+#include "core/cli.h"
+#include "core/progress.h"
 #include "core/util.h"
 #include "core/vecmath.h"
 #include "decode-caption/consensus.h"
@@ -23,6 +25,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 typedef struct {
     const char *model, *index;
@@ -30,6 +33,7 @@ typedef struct {
     long beam, no_repeat, max_len, min_len, threads;
     double length_penalty;
     int attention, free_fields, no_context;
+    int keep_going; /* --keep-going: skip bad frames, exit 5 at the end */
 } options;
 
 static void usage(FILE *f)
@@ -38,7 +42,7 @@ static void usage(FILE *f)
             "Usage: medcap-decode-caption [OPTIONS] [FILE]\n"
             "Caption grid feature frames (FILE or standard input); write NDJSON records.\n\n"
             "  -m, --model FILE         caption model (default: the shipped model.safetensors)\n"
-            "  -k, --beam K             beam width, 1 = greedy (default 1)\n"
+            "      --beam K             beam width, 1 = greedy (default 1)\n"
             "      --length-penalty X   rank beams by logprob / length^X (default 0)\n"
             "      --no-repeat-ngram N  never repeat an n-gram of N words, 0 off (default 3)\n"
             "      --max-len N          longest caption in tokens (default: the model's)\n"
@@ -49,42 +53,49 @@ static void usage(FILE *f)
             "                           context fields\n"
             "      --free-fields        let the decoder write the structured fields itself\n"
             "                           instead of the classifier heads' values\n"
-            "      --index FILE         case index of training images (pooled features of\n"
+            "  -i, --index FILE         case index of training images (pooled features of\n"
             "                           the model's encoder): write the caption, among the\n"
             "                           model's and the neighbours', that agrees best with\n"
             "                           the neighbours' captions (CIDEr-D consensus)\n"
-            "      --neighbors K        neighbours for --index (default 10, at most 64)\n"
+            "  -n, --neighbors K        neighbours for --index (default 10, at most 64)\n"
             "      --attention          add \"attention\": per word, the grid's weights\n"
-            "      --threads N          BLAS threads (default: OpenBLAS's)\n"
+            "  -j, --threads N          BLAS threads (default: OpenBLAS's)\n"
+            "      --keep-going         skip bad frames (reported), exit 5 at the end\n"
+            "  -q, --quiet              no progress line on a terminal, no warnings\n"
+            "  -v, --verbose            the number of captions and their rate at the end\n"
+            "      --total N            the number of frames expected, for the time left\n"
             "  -h, --help               show this help and exit\n"
             "      --version            show the version and exit\n\n"
             "Exit status: 0 done, 1 bad input frame, 2 usage error, 3 I/O error,\n"
-            "4 model missing, invalid or not matching the features.\n");
+            "4 model missing, invalid or not matching the features, 5 done with skipped\n"
+            "frames (--keep-going).\n");
 }
 
-enum { O_LP = 256, O_NR, O_ML, O_MINL, O_FREE, O_INDEX, O_NEIGH, O_ATT, O_THREADS, O_VERSION, O_NOCTX };
+enum { O_LP = 256, O_NR, O_ML, O_MINL, O_FREE, O_ATT, O_NOCTX, O_KEEP, O_BEAM };
 
 static int parse_args(int argc, char **argv, options *o)
 {
     static const struct option longs[] = {
-        {"model", required_argument, NULL, 'm'}, {"beam", required_argument, NULL, 'k'},
+        {"model", required_argument, NULL, 'm'}, {"beam", required_argument, NULL, O_BEAM},
         {"length-penalty", required_argument, NULL, O_LP},
         {"no-repeat-ngram", required_argument, NULL, O_NR},
         {"max-len", required_argument, NULL, O_ML}, {"attention", no_argument, NULL, O_ATT},
         {"min-len", required_argument, NULL, O_MINL}, {"free-fields", no_argument, NULL, O_FREE},
         {"no-context", no_argument, NULL, O_NOCTX},
-        {"index", required_argument, NULL, O_INDEX}, {"neighbors", required_argument, NULL, O_NEIGH},
-        {"threads", required_argument, NULL, O_THREADS}, {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, O_VERSION}, {NULL, 0, NULL, 0},
+        {"index", required_argument, NULL, 'i'}, {"neighbors", required_argument, NULL, 'n'},
+        {"threads", required_argument, NULL, 'j'}, {"keep-going", no_argument, NULL, O_KEEP},
+        MC_OPT_COMMON, {NULL, 0, NULL, 0},
     };
     int c;
     /* max_len 0 and min_len -1: the model's */
     *o = (options){.beam = 1, .no_repeat = MC_DEFAULT_NO_REPEAT, .neighbors = 10, .min_len = -1};
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":m:k:h", longs, NULL)) != -1) {
+    while ((c = mc_getopt(argc, argv, ":m:k:i:n:j:hqv", longs)) != -1) {
         switch (c) {
         case 'm': o->model = optarg; break;
-        case 'k': o->beam = mc_arg_long("--beam", optarg, 1, 64); break;
+        case 'k':
+            mc_opt_deprecated("-k", "--beam");
+            /* fall through */
+        case O_BEAM: o->beam = mc_arg_long("--beam", optarg, 1, 64); break;
         case O_LP:
             if (mc_parse_double(optarg, &o->length_penalty) != 0 ||
                 !(o->length_penalty >= 0 && o->length_penalty <= 10))
@@ -95,14 +106,13 @@ static int parse_args(int argc, char **argv, options *o)
         case O_MINL: o->min_len = mc_arg_long("--min-len", optarg, 0, 1000); break;
         case O_FREE: o->free_fields = 1; break;
         case O_NOCTX: o->no_context = 1; break;
-        case O_INDEX: o->index = optarg; break;
-        case O_NEIGH: o->neighbors = mc_arg_long("--neighbors", optarg, 2, 64); break;
+        case 'i': o->index = optarg; break;
+        case 'n': o->neighbors = mc_arg_long("--neighbors", optarg, 2, 64); break;
         case O_ATT: o->attention = 1; break;
-        case O_THREADS: o->threads = mc_arg_long("--threads", optarg, 1, 1024); break;
-        case 'h': usage(stdout); exit(mc_close_stdout());
-        case O_VERSION: mc_blas_print_version(); exit(mc_close_stdout());
-        case ':': mc_usage_error("option '%s' needs a value", argv[optind - 1]);
-        default: mc_usage_error("unknown option '%s'", argv[optind - 1]);
+        case 'j': o->threads = mc_opt_threads(optarg); break;
+        case O_KEEP: o->keep_going = 1; break;
+        case MC_OPT_VERSION: mc_blas_print_version(); exit(mc_close_stdout());
+        default: mc_opt_common(c, argv, usage);
         }
     }
     if (argc - optind > 1)
@@ -216,8 +226,32 @@ static const float *add_context(const mc_capmodel *m, cJSON *rec, const float *f
     return grid;
 }
 
+/* Check feature frame k of path (record rec) before decoding: an F32
+ * grid [G,C] of finite values.  Returns 0, or prints a message and
+ * returns MC_EXIT_INPUT. */
+static int check_features(const mc_frame *fr, const cJSON *rec, const char *path, long k)
+{
+    size_t nv, i;
+    if (fr->dtype != MC_F32 || fr->ndim != 2) {
+        mc_err_at(path, k, "record '%s': expected an F32 grid feature frame [G,C], got %s with %d dimensions",
+                  mc_record_id(rec), mc_dtype_name(fr->dtype), fr->ndim);
+        return MC_EXIT_INPUT;
+    }
+    nv = fr->nbytes / sizeof(float);
+    i = mc_first_nonfinite(fr->data, nv);
+    if (i < nv) {
+        mc_err_at(path, k, "record '%s': feature value %g at element %zu is not finite", mc_record_id(rec),
+                  (double)((const float *)fr->data)[i], i);
+        return MC_EXIT_INPUT;
+    }
+    return 0;
+}
+
+/* Caption every grid frame of path (pooled ones are passed over); with
+ * --keep-going a bad frame is reported, counted in *skipped and left out.
+ * Returns 0 or the exit status. */
 static int decode_stream(mc_capmodel *m, const options *o, const char *model, const char *path,
-                         dc_consensus *cons)
+                         dc_consensus *cons, long *skipped)
 {
     FILE *f = mc_open_in(path);
     mc_frame fr = {0};
@@ -230,43 +264,38 @@ static int decode_stream(mc_capmodel *m, const options *o, const char *model, co
     float *cgrid = m->ctx ? mc_malloc((size_t)m->dec.cfg.grid * m->dec.cfg.channels * sizeof *cgrid) : NULL;
     char err[256];
     long k = 0;
-    int rc = 0, r;
+    int rc = 0, r, crc_ok = 1;
     if (mc_input_kind(f) == MC_INPUT_JSON) {
         mc_err_at(path, 0, "expected feature frames, got JSON text (run medcap-encode-features first)");
         rc = MC_EXIT_INPUT;
     }
-    while (rc == 0 && (r = mc_frame_read(f, &fr, err, sizeof err)) == MC_FRAME_OK) {
-        cJSON *rec = mc_frame_record(&fr, path, ++k);
+    mc_progress_begin("captions", f);
+    while (rc == 0 && (r = mc_frame_read_ex(f, &fr, 0, &crc_ok, err, sizeof err)) == MC_FRAME_OK) {
+        cJSON *rec = NULL;
         const int *words;
         const float *att, *grid;
         float lp;
         char *text;
         int n;
-        if (!rec) {
+        k++;
+        if (!crc_ok) { /* the header's CRC was right: the stream is still in step */
+            mc_err_at(path, k, "frame CRC mismatch (record or features damaged)");
             rc = MC_EXIT_INPUT;
-            break;
-        }
-        if (mc_record_is_pooled(rec)) {
+        } else if (!(rec = mc_frame_record(&fr, path, k))) {
+            rc = MC_EXIT_INPUT;
+        } else if (mc_record_is_pooled(rec)) {
             cJSON_Delete(rec);
             continue;
+        } else if ((rc = check_features(&fr, rec, path, k)) == 0) {
+            rc = check_match(m, model, path, k, rec, &fr);
         }
-        if (fr.dtype != MC_F32 || fr.ndim != 2) {
-            mc_err_at(path, k, "record '%s': expected an F32 grid feature frame [G,C], got %s with %d dimensions",
-                      mc_record_id(rec), mc_dtype_name(fr.dtype), fr.ndim);
+        if (rc != 0) {
             cJSON_Delete(rec);
-            rc = MC_EXIT_INPUT;
-            break;
-        }
-        if ((rc = check_match(m, model, path, k, rec, &fr)) != 0) {
-            cJSON_Delete(rec);
-            break;
-        }
-        size_t nv = fr.nbytes / sizeof(float), i = mc_first_nonfinite(fr.data, nv);
-        if (i < nv) {
-            mc_err_at(path, k, "record '%s': feature value %g at element %zu is not finite",
-                      mc_record_id(rec), (double)((const float *)fr.data)[i], i);
-            cJSON_Delete(rec);
-            rc = MC_EXIT_INPUT;
+            if (rc == MC_EXIT_INPUT && o->keep_going) {
+                (*skipped)++;
+                rc = 0;
+                continue;
+            }
             break;
         }
         grid = add_context(m, rec, fr.data, cgrid, o->no_context);
@@ -307,7 +336,9 @@ static int decode_stream(mc_capmodel *m, const options *o, const char *model, co
         if (mc_record_write(stdout, rec) != 0)
             rc = mc_stdout_error();
         cJSON_Delete(rec);
+        mc_progress_add(1);
     }
+    mc_progress_end();
     if (rc == 0 && r == MC_FRAME_ERR) {
         mc_err_at(path, k + 1, "%s", err);
         rc = MC_EXIT_INPUT;
@@ -325,11 +356,17 @@ int main(int argc, char **argv)
     options o;
     mc_capmodel m;
     char err[600], *model;
+    long skipped = 0;
     int first, status;
     mc_set_prog(argv[0]);
     first = parse_args(argc, argv, &o);
     mc_blas_setup(argv, (int)o.threads);
     model = o.model ? mc_strdup(o.model) : mc_share_path("model.safetensors");
+    if (!o.model && access(model, F_OK) != 0) {
+        mc_err("no model: %s not found; give --model FILE", model);
+        free(model);
+        return MC_EXIT_MODEL;
+    }
     status = mc_capmodel_load(&m, model, NULL, err, sizeof err);
     if (status != 0) {
         mc_err("%s", err);
@@ -340,12 +377,20 @@ int main(int argc, char **argv)
         dc_consensus *cons = dc_consensus_open(o.index, (int)o.neighbors, m.dec.cfg.channels, m.encoder_hash,
                                                m.heads, &status);
         if (cons)
-            status = decode_stream(&m, &o, model, first < argc ? argv[first] : "-", cons);
+            status = decode_stream(&m, &o, model, first < argc ? argv[first] : "-", cons, &skipped);
         dc_consensus_free(cons);
     } else {
-        status = decode_stream(&m, &o, model, first < argc ? argv[first] : "-", NULL);
+        status = decode_stream(&m, &o, model, first < argc ? argv[first] : "-", NULL, &skipped);
     }
     mc_capmodel_free(&m);
     free(model);
-    return status ? status : mc_close_stdout();
+    if (status == 0 && skipped) {
+        mc_err("%ld frame(s) skipped", skipped);
+        status = MC_EXIT_SKIPPED;
+    }
+    if (status == 0 || status == MC_EXIT_SKIPPED) {
+        int st = mc_close_stdout();
+        return st ? st : status;
+    }
+    return status;
 }

@@ -26,3 +26,21 @@ check_cli_contract() {
     assert_output ""
     [[ "$stderr" == *"$prog:"* ]]
 }
+
+# damage_frame IN N OUT: IN with one byte of frame N's payload flipped (its
+# CRC no longer matches; the stream stays in step), written to OUT.
+damage_frame() {
+    /usr/bin/python3 - "$@" <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], "rb").read())
+at, n = 0, int(sys.argv[2])
+pad = lambda x: (x + 63) // 64 * 64
+for i in range(1, n + 1):
+    meta_len, = struct.unpack_from("<I", b, at + 32)
+    payload_len, = struct.unpack_from("<Q", b, at + 40)
+    if i == n:
+        b[at + 64 + pad(meta_len)] ^= 0xff
+    at += 64 + pad(meta_len) + pad(payload_len)
+open(sys.argv[3], "wb").write(b)
+PY
+}

@@ -43,7 +43,7 @@ setup() {
     medcap-decode-caption -m "$MODEL" --beam 3 "$FEAT" > beam.ndjson
     run -0 medcap-score --refs "$DATA/medpix2-16-captions.ndjson" beam.ndjson
     python3 -c 'import json,sys; b=json.loads(sys.argv[1])["bleu"]["bleu_4"]; assert b > 0.85, b' "$output"
-    run -0 medcap-decode-caption -m "$WEAK" -k 4 --length-penalty 1 "$FEAT"
+    run -0 medcap-decode-caption -m "$WEAK" --beam 4 --length-penalty 1 "$FEAT"
     [ "${#lines[@]}" -eq 16 ]
 }
 
@@ -168,6 +168,8 @@ PY
     medcap-index -o train.idx "$FEAT"
     run -0 medcap-decode-caption -m "$MODEL" --index train.idx --neighbors 4 "$FEAT"
     [ "${#lines[@]}" -eq 16 ]
+    # -i and -n are the short spellings
+    [ "$(medcap-decode-caption -m "$MODEL" -i train.idx -n 4 "$FEAT")" = "$output" ]
     jq -r .caption "$DATA/medpix2-16-captions.ndjson" | tr 'A-Z' 'a-z' > refs.txt
     medcap-frame-info "$FEAT" | cut -f1 > ids.txt
     # source and caption of every record from one jq run, not two per record
@@ -193,4 +195,26 @@ PY
     [[ "$stderr" == *"none.idx"* ]]
     run -2 --separate-stderr medcap-decode-caption -m "$MODEL" --index x --neighbors 1 "$FEAT"
     [[ "$stderr" == *"--neighbors"* ]]
+}
+
+@test "medcap-decode-caption --keep-going: a damaged frame (CRC) and a bad one are skipped, exit 5" {
+    damage_frame "$FEAT" 2 bad.frames
+    run -1 --separate-stderr medcap-decode-caption -m "$MODEL" bad.frames
+    [[ "$stderr" == *"bad.frames:2: frame CRC mismatch"* ]]
+    [ "${#lines[@]}" -eq 1 ]
+    cat bad.frames "$IMGS" > mixed.frames
+    run -5 --separate-stderr medcap-decode-caption -m "$MODEL" --keep-going mixed.frames
+    [[ "$stderr" == *"mixed.frames:2: frame CRC mismatch"* ]]
+    [[ "$stderr" == *"mixed.frames:17: record "*"expected an F32 grid feature frame"* ]]
+    [[ "$stderr" == *"17 frame(s) skipped"* ]]
+    [ "${#lines[@]}" -eq 15 ]
+}
+
+@test "medcap-decode-caption: no shipped model is exit 4; -k is a deprecated --beam; -j is --threads" {
+    MEDCAP_SHARE="$BATS_TEST_TMPDIR/none" run -4 --separate-stderr medcap-decode-caption "$FEAT"
+    [[ "$stderr" == *"no model: "*"none/model.safetensors not found; give --model FILE"* ]]
+    run -0 --separate-stderr medcap-decode-caption -m "$MODEL" -k 2 -j 1 "$FEAT"
+    [[ "$stderr" == *"warning: -k is deprecated and goes in the next release; use --beam"* ]]
+    medcap-decode-caption -m "$MODEL" --beam 2 --threads 1 "$FEAT" > beam2.ndjson
+    [ "$output" = "$(cat beam2.ndjson)" ]
 }

@@ -48,6 +48,12 @@ usage() {
     echo "Usage: medcap-caption-dir [-h|--help] DIR"
     echo "Caption the images under DIR that have no caption yet; append the records"
     echo "to DIR/captions.ndjson; remember unreadable images in DIR/captions.rejects."
+    echo
+    echo "Options:"
+    echo "  -h, --help    show this help and exit"
+    echo
+    echo "Exit status: 0 done or nothing new, 5 some new images rejected, 1 failed,"
+    echo "2 usage, 3 the medcap programs not found (set MEDCAP_BIN)."
 }
 case "${1:-}" in
 -h | --help) usage; exit 0 ;;

@@ -33,7 +33,8 @@
 #
 # Exit status: 0 done (or nothing new, or another run holds the lock); 5 done,
 # but some new images were rejected (named on stderr); 1 captioning failed
-# (captions.ndjson unchanged); 2 usage; 3 the medcap programs are not found.
+# (captions.ndjson unchanged); 2 usage; 3 the medcap programs are not found
+# (or --help could not be written).  Manual: man/medcap-caption-dir.1.
 #
 # Environment: MEDCAP_BIN (programs folder; default: the folder of this
 # script when it is installed as medcap-caption-dir, else ../bin of it, else
@@ -42,27 +43,7 @@
 # SIZE (image side the model was trained at, default 128).
 set -euo pipefail
 export LC_ALL=C
-me=caption-dir.sh
-
-usage() {
-    echo "Usage: medcap-caption-dir [-h|--help] DIR"
-    echo "Caption the images under DIR that have no caption yet; append the records"
-    echo "to DIR/captions.ndjson; remember unreadable images in DIR/captions.rejects."
-    echo
-    echo "Options:"
-    echo "  -h, --help    show this help and exit"
-    echo
-    echo "Exit status: 0 done or nothing new, 5 some new images rejected, 1 failed,"
-    echo "2 usage, 3 the medcap programs not found (set MEDCAP_BIN)."
-}
-case "${1:-}" in
--h | --help) usage; exit 0 ;;
--*) echo "$me: unknown option '$1'" >&2; usage >&2; exit 2 ;;
-"") echo "$me: missing DIR" >&2; usage >&2; exit 2 ;;
-esac
-[ $# -eq 1 ] || { echo "$me: one DIR only" >&2; usage >&2; exit 2; }
-dir=$1
-[ -d "$dir" ] || { echo "$me: $dir: not a directory" >&2; exit 2; }
+me=$(basename "$0")   # medcap-caption-dir when installed
 
 # The programs: beside this script when installed, else in the checkout's bin/.
 here=$(dirname "$(readlink -f "$0")")
@@ -72,6 +53,40 @@ if [ -z "$bin" ]; then
         if [ -x "$d/medcap-img-resize" ]; then bin=$(cd "$d" && pwd); break; fi
     done
 fi
+
+usage() {
+    echo "Usage: medcap-caption-dir [OPTIONS] DIR"
+    echo "Caption the images under DIR that have no caption yet; append the records"
+    echo "to DIR/captions.ndjson; remember unreadable images in DIR/captions.rejects."
+    echo
+    echo "Options:"
+    echo "  -h, --help    show this help and exit"
+    echo "      --version show the version and exit"
+    echo
+    echo "Exit status: 0 done or nothing new, 5 some new images rejected, 1 failed,"
+    echo "2 usage, 3 the medcap programs not found (set MEDCAP_BIN).  See"
+    echo "medcap-caption-dir(1)."
+}
+# --help and --version on standard output; a failed write is exit 3.
+say() {
+    "$@" 2> /dev/null || { echo "$me: cannot write to standard output" >&2; exit 3; }
+    exit 0
+}
+version() {
+    local v=""
+    [ -n "$bin" ] && v=$("$bin/medcap" --version 2> /dev/null) || true
+    echo "medcap-caption-dir ${v:-medcap}"
+}
+case "${1:-}" in
+-h | --help) say usage ;;
+--version) say version ;;
+--) shift ;;
+-?*) echo "$me: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+esac
+[ $# -gt 0 ] || { echo "$me: missing DIR" >&2; usage >&2; exit 2; }
+[ $# -eq 1 ] || { echo "$me: one DIR only" >&2; usage >&2; exit 2; }
+dir=$1
+[ -d "$dir" ] || { echo "$me: $dir: not a directory" >&2; exit 2; }
 if [ -z "$bin" ] || [ ! -x "$bin/medcap-img-resize" ]; then
     echo "$me: cannot find the medcap programs beside $here; set MEDCAP_BIN" >&2
     exit 3

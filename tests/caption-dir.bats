@@ -179,7 +179,7 @@ a.png"
     assert_output "1"
 }
 
-@test "caption-dir.sh: usage errors, --help, programs not found" {
+@test "caption-dir.sh: usage errors, --help, --version, programs not found" {
     run -2 bash "$ROOT/examples/caption-dir.sh" "$BATS_TEST_TMPDIR/none"
     assert_output --partial "not a directory"
     run -2 bash "$ROOT/examples/caption-dir.sh"
@@ -189,6 +189,10 @@ a.png"
     run -0 --separate-stderr bash "$ROOT/examples/caption-dir.sh" --help
     assert_output --partial "Usage: medcap-caption-dir"
     [ -z "$stderr" ]
+    run -0 bash "$ROOT/examples/caption-dir.sh" --version
+    assert_output --regexp "^medcap-caption-dir medcap [0-9]"
+    run -3 bash -c 'bash "$1" --help > /dev/full' _ "$ROOT/examples/caption-dir.sh"
+    assert_output --partial "standard output"
     MEDCAP_BIN="$BATS_TEST_TMPDIR/nowhere" run -3 bash "$ROOT/examples/caption-dir.sh" "$BATS_TEST_TMPDIR"
     assert_output --partial "cannot find the medcap programs"
 }

@@ -53,6 +53,19 @@ setup_file() {
     run -0 installed "$PREFIX_DIR/bin/medcap" frame-info --version
 }
 
+@test "installed medcap-caption-dir keeps the command-line contract and has a man page" {
+    PATH="$PREFIX_DIR/bin:$PATH"
+    check_cli_contract medcap-caption-dir
+    run -0 medcap-caption-dir --version
+    assert_output --regexp "^medcap-caption-dir medcap [0-9]"
+    local a
+    for a in --help --version; do
+        run -3 --separate-stderr bash -c 'medcap-caption-dir "$1" > /dev/full' _ "$a"
+        [[ "$stderr" == *"medcap-caption-dir: "*"standard output"* ]]
+    done
+    [ -f "$PREFIX_DIR/share/man/man1/medcap-caption-dir.1" ]
+}
+
 @test "installed programs caption with the model under the prefix, not the checkout's" {
     installed medcap img-resize --size 128 --root "$PREFIX_DIR/share/medcap/examples/images" \
         < "$ROOT/examples/images/records.ndjson" > "$BATS_TEST_TMPDIR/images.frames"
@@ -76,6 +89,8 @@ setup_file() {
     MANWIDTH=80 run -0 man -M "$PREFIX_DIR/share/man" medcap-img-resize
     assert_output --partial "medcap-img-resize"
     assert_output --partial "--root"
+    MANWIDTH=80 run -0 man -M "$PREFIX_DIR/share/man" medcap-caption-dir
+    assert_output --partial "captions.rejects"
     MANWIDTH=80 run -0 man -M "$PREFIX_DIR/share/man" 7 medcap
     assert_line --partial "MEDCAP(7)"
     MANWIDTH=80 run -0 man -M "$PREFIX_DIR/share/man" 5 medcap-frame

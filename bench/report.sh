@@ -25,7 +25,7 @@ medcap-decode-caption --beam 3 --attention "$tmp/ex.frames" > "$tmp/ex.ndjson"
 medcap-index -o "$tmp/ex.idx" "$tmp/ex.frames" 2>/dev/null
 jq -c 'select(.case_id) | {U_id: .case_id, Case: {Title: ("case " + .case_id), Findings: .reference}}' \
     "$img/records.ndjson" > "$tmp/kb.jsonl"
-medcap-retrieve -i "$tmp/ex.idx" -k 3 --kb "$tmp/kb.jsonl" --captions "$tmp/ex.ndjson" "$tmp/ex.frames" \
+medcap-retrieve -i "$tmp/ex.idx" -n 3 --kb "$tmp/kb.jsonl" --captions "$tmp/ex.ndjson" "$tmp/ex.frames" \
     2>/dev/null > "$tmp/ex-nb.ndjson"
 
 # N images: their paths, each given one of the example records

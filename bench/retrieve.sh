@@ -27,7 +27,7 @@ echo "medcap-index: $N x $D vectors in $(echo "$t1 - $t0" | bc) s"
 best=""
 for _ in 1 2 3; do
     t0=$(date +%s.%N)
-    "$BIN/medcap-retrieve" -i "$tmp/index.idx" -k "$K" "$tmp/q.frames" > "$tmp/out.ndjson"
+    "$BIN/medcap-retrieve" -i "$tmp/index.idx" -n "$K" "$tmp/q.frames" > "$tmp/out.ndjson"
     t1=$(date +%s.%N)
     t=$(echo "$t1 - $t0" | bc)
     if [ -z "$best" ] || [ "$(echo "$t < $best" | bc)" = 1 ]; then best=$t; fi
@@ -72,8 +72,8 @@ sys.exit(1 if bad or len(got) != len(want) else 0)
 PY
 # memory: the mapped index plus one batch, the same for 5 times the queries
 cat "$tmp/q.frames" "$tmp/q.frames" "$tmp/q.frames" "$tmp/q.frames" "$tmp/q.frames" > "$tmp/q5.frames"
-rss1=$(/usr/bin/time -f %M "$BIN/medcap-retrieve" -i "$tmp/index.idx" -k "$K" "$tmp/q.frames" 2>&1 >/dev/null)
-rss5=$(/usr/bin/time -f %M "$BIN/medcap-retrieve" -i "$tmp/index.idx" -k "$K" "$tmp/q5.frames" 2>&1 >/dev/null)
+rss1=$(/usr/bin/time -f %M "$BIN/medcap-retrieve" -i "$tmp/index.idx" -n "$K" "$tmp/q.frames" 2>&1 >/dev/null)
+rss5=$(/usr/bin/time -f %M "$BIN/medcap-retrieve" -i "$tmp/index.idx" -n "$K" "$tmp/q5.frames" 2>&1 >/dev/null)
 echo "medcap-retrieve peak RSS: $rss1 KiB for $Q queries, $rss5 KiB for $((5 * Q)); index file $(( $(stat -c %s "$tmp/index.idx") / 1024 )) KiB"
 echo "medcap-retrieve: $Q queries, $N x $D index, k=$K: $best s (best of 3, whole process)"
 echo "numpy baseline (load + search): $base s (best of 3)"

@@ -48,7 +48,7 @@ for half in B A; do
             jq -c --arg h "$half" --argjson s "$seed" '{half: $h, seed: $s, i2t: [.val_i2t_r1, .val_i2t_r5, .val_i2t_r10], t2i: [.val_t2i_r1, .val_t2i_r5, .val_t2i_r10]}'
     done
     medcap index -o "$work/$half.index" "$work/$half.feat"
-    medcap retrieve -i "$work/$half.index" -k 10 < "$work/dev.feat" > "$work/dev-nn-$half.ndjson"
+    medcap retrieve -i "$work/$half.index" -n 10 < "$work/dev.feat" > "$work/dev-nn-$half.ndjson"
     /usr/bin/python3 "$here/nn_transfer_recall.py" "$work/dev-nn-$half.ndjson" "$work/dev.ndjson" \
         "$work/$half.ndjson" | jq -c --arg h "$half" '{baseline: $h} + .'
 done

@@ -64,12 +64,12 @@ t1=$(date +%s.%N)
 e=$work/embed.safetensors
 medcap embed -m "$e" < "$work/dev.feat" | medcap index -o "$work/dev-image.index"
 medcap embed -m "$e" < "$work/dev.ndjson" | medcap index -o "$work/dev-text.index"
-medcap retrieve -i "$work/dev-text.index" -m "$e" -k 10 < "$work/dev.feat" > "$work/i2t.ndjson"
-medcap retrieve -i "$work/dev-image.index" -m "$e" -k 10 < "$work/dev.ndjson" > "$work/t2i.ndjson"
+medcap retrieve -i "$work/dev-text.index" -m "$e" -n 10 < "$work/dev.feat" > "$work/i2t.ndjson"
+medcap retrieve -i "$work/dev-image.index" -m "$e" -n 10 < "$work/dev.ndjson" > "$work/t2i.ndjson"
 
 # baseline: the same features, captions of the nearest training images
 medcap index -o "$work/fit-features.index" "$work/fit.feat"
-medcap retrieve -i "$work/fit-features.index" -k 10 < "$work/dev.feat" > "$work/dev-nn.ndjson"
+medcap retrieve -i "$work/fit-features.index" -n 10 < "$work/dev.feat" > "$work/dev-nn.ndjson"
 /usr/bin/python3 "$here/nn_transfer_recall.py" "$work/dev-nn.ndjson" "$work/dev.ndjson" \
     "$work/fit.ndjson" > "$work/baseline.json"
 

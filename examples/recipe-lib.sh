@@ -53,7 +53,7 @@ caption_and_baselines() {
         medcap index -o train.index train.feat
     fi
     step dev.consensus.ndjson "medcap decode-caption --model model.safetensors --index train.index < dev.feat" "dev.feat model.safetensors train.index"
-    step dev.nearest.ndjson "medcap retrieve -i train.index -k 1 dev.feat | jq -c 'select(.feature != \"grid\") | .caption = .neighbors[0].caption | del(.neighbors)'" "train.index dev.feat"
+    step dev.nearest.ndjson "medcap retrieve -i train.index -n 1 dev.feat | jq -c 'select(.feature != \"grid\") | .caption = .neighbors[0].caption | del(.neighbors)'" "train.index dev.feat"
     step dev.frequent.ndjson "jq -c --arg c \"\$(jq -r .caption train.ndjson | sort | uniq -c | sort -k1,1nr -k2 | head -n 1 | sed 's/^ *[0-9]* //')\" '.caption = \$c' dev.ndjson" "train.ndjson dev.ndjson"
 }
 

@@ -17,12 +17,14 @@
 #include "io/ndjson.h"
 #include "core/strtab.h"
 #include "core/cli.h"
+#include "core/progress.h"
 #include "core/util.h"
 
 #include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_FIELDS 32
 #define MAX_DIM 65536
@@ -45,9 +47,12 @@ static void usage(FILE *out)
             "FILE (or '-') is given.\n\n"
             "Options:\n"
             "  -o, --output INDEX  the index file to write (atomically)\n"
-            "  -a, --append        add the frames to the existing INDEX\n"
-            "  -f, --field KEY     also keep record field KEY (repeatable, at most %d)\n"
+            "      --append        add the frames to the existing INDEX\n"
+            "      --field KEY     also keep record field KEY (repeatable, at most %d)\n"
             "      --keep-going    skip bad frames (reported), exit 5 at the end\n"
+            "  -q, --quiet         no progress line on a terminal, no warnings\n"
+            "  -v, --verbose       the number of frames and their rate at the end\n"
+            "      --total N       the number of frames expected, for the time left\n"
             "  -h, --help          show this help and exit\n"
             "      --version       show the version and exit\n\n"
             "Exit status: 0 done, 1 bad input, 2 usage error, 3 I/O error,\n"
@@ -59,19 +64,25 @@ static int parse_args(int argc, char **argv, options *o)
 {
     static const struct option longs[] = {
         {"output", required_argument, NULL, 'o'},
-        {"append", no_argument, NULL, 'a'},
-        {"field", required_argument, NULL, 'f'},
-        {"keep-going", no_argument, NULL, 'k'},
+        {"append", no_argument, NULL, 'A'},
+        {"field", required_argument, NULL, 'F'},
+        {"keep-going", no_argument, NULL, 'K'},
         MC_OPT_COMMON,
         {NULL, 0, NULL, 0},
     };
     int c;
     memset(o, 0, sizeof *o);
-    while ((c = mc_getopt(argc, argv, ":o:af:h", longs)) != -1) {
+    while ((c = mc_getopt(argc, argv, ":o:af:hqv", longs)) != -1) {
         switch (c) {
         case 'o': o->output = optarg; break;
-        case 'a': o->append = 1; break;
+        case 'a':
+            mc_opt_deprecated("-a", "--append");
+            /* fall through */
+        case 'A': o->append = 1; break;
         case 'f':
+            mc_opt_deprecated("-f", "--field");
+            /* fall through */
+        case 'F':
             if (o->nfield == MAX_FIELDS)
                 mc_usage_error("at most %d --field options", MAX_FIELDS);
             if (!*optarg || strcmp(optarg, "id") == 0 || strcmp(optarg, "case_id") == 0 ||
@@ -80,7 +91,7 @@ static int parse_args(int argc, char **argv, options *o)
                                optarg);
             o->field[o->nfield++] = optarg;
             break;
-        case 'k': o->keep_going = 1; break;
+        case 'K': o->keep_going = 1; break;
         default: mc_opt_common(c, argv, usage);
         }
     }
@@ -183,7 +194,13 @@ static int index_file(run_state *st, const char *path)
         mc_err("%s: cannot open: %s", path, strerror(errno));
         return MC_EXIT_IO;
     }
-    rc = mc_frames_each(f, path, index_frame, st);
+    if (f == stdin && isatty(0)) {
+        mc_err("standard input is a terminal: give an input FILE, or pipe the frames in");
+        return MC_EXIT_USAGE;
+    }
+    mc_progress_begin("frames", f);
+    rc = mc_frames_each(f, path, index_frame, st, st->o->keep_going ? &st->skipped : NULL);
+    mc_progress_end();
     if (f != stdin)
         fclose(f);
     return rc;

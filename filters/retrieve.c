@@ -26,7 +26,9 @@
 #include "index/knn.h"
 #include "io/ndjson.h"
 #include "retrieve/interpretation.h"
+#include "core/blas.h"
 #include "core/cli.h"
+#include "core/progress.h"
 #include "core/util.h"
 
 #include <errno.h>
@@ -37,7 +39,8 @@
 
 typedef struct {
     const char *index;       /* -i */
-    long k;                  /* -k */
+    long k;                  /* -n/--neighbors */
+    long threads;            /* -j/--threads, 0: OpenBLAS's default */
     int exclude_same_case;   /* --exclude-same-case */
     const char *kb;          /* --kb */
     const char *kb_key;      /* --kb-key */
@@ -73,7 +76,7 @@ static void usage(FILE *out)
             "      --text TEXT         a text query (needs -m; repeatable): written as\n"
             "                          {\"id\":\"text-N\",\"text\":TEXT,\"neighbors\":...}\n"
             "      --text-field KEY    the text of NDJSON query records (default caption)\n"
-            "  -k, --k N               neighbours per query (1-1000; default 5)\n"
+            "  -n, --neighbors N       neighbours per query (1-1000; default 5)\n"
             "      --exclude-same-case never return a row of the query's own case_id\n"
             "      --kb FILE           case knowledge base, NDJSON keyed by case id (e.g. MedPix\n"
             "                          2.0 data_train.jsonl): attach \"knowledge\" to the best\n"
@@ -88,7 +91,11 @@ static void usage(FILE *out)
             "      --caption-key KEY   the record key holding a generated caption (default\n"
             "                          caption with --captions, else no interpretation)\n"
             "  -b, --batch N           queries per sgemm batch (1-4096; default 1024)\n"
+            "  -j, --threads N         BLAS threads (default: OpenBLAS's)\n"
             "      --keep-going        skip bad query frames (reported), exit 5 at the end\n"
+            "  -q, --quiet             no progress line on a terminal, no warnings\n"
+            "  -v, --verbose           the number of queries and their rate at the end\n"
+            "      --total N           the number of queries expected, for the time left\n"
             "  -h, --help              show this help and exit\n"
             "      --version           show the version and exit\n\n"
             "Exit status: 0 done, 1 bad input, 2 usage error, 3 I/O error, 4 INDEX or EMBED\n"
@@ -102,7 +109,8 @@ static int parse_args(int argc, char **argv, options *o)
            O_TEXT, O_TEXT_FIELD };
     static const struct option longs[] = {
         {"index", required_argument, NULL, 'i'},
-        {"k", required_argument, NULL, 'k'},
+        {"k", required_argument, NULL, 'k'}, {"neighbors", required_argument, NULL, 'n'},
+        {"threads", required_argument, NULL, 'j'},
         {"exclude-same-case", no_argument, NULL, O_EXCL},
         {"kb", required_argument, NULL, O_KB},
         {"kb-key", required_argument, NULL, O_KB_KEY},
@@ -123,13 +131,17 @@ static int parse_args(int argc, char **argv, options *o)
     *o = (options){.k = 5, .kb_key = "U_id", .kb_name = "MedPix", .kb_top = 3, .excerpt = 300,
                    .batch = 1024, .text_field = "caption"};
     o->texts = mc_malloc((size_t)argc * sizeof *o->texts);
-    while ((c = mc_getopt(argc, argv, ":i:k:b:m:h", longs)) != -1) {
+    while ((c = mc_getopt(argc, argv, ":i:k:n:j:b:m:hqv", longs)) != -1) {
         switch (c) {
         case 'm': o->model = optarg; break;
         case O_TEXT: o->texts[o->ntexts++] = optarg; break;
         case O_TEXT_FIELD: o->text_field = optarg; break;
         case 'i': o->index = optarg; break;
-        case 'k': o->k = mc_arg_long("-k", optarg, 1, 1000); break;
+        case 'k':
+            mc_opt_deprecated("-k/--k", "-n/--neighbors");
+            /* fall through */
+        case 'n': o->k = mc_arg_long("--neighbors", optarg, 1, 1000); break;
+        case 'j': o->threads = mc_opt_threads(optarg); break;
         case O_EXCL: o->exclude_same_case = 1; break;
         case O_KB: o->kb = optarg; break;
         case O_KB_KEY: o->kb_key = optarg; break;
@@ -434,10 +446,14 @@ static int retrieve_texts(run_state *st)
 static int retrieve_file(run_state *st, const char *path)
 {
     FILE *f = mc_open_in(path);
-    int rc = st->have_model && mc_input_kind(f) == MC_INPUT_JSON ? query_records(st, f, path)
-                                                                 : mc_frames_each(f, path, query_frame, st);
+    int rc;
+    mc_progress_begin("queries", f);
+    rc = st->have_model && mc_input_kind(f) == MC_INPUT_JSON ? query_records(st, f, path)
+                                                                 : mc_frames_each(f, path, query_frame, st,
+                                                                                  st->o->keep_going ? &st->skipped : NULL);
     if (rc == 0)
         rc = flush_batch(st);
+    mc_progress_end();
     if (f != stdin)
         fclose(f);
     return rc;
@@ -470,7 +486,9 @@ int main(int argc, char **argv)
     char err[600];
     int first, status;
     mc_set_prog(argv[0]);
+    mc_blas_setup(argv, 0);
     first = parse_args(argc, argv, &o);
+    mc_blas_setup(argv, (int)o.threads);
     st.o = &o;
     status = mc_cindex_open(&st.ix, o.index, err, sizeof err);
     if (status != 0) {

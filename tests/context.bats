@@ -110,7 +110,7 @@ print([(f["name"], f["kind"]) for f in c["fields"]], "location=chest" in c["toke
         jq -c '.given.patient_id = "p1" | .given.patient_name = "Jane Doe"' > caps.ndjson
     medcap-encode-features --allow-random -j 1 --features pooled "$BATS_FILE_TMPDIR/imgs.frames" > pooled.frames
     medcap-index -o ix.idx pooled.frames
-    run -0 bash -c "medcap-retrieve -i ix.idx -k 1 --captions caps.ndjson pooled.frames | jq -r .interpretation"
+    run -0 bash -c "medcap-retrieve -i ix.idx -n 1 --captions caps.ndjson pooled.frames | jq -r .interpretation"
     [ "${#lines[@]}" -eq 16 ]
     [[ "${lines[0]}" == "Given: 23-year-old female; location: abdomen. Generated caption: the liver shows a small cyst."* ]]
     [[ "${lines[1]}" == "Given: 26-year-old female; location: chest. Generated caption: the lungs show a large mass."* ]]

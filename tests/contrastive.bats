@@ -50,7 +50,7 @@ train16() {
     [ "${#lines[@]}" -eq 16 ]
     [[ "${lines[0]}" == *"f32"*"32"*"ok"* ]]
     medcap-index -o img.idx img.emb
-    medcap-embed -m m.st < "$CAPS" | medcap-retrieve -i img.idx -k 1 > hits.ndjson
+    medcap-embed -m m.st < "$CAPS" | medcap-retrieve -i img.idx -n 1 > hits.ndjson
     [ "$(wc -l < hits.ndjson)" -eq 16 ]
     # Identical captions cannot be told apart: each caption retrieves an image
     # with the same caption, and a caption no other image has its own image.
@@ -66,7 +66,7 @@ train16() {
     train16 m.st
     medcap-embed -m m.st "$CAPS" > txt.emb
     medcap-index -o txt.idx txt.emb
-    medcap-embed -m m.st "$FEAT" | medcap-retrieve -i txt.idx -k 1 > hits.ndjson
+    medcap-embed -m m.st "$FEAT" | medcap-retrieve -i txt.idx -n 1 > hits.ndjson
     jq -s -e --slurpfile c "$CAPS" '
         ($c | map({(.id): .caption}) | add) as $cap
         | length == 16 and all(.[]; $cap[.neighbors[0].id] == $cap[.id])' hits.ndjson >/dev/null
@@ -84,9 +84,9 @@ train16() {
     [[ "${lines[0]}" == q* ]]
     # the same text under another key gives the same vector
     medcap-index -o one.idx b.emb
-    run -0 bash -c "medcap-retrieve -i one.idx -k 1 a.emb | jq -r '.neighbors[0].similarity'"
+    run -0 bash -c "medcap-retrieve -i one.idx -n 1 a.emb | jq -r '.neighbors[0].similarity'"
     jq -e -n "$output > 0.9999" >/dev/null
-    run -0 bash -c "medcap-retrieve -i one.idx -k 1 a.emb | jq -r '.text'"
+    run -0 bash -c "medcap-retrieve -i one.idx -n 1 a.emb | jq -r '.text'"
     assert_output "CT of the chest reveals an obstructing mass"
 }
 
@@ -230,7 +230,7 @@ open(sys.argv[2],"wb").write(struct.pack("<Q",len(b))+b+d[8+n:])' m.st badvocab.
     [[ "$stderr" == *"kept the weights of epoch $first "* ]]
     # the kept model scores what the log says for its epoch, measured by retrieval
     medcap-embed -m m.st "$FEAT" | medcap-index -o img.idx
-    medcap-embed -m m.st "$CAPS" | medcap-retrieve -i img.idx -k 1 |
+    medcap-embed -m m.st "$CAPS" | medcap-retrieve -i img.idx -n 1 |
         jq -s '[.[] | select(.neighbors[0].id == .id)] | length / 16' > r1.txt
     jq -e -n --argjson got "$(cat r1.txt)" --argjson want \
         "$(jq -s --argjson e "$first" '.[] | select(.epoch == $e) | .val_t2i_r1' log.ndjson)" \
@@ -265,19 +265,19 @@ print(sum(x*x for x in v))' "$1"; }
     medcap-embed -m m.st "$FEAT" | medcap-index -o img.idx
     medcap-embed -m m.st "$CAPS" | medcap-index -o txt.idx
     # NDJSON caption records through the model: the same answers as embedding them first
-    medcap-retrieve -i img.idx -m m.st -k 3 "$CAPS" > direct.ndjson
-    medcap-embed -m m.st "$CAPS" | medcap-retrieve -i img.idx -k 3 > piped.ndjson
+    medcap-retrieve -i img.idx -m m.st -n 3 "$CAPS" > direct.ndjson
+    medcap-embed -m m.st "$CAPS" | medcap-retrieve -i img.idx -n 3 > piped.ndjson
     diff <(jq -c '[.id, [.neighbors[] | .id]]' direct.ndjson) <(jq -c '[.id, [.neighbors[] | .id]]' piped.ndjson)
     # --text: each query is a record of its own; the top image has that caption
     cap=$(head -n 1 "$CAPS" | jq -r .caption)
-    run -0 --separate-stderr medcap-retrieve -i img.idx -m m.st -k 2 --text "$cap" --text "axial"
+    run -0 --separate-stderr medcap-retrieve -i img.idx -m m.st -n 2 --text "$cap" --text "axial"
     [ "${#lines[@]}" -eq 2 ]
     echo "${lines[0]}" | jq -e --arg c "$cap" '.id == "text-1" and .text == $c and (.neighbors | length) == 2' >/dev/null
     echo "${lines[1]}" | jq -e '.id == "text-2" and .text == "axial"' >/dev/null
     top=$(echo "${lines[0]}" | jq -r '.neighbors[0].id')
     jq -s -e --arg t "$top" --arg c "$cap" 'map(select(.id == $t)) | .[0].caption == $c' "$CAPS" >/dev/null
     # image frames through the image side find their captions
-    medcap-retrieve -i txt.idx -m m.st -k 1 "$FEAT" |
+    medcap-retrieve -i txt.idx -m m.st -n 1 "$FEAT" |
         jq -s -e --slurpfile c "$CAPS" '($c | map({(.id): .caption}) | add) as $cap
             | length == 16 and all(.[]; $cap[.neighbors[0].id] == $cap[.id])' >/dev/null
     # --text-field; --text then FILEs named
@@ -310,7 +310,7 @@ print(sum(x*x for x in v))' "$1"; }
     printf '{"id":"a","caption":"axial ct"}\n{"id":"b","text":"x"}\n{"id":\n{"id":"d","caption":"mr"}\n' > q.ndjson
     run -1 --separate-stderr medcap-retrieve -i img.idx -m m.st q.ndjson
     [[ "$stderr" == *"q.ndjson:2: record 'b' has no string \"caption\" (the text query)"* ]]
-    run -5 --separate-stderr medcap-retrieve -i img.idx -m m.st --keep-going -k 1 q.ndjson
+    run -5 --separate-stderr medcap-retrieve -i img.idx -m m.st --keep-going -n 1 q.ndjson
     [ "${#lines[@]}" -eq 2 ]
     [[ "$stderr" == *"q.ndjson:3:"* ]]
     [[ "$stderr" == *"2 queries skipped"* ]]

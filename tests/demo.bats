@@ -41,7 +41,7 @@ setup_file() {
     medcap img-resize --root "$ROOT/examples/images" --size 128 < "$ROOT/examples/images/records.ndjson" |
         medcap encode-features --features pooled --layout 8 |
         medcap embed -m "$E" | medcap index -o "$BATS_TEST_TMPDIR/examples.idx"
-    run -0 env OPENBLAS_NUM_THREADS=1 medcap retrieve -i "$BATS_TEST_TMPDIR/examples.idx" -m "$E" -k 2 \
+    run -0 env OPENBLAS_NUM_THREADS=1 medcap retrieve -i "$BATS_TEST_TMPDIR/examples.idx" -m "$E" -n 2 \
         --text "axial ct" --text "frontal chest radiograph" --text "mr of the brain"
     # the two axial CTs; an X-ray first ("frontal" is the X-ray captions' word:
     # "x-ray" is rare in the training captions); the axial MR of an infarction first

@@ -25,7 +25,7 @@ neighbour_ids() { jq -r '[.neighbors[].id] | join(" ")'; }
     run -0 --separate-stderr medcap-index -o ix.idx ix.frames
     assert_output ""
     [ -s ix.idx ]
-    run -0 bash -c "medcap-retrieve -i ix.idx -k 1 ix.frames | jq -r '[.id, .neighbors[0].id, .neighbors[0].similarity] | @tsv'"
+    run -0 bash -c "medcap-retrieve -i ix.idx -n 1 ix.frames | jq -r '[.id, .neighbors[0].id, .neighbors[0].similarity] | @tsv'"
     [ "${#lines[@]}" -eq 20 ]
     # each query's first neighbour is itself, similarity above 0.99999 (one awk, not a bc per line)
     awk -F'\t' '$1 != $2 || !($3 > 0.99999) { print "bad: " $0; bad = 1 } END { exit bad }' <<<"$output"
@@ -47,7 +47,7 @@ neighbour_ids() { jq -r '[.neighbors[].id] | join(" ")'; }
     medcap-index -o field.idx --field modality one.frames
     run -0 bash -c "medcap-retrieve -i field.idx one.frames | jq -c '.neighbors[0]'"
     assert_output '{"similarity":1,"id":"a","case_id":"A","caption":"x","modality":"CT"}'
-    medcap-index -o field2.idx -f modality -f other one.frames
+    medcap-index -o field2.idx --field modality --field other one.frames
     run -0 bash -c "medcap-retrieve -i field2.idx one.frames | jq -c '.neighbors[0] | [.modality, .other]'"
     assert_output '["CT",1]'
 }
@@ -74,21 +74,21 @@ neighbour_ids() { jq -r '[.neighbors[].id] | join(" ")'; }
     # all but the end frame (192 bytes: header and metadata), which the new rows replace
     cmp -n "$(( $(stat -c %s before.idx) - 192 ))" before.idx ix.idx
     [ "$(stat -c %s ix.idx)" -gt "$(stat -c %s before.idx)" ]
-    run -0 bash -c "medcap-retrieve -i ix.idx -k 1 new.frames ix.frames | jq -r '.neighbors[0].id'"
+    run -0 bash -c "medcap-retrieve -i ix.idx -n 1 new.frames ix.frames | jq -r '.neighbors[0].id'"
     [ "${#lines[@]}" -eq 25 ]
     assert_line --index 0 new00000
     assert_line --index 24 img00019
     # the same as building it in one go
     medcap-index -o once.idx ix.frames new.frames
-    medcap-retrieve -i once.idx -k 3 new.frames > once.out
-    medcap-retrieve -i ix.idx -k 3 new.frames > appended.out
+    medcap-retrieve -i once.idx -n 3 new.frames > once.out
+    medcap-retrieve -i ix.idx -n 3 new.frames > appended.out
     cmp once.out appended.out
 }
 
-@test "medcap-index: -a with no new frames leaves the index as it was" {
+@test "medcap-index: --append with no new frames leaves the index as it was" {
     medcap-index -o ix.idx ix.frames
     cp ix.idx before.idx
-    run -0 medcap-index -o ix.idx -a < /dev/null
+    run -0 medcap-index -o ix.idx --append < /dev/null
     cmp before.idx ix.idx
 }
 
@@ -172,7 +172,7 @@ neighbour_ids() { jq -r '[.neighbors[].id] | join(" ")'; }
     assert_output ""
     [[ "$stderr" == *"record 'u': feature frame has dtype u8"* ]]
     [[ "$stderr" == *"1 frames skipped, 1 indexed"* ]]
-    run -0 bash -c "medcap-retrieve -i ix.idx -k 5 mixed.frames --keep-going 2>/dev/null | jq -r '[.neighbors[].id] | join(\" \")'"
+    run -0 bash -c "medcap-retrieve -i ix.idx -n 5 mixed.frames --keep-going 2>/dev/null | jq -r '[.neighbors[].id] | join(\" \")'"
     assert_output "good"
 }
 
@@ -180,7 +180,7 @@ neighbour_ids() { jq -r '[.neighbors[].id] | join(" ")'; }
     "$FRAMES" list '[{"id":"grid","vec":[[1,0,0],[0,0,2]]},{"id":"map","vec":[[[2,0,0]],[[0,0,4]]]},{"id":"far","vec":[0,1,0]}]' > grids.frames
     "$FRAMES" list '[{"id":"q","vec":[0.5,0,1]}]' > q.frames
     medcap-index -o ix.idx grids.frames
-    run -0 bash -c "medcap-retrieve -i ix.idx -k 3 q.frames | jq -r '.neighbors[] | \"\(.id) \(.similarity)\"'"
+    run -0 bash -c "medcap-retrieve -i ix.idx -n 3 q.frames | jq -r '.neighbors[] | \"\(.id) \(.similarity)\"'"
     assert_line --index 0 "grid 1"
     assert_line --index 1 "map 1"
     assert_line --index 2 "far 0"
@@ -227,7 +227,7 @@ neighbour_ids() { jq -r '[.neighbors[].id] | join(" ")'; }
 
 @test "medcap-index: a version 1 index (no end frame) still reads, and --append rewrites it as version 2" {
     cp "$DATA/index-v1-16.idx" old.idx
-    run -0 bash -c "medcap-retrieve -i old.idx -k 1 '$DATA/medpix2-16-features.frames' | jq -r '.id == .neighbors[0].id'"
+    run -0 bash -c "medcap-retrieve -i old.idx -n 1 '$DATA/medpix2-16-features.frames' | jq -r '.id == .neighbors[0].id'"
     [ "${#lines[@]}" -eq 16 ]
     refute_output --partial false
     "$FRAMES" gen 3 256 --seed 3 --prefix new > new.frames
@@ -235,7 +235,7 @@ neighbour_ids() { jq -r '[.neighbors[].id] | join(" ")'; }
     run -0 medcap-frame-info --meta old.idx
     [ "$(grep -c '"version":2' <<< "$output")" -eq 2 ]
     assert_line --index 2 --partial '"format":"medcap-index-end","version":2,"rows":19,"chunks":1}'
-    run -0 bash -c "medcap-retrieve -i old.idx -k 1 new.frames '$DATA/medpix2-16-features.frames' | jq -r '.id == .neighbors[0].id'"
+    run -0 bash -c "medcap-retrieve -i old.idx -n 1 new.frames '$DATA/medpix2-16-features.frames' | jq -r '.id == .neighbors[0].id'"
     [ "${#lines[@]}" -eq 19 ]
     refute_output --partial false
 }

@@ -19,7 +19,7 @@ setup_file() {
     medcap-index -o "$d/examples.idx" "$d/features.frames" 2>/dev/null
     jq -c 'select(.case_id) | {U_id: .case_id, Case: {Title: ("case " + .case_id), Findings: .reference}}' \
         "$img/records.ndjson" > "$d/kb.jsonl"
-    OPENBLAS_NUM_THREADS=1 medcap-retrieve -i "$d/examples.idx" -k 3 --kb "$d/kb.jsonl" \
+    OPENBLAS_NUM_THREADS=1 medcap-retrieve -i "$d/examples.idx" -n 3 --kb "$d/kb.jsonl" \
         "$d/features.frames" 2>/dev/null | jq -c '{id, neighbors}' > "$d/neighbors.ndjson"
     printf '%s\n' '{"epoch":1,"loss":4.1,"val_loss":3.9,"val_bleu4":0.02}' \
         '{"epoch":2,"loss":3.2,"val_loss":3.3,"val_bleu4":0.05,"val_cider":0.11}' \

@@ -28,7 +28,7 @@ medpix_index() {
 
 @test "medcap-retrieve: the same neighbours as brute force, in order" {
     "$FRAMES" brute ix.frames q.frames 5 > want.tsv
-    medcap-retrieve -i ix.idx -k 5 q.frames | jq -r '.id + "\t" + ([.neighbors[].id] | join(" "))' > got.tsv
+    medcap-retrieve -i ix.idx -n 5 q.frames | jq -r '.id + "\t" + ([.neighbors[].id] | join(" "))' > got.tsv
     [ "$(wc -l < got.tsv)" -eq 12 ]
     diff want.tsv got.tsv
 }
@@ -36,46 +36,69 @@ medpix_index() {
 @test "medcap-retrieve: grid query frames are averaged, as brute force does" {
     "$FRAMES" gen 6 16 --seed 3 --grid 4 --prefix g > g.frames
     "$FRAMES" brute ix.frames g.frames 4 > want.tsv
-    medcap-retrieve -i ix.idx -k 4 g.frames | jq -r '.id + "\t" + ([.neighbors[].id] | join(" "))' > got.tsv
+    medcap-retrieve -i ix.idx -n 4 g.frames | jq -r '.id + "\t" + ([.neighbors[].id] | join(" "))' > got.tsv
     diff want.tsv got.tsv
 }
 
 @test "medcap-retrieve: records pass through with neighbours added, similarity descending" {
     run -0 bash -c "medcap-retrieve -i ix.idx q.frames | head -1 | jq -c '[.id, .case_id, (.neighbors | length), (.neighbors[0] | keys)]'"
     assert_output '["q00000","case000",5,["caption","case_id","id","similarity"]]'
-    run -0 bash -c "medcap-retrieve -i ix.idx -k 10 q.frames | jq '[.neighbors[].similarity] | . == (sort | reverse)' | sort -u"
+    run -0 bash -c "medcap-retrieve -i ix.idx -n 10 q.frames | jq '[.neighbors[].similarity] | . == (sort | reverse)' | sort -u"
     assert_output true
 }
 
 @test "medcap-retrieve: a neighbors key in the input is replaced" {
     "$FRAMES" list '[{"id":"q","neighbors":"old","vec":[1,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]}]' > old.frames
-    run -0 bash -c "medcap-retrieve -i ix.idx -k 2 old.frames | jq -c '.neighbors | length'"
+    run -0 bash -c "medcap-retrieve -i ix.idx -n 2 old.frames | jq -c '.neighbors | length'"
     assert_output 2
 }
 
-@test "medcap-retrieve: -k over the index size returns every row; -k out of range is a usage error" {
-    run -0 bash -c "medcap-retrieve -i ix.idx --k 1000 q.frames | jq '.neighbors | length' | sort -u"
+@test "medcap-retrieve: -n over the index size returns every row; -n out of range is a usage error" {
+    run -0 bash -c "medcap-retrieve -i ix.idx --neighbors 1000 q.frames | jq '.neighbors | length' | sort -u"
     assert_output 60
-    run -2 --separate-stderr medcap-retrieve -i ix.idx -k 0 q.frames
+    run -2 --separate-stderr medcap-retrieve -i ix.idx -n 0 q.frames
     assert_output ""
-    [[ "$stderr" == *"-k '0': expected a whole number from 1 to 1000"* ]]
-    run -2 --separate-stderr medcap-retrieve -i ix.idx -k abc q.frames
+    [[ "$stderr" == *"--neighbors '0': expected a whole number from 1 to 1000"* ]]
+    run -2 --separate-stderr medcap-retrieve -i ix.idx -n abc q.frames
     assert_output ""
+}
+
+@test "medcap-retrieve: -k and --k are deprecated spellings of -n, with a warning; -j sets the threads" {
+    medcap-retrieve -i ix.idx -n 3 q.frames > new.out
+    run -0 --separate-stderr medcap-retrieve -i ix.idx -k 3 -j 1 q.frames
+    [ "$output" = "$(cat new.out)" ]
+    [[ "$stderr" == *"medcap-retrieve: warning: -k/--k is deprecated and goes in the next release; use -n/--neighbors"* ]]
+    run -0 --separate-stderr medcap-retrieve -q -i ix.idx --k 3 q.frames
+    [ "$output" = "$(cat new.out)" ]
+    [ -z "$stderr" ]
+}
+
+@test "medcap-retrieve and medcap-index --keep-going: a query frame with a bad CRC is skipped, exit 5" {
+    damage_frame q.frames 2 bad.frames
+    run -1 --separate-stderr medcap-retrieve -i ix.idx bad.frames
+    [[ "$stderr" == *"bad.frames:2: frame CRC mismatch"* ]]
+    run -5 --separate-stderr medcap-retrieve -i ix.idx --keep-going bad.frames
+    [ "${#lines[@]}" -eq $(( $(medcap-frame-info --count q.frames) - 1 )) ]
+    run -1 --separate-stderr medcap-index -o bad.idx bad.frames
+    [ ! -e bad.idx ]
+    run -5 --separate-stderr medcap-index -o bad.idx --keep-going bad.frames
+    [[ "$stderr" == *"bad.frames:2: frame CRC mismatch"* ]]
+    [ -e bad.idx ]
 }
 
 @test "medcap-retrieve: equal similarities are ordered by id" {
     "$FRAMES" list '[{"id":"d","vec":[1,0]},{"id":"b","vec":[1,0]},{"id":"c","vec":[2,0]},{"id":"a","vec":[0,1]},{"id":"e","vec":[1,0]}]' > t.frames
     medcap-index -o t.idx t.frames
     "$FRAMES" list '[{"id":"q","vec":[3,0]}]' > tq.frames
-    run -0 bash -c "medcap-retrieve -i t.idx -k 5 tq.frames | jq -r '[.neighbors[] | \"\(.id)=\(.similarity)\"] | join(\" \")'"
+    run -0 bash -c "medcap-retrieve -i t.idx -n 5 tq.frames | jq -r '[.neighbors[] | \"\(.id)=\(.similarity)\"] | join(\" \")'"
     assert_output "b=1 c=1 d=1 e=1 a=0"
 }
 
 @test "medcap-retrieve: --exclude-same-case never returns the query's case" {
-    run -0 bash -c "medcap-retrieve -i ix.idx -k 10 --exclude-same-case ix.frames | jq '[.case_id as \$c | .neighbors[] | select(.case_id == \$c)] | length' | sort -u"
+    run -0 bash -c "medcap-retrieve -i ix.idx -n 10 --exclude-same-case ix.frames | jq '[.case_id as \$c | .neighbors[] | select(.case_id == \$c)] | length' | sort -u"
     assert_output 0
     "$FRAMES" brute ix.frames q.frames 5 --exclude-same-case > want.tsv
-    medcap-retrieve -i ix.idx -k 5 --exclude-same-case q.frames | jq -r '.id + "\t" + ([.neighbors[].id] | join(" "))' > got.tsv
+    medcap-retrieve -i ix.idx -n 5 --exclude-same-case q.frames | jq -r '.id + "\t" + ([.neighbors[].id] | join(" "))' > got.tsv
     diff want.tsv got.tsv
 }
 
@@ -111,8 +134,8 @@ medpix_index() {
     "$FRAMES" gen 8300 512 --seed 3 --cases 50 > big.frames
     "$FRAMES" gen 3 512 --seed 4 --prefix q > q3.frames
     medcap-index -o big.idx big.frames
-    OPENBLAS_NUM_THREADS=2 medcap-retrieve -i big.idx -k 3 q3.frames > two.ndjson
-    OPENBLAS_NUM_THREADS=1 medcap-retrieve -i big.idx -k 3 q3.frames > one.ndjson
+    OPENBLAS_NUM_THREADS=2 medcap-retrieve -i big.idx -n 3 q3.frames > two.ndjson
+    OPENBLAS_NUM_THREADS=1 medcap-retrieve -i big.idx -n 3 q3.frames > one.ndjson
     cmp one.ndjson two.ndjson
     "$FRAMES" brute big.frames q3.frames 3 > want.tsv
     jq -r '.id + "\t" + ([.neighbors[].id] | join(" "))' two.ndjson > got.tsv
@@ -143,9 +166,9 @@ medpix_index() {
 }
 
 @test "medcap-retrieve: --batch sizes give the same output" {
-    medcap-retrieve -i ix.idx -k 7 q.frames > default.out
-    medcap-retrieve -i ix.idx -k 7 --batch 1 q.frames > b1.out
-    medcap-retrieve -i ix.idx -k 7 -b 5 < q.frames > b5.out
+    medcap-retrieve -i ix.idx -n 7 q.frames > default.out
+    medcap-retrieve -i ix.idx -n 7 --batch 1 q.frames > b1.out
+    medcap-retrieve -i ix.idx -n 7 -b 5 < q.frames > b5.out
     cmp default.out b1.out
     cmp default.out b5.out
     run -2 --separate-stderr medcap-retrieve -i ix.idx --batch 0 q.frames
@@ -164,7 +187,7 @@ medpix_index() {
 
 @test "medcap-retrieve: --kb attaches MedPix case knowledge; a case missing from the kb is counted" {
     medpix_index
-    run -0 --separate-stderr medcap-retrieve -i mp.idx -k 3 --kb "$KB" mq.frames
+    run -0 --separate-stderr medcap-retrieve -i mp.idx -n 3 --kb "$KB" mq.frames
     [[ "$stderr" == *"1 of 3 neighbours had no case in the kb; returned without knowledge"* ]]
     echo "$output" | jq -e '.neighbors | length == 3'
     echo "$output" | jq -e '.neighbors[0].knowledge.diagnosis == "Metastatic Carcinoma, unknown primary"'
@@ -176,16 +199,16 @@ medpix_index() {
 
 @test "medcap-retrieve: --kb-top limits the neighbours given knowledge" {
     medpix_index
-    run -0 bash -c "medcap-retrieve -i mp.idx -k 3 --kb '$KB' --kb-top 1 mq.frames | jq -c '[.neighbors[] | has(\"knowledge\")]'"
+    run -0 bash -c "medcap-retrieve -i mp.idx -n 3 --kb '$KB' --kb-top 1 mq.frames | jq -c '[.neighbors[] | has(\"knowledge\")]'"
     assert_output "[true,false,false]"
 }
 
 @test "medcap-retrieve: --excerpt cuts long texts at a word, with ..." {
     medpix_index
-    run -0 bash -c "medcap-retrieve -i mp.idx -k 2 --kb '$KB' --excerpt 40 mq.frames | jq -r '.neighbors[1].knowledge.discussion'"
+    run -0 bash -c "medcap-retrieve -i mp.idx -n 2 --kb '$KB' --excerpt 40 mq.frames | jq -r '.neighbors[1].knowledge.discussion'"
     [[ "$output" == *... ]]
     [ "${#output}" -le 43 ]
-    run -0 bash -c "medcap-retrieve -i mp.idx -k 2 --kb '$KB' mq.frames | jq -r '.neighbors[1].knowledge.discussion'"
+    run -0 bash -c "medcap-retrieve -i mp.idx -n 2 --kb '$KB' mq.frames | jq -r '.neighbors[1].knowledge.discussion'"
     [ "${#output}" -gt 200 ]
     [ "${#output}" -le 303 ]
     run -2 --separate-stderr medcap-retrieve -i mp.idx --kb "$KB" --excerpt 10 mq.frames
@@ -194,7 +217,7 @@ medpix_index() {
 
 @test "medcap-retrieve: the interpretation marks the generated caption and each quote's case" {
     medpix_index
-    run -0 bash -c "medcap-retrieve -i mp.idx -k 3 --kb '$KB' --kb-top 3 --captions caps.ndjson mq.frames 2>/dev/null | jq -r .interpretation"
+    run -0 bash -c "medcap-retrieve -i mp.idx -n 3 --kb '$KB' --kb-top 3 --captions caps.ndjson mq.frames 2>/dev/null | jq -r .interpretation"
     assert_output --partial 'Generated caption: A large mass in the pineal region. Similar cases: (1) case MPX1303, similarity 1.00, diagnosis Metastatic Carcinoma, unknown primary: findings "Large pineal region mass." (quoted from MedPix case MPX1303).'
     assert_output --partial '(2) case MPX1832, similarity 0.99, diagnosis Pancreatic Divisum: findings "CT abdomen:'
     assert_output --partial '(3) image img-c of case MPX9999, similarity 0.97: caption "not in kb" (quoted from indexed image img-c).'
@@ -202,19 +225,19 @@ medpix_index() {
 
 @test "medcap-retrieve: without --kb the interpretation quotes indexed captions" {
     medpix_index
-    run -0 bash -c "medcap-retrieve -i mp.idx -k 1 --captions caps.ndjson mq.frames | jq -r .interpretation"
+    run -0 bash -c "medcap-retrieve -i mp.idx -n 1 --captions caps.ndjson mq.frames | jq -r .interpretation"
     assert_output 'Generated caption: A large mass in the pineal region. Similar cases: (1) image img-a of case MPX1303, similarity 1.00: caption "pineal mass" (quoted from indexed image img-a).'
 }
 
 @test "medcap-retrieve: a frame's own (reference) caption is not called generated" {
     medpix_index
-    run -0 bash -c "medcap-retrieve -i mp.idx -k 1 mq.frames | jq -c '[.caption, has(\"interpretation\")]'"
+    run -0 bash -c "medcap-retrieve -i mp.idx -n 1 mq.frames | jq -c '[.caption, has(\"interpretation\")]'"
     assert_output '["reference caption",false]'
 }
 
 @test "medcap-retrieve: --captions merges decode-caption's records, in step with the frames" {
     medpix_index
-    run -0 bash -c "medcap-retrieve -i mp.idx -k 1 --captions caps.ndjson mq.frames | jq -c '[.id, .caption, .logprob, (.neighbors | length)]'"
+    run -0 bash -c "medcap-retrieve -i mp.idx -n 1 --captions caps.ndjson mq.frames | jq -c '[.id, .caption, .logprob, (.neighbors | length)]'"
     assert_output '["query","A large mass in the pineal region",-3.5,1]'
 }
 
@@ -243,16 +266,16 @@ medpix_index() {
 @test "medcap-retrieve: --caption-key names the generated caption; no caption, no interpretation" {
     "$FRAMES" list '[{"id":"q","generated":"Axial CT.","vec":[1,0,0]}]' > gq.frames
     medpix_index
-    run -0 bash -c "medcap-retrieve -i mp.idx -k 1 --caption-key generated gq.frames | jq -r .interpretation"
+    run -0 bash -c "medcap-retrieve -i mp.idx -n 1 --caption-key generated gq.frames | jq -r .interpretation"
     assert_output --partial 'Generated caption: Axial CT. Similar cases: (1)'
-    run -0 bash -c "medcap-retrieve -i mp.idx -k 1 gq.frames | jq 'has(\"interpretation\")'"
+    run -0 bash -c "medcap-retrieve -i mp.idx -n 1 gq.frames | jq 'has(\"interpretation\")'"
     assert_output false
 }
 
 @test "medcap-retrieve: --kb-key and --kb-name for another case database" {
     medpix_index
     printf '%s\n' '{"case":"MPX9999","diagnosis":"Test disease","findings":"A test finding.\n\nSecond line."}' > flat.jsonl
-    run -0 bash -c "medcap-retrieve -i mp.idx -k 3 --kb flat.jsonl --kb-key case --kb-name TestKB --captions caps.ndjson mq.frames 2>/dev/null"
+    run -0 bash -c "medcap-retrieve -i mp.idx -n 3 --kb flat.jsonl --kb-key case --kb-name TestKB --captions caps.ndjson mq.frames 2>/dev/null"
     echo "$output" | jq -e '.neighbors[2].knowledge == {"diagnosis":"Test disease","findings":"A test finding. Second line."}'
     echo "$output" | jq -r .interpretation | grep -F '(3) case MPX9999, similarity 0.97, diagnosis Test disease: findings "A test finding. Second line." (quoted from TestKB case MPX9999).'
 }
@@ -275,13 +298,13 @@ medpix_index() {
 @test "medcap-retrieve: the real MedPix 2.0 case file works as --kb" {
     [ -r /work/shared/data/medpix2/data_train.jsonl ] || skip "MedPix 2.0 data not here"
     medpix_index
-    run -0 bash -c "medcap-retrieve -i mp.idx -k 2 --kb /work/shared/data/medpix2/data_train.jsonl mq.frames | jq -r '.neighbors[1].knowledge.diagnosis'"
+    run -0 bash -c "medcap-retrieve -i mp.idx -n 2 --kb /work/shared/data/medpix2/data_train.jsonl mq.frames | jq -r '.neighbors[1].knowledge.diagnosis'"
     assert_output "Pancreatic Divisum"
 }
 
 @test "medcap-retrieve: --kb-top 0 gives the caption alone; an empty index answer says none found" {
     medpix_index
-    run -0 bash -c "medcap-retrieve -i mp.idx -k 2 --kb-top 0 --captions caps.ndjson mq.frames | jq -r .interpretation"
+    run -0 bash -c "medcap-retrieve -i mp.idx -n 2 --kb-top 0 --captions caps.ndjson mq.frames | jq -r .interpretation"
     assert_output "Generated caption: A large mass in the pineal region."
     "$FRAMES" list '[{"id":"only","case_id":"C","vec":[1,0]}]' > only.frames
     medcap-index -o only.idx only.frames

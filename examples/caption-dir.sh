@@ -25,7 +25,7 @@
 #   - new captions are written to a temporary file and joined to
 #     captions.ndjson by an atomic rename, so a run killed half-way loses
 #     nothing already there and leaves no partial line; the next run redoes
-#     the unfinished images;
+#     the unfinished images (and removes the killed run's temporary files);
 #   - an image img-resize cannot read is reported (its path and why) and
 #     remembered in DIR/captions.rejects, one NDJSON record per image:
 #     {"image", "size", "mtime", "reason"}; later runs leave it alone until
@@ -103,19 +103,21 @@ if ! flock -n 9; then
     exit 0
 fi
 
+# what a killed run left (this run holds the lock: no other run is writing)
+rm -f "$dir"/.captions.?????? "$dir"/.captions.??????.*
 tmp=$(mktemp "$dir/.captions.XXXXXX")
 trap 'rm -f "$tmp" "$tmp".*' EXIT
 
 # Every image as "SIZE<TAB>MTIME<TAB>PATH" (PATH relative to DIR, last so
 # that it may hold tabs); those captioned; those rejected and unchanged.
 touch "$out" "$rejects"
-find "$dir" -type f ! -path $'*\n*' \( -iname '*.png' -o -iname '*.jpg' -o -iname '*.jpeg' \
+find -H "$dir" -type f ! -path $'*\n*' \( -iname '*.png' -o -iname '*.jpg' -o -iname '*.jpeg' \
         -o -iname '*.tif' -o -iname '*.tiff' -o -iname '*.pgm' -o -iname '*.ppm' -o -iname '*.pnm' \
         -o -iname '*.webp' -o -iname '*.dcm' \) -printf '%s\t%T@\t%P\n' \
     | sort -t $'\t' -k3 > "$tmp.all"
 while IFS= read -r -d '' f; do
     echo "$me: ${f#"$dir"/}: a newline in the name; not captioned" >&2
-done < <(find "$dir" -type f -path $'*\n*' -print0)
+done < <(find -H "$dir" -type f -path $'*\n*' -print0)
 jq -r '.image // .id' "$out" > "$tmp.done" || { echo "$me: $out: not NDJSON records" >&2; exit 1; }
 # the rejects as pairs of lines: the record, then its "SIZE<TAB>MTIME<TAB>PATH"
 jq -r 'tojson, "\(.size)\t\(.mtime)\t\(.image)"' "$rejects" > "$tmp.rej" \

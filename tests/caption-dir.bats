@@ -104,6 +104,37 @@ a.png"
     assert_output "$(wc -w <<< "$want")"
 }
 
+@test "caption-dir.sh: DIR may be a symbolic link to the folder" {
+    d="$BATS_TEST_TMPDIR/link"
+    mkdir -p "$BATS_TEST_TMPDIR/real/p1"
+    cp "$DATA/medpix-slice/dev/MPX1009_synpic46283.png" "$BATS_TEST_TMPDIR/real/p1/a.png"
+    ln -s real "$d"
+    cd_run -0
+    run -0 jq -r '.id' "$d/captions.ndjson"
+    assert_output "p1/a.png"
+}
+
+@test "caption-dir.sh killed with kill -9: no partial line, the next run finishes and tidies up" {
+    d="$BATS_TEST_TMPDIR/killed"
+    make_dir "$d"
+    setsid bash "$ROOT/examples/caption-dir.sh" "$d" 2> /dev/null &
+    local pid=$! i
+    for i in $(seq 200); do
+        compgen -G "$d/.captions.??????.new" > /dev/null && break
+        sleep 0.05
+    done
+    kill -9 -- -"$pid" 2> /dev/null || true
+    wait "$pid" || true
+    # nothing joined, or all of it (when the run was quicker than the kill)
+    run -0 jq -s 'length' "$d/captions.ndjson"
+    [[ "$output" == 0 || "$output" == 8 ]]
+    cd_run -0
+    run -0 jq -s 'length' "$d/captions.ndjson"
+    assert_output "8"
+    run -0 bash -c "ls -A '$d' | grep '^\.captions\.' | sort"
+    assert_output ".captions.lock"
+}
+
 @test "caption-dir.sh does nothing while another run holds the lock" {
     d="$BATS_TEST_TMPDIR/locked"
     make_dir "$d"

@@ -386,7 +386,7 @@ static int check_image(const mc_frame *fr, const char *name, long k, int *C, int
         return MC_EXIT_INPUT;
     }
     rec = cJSON_Parse(fr->meta);
-    ok = rec && cJSON_IsObject(rec) && mc_record_id(rec) && mc_record_id(rec)[0];
+    ok = rec && cJSON_IsObject(rec) && mc_record_norm_id(rec);
     cJSON_Delete(rec);
     if (!ok) {
         mc_err_at(name, 0, "frame %ld: metadata is not a JSON record with a string \"id\"", k);

@@ -62,7 +62,7 @@ static int parse_args(int argc, char **argv, options *o)
 static void print_frame(const mc_frame *fr, int crc_ok, int with_meta)
 {
     cJSON *rec = cJSON_Parse(fr->meta);
-    const char *id = rec ? mc_record_id(rec) : NULL;
+    const char *id = cJSON_IsObject(rec) ? mc_record_norm_id(rec) : NULL;
     printf("%s\t%s\t", id ? id : "?", mc_dtype_name(fr->dtype));
     for (int i = 0; i < fr->ndim; i++)
         printf(i ? "x%u" : "%u", fr->dims[i]);
@@ -100,7 +100,7 @@ static int info_file(const char *name, const options *o, mc_frame *fr, long *fra
         }
         if (crc_ok) {
             cJSON *rec = cJSON_Parse(fr->meta);
-            int good = rec && cJSON_IsObject(rec) && mc_record_id(rec) && mc_record_id(rec)[0];
+            int good = rec && cJSON_IsObject(rec) && mc_record_norm_id(rec);
             cJSON_Delete(rec);
             if (!good) {
                 mc_err_at(shown, 0, "frame %ld: metadata is not a JSON record with a string \"id\"", n);

@@ -112,7 +112,7 @@ static int save(const mc_frame *fr, const char *path)
 static int frame_id(const mc_frame *fr, const char *input, long n, char *out, size_t outlen)
 {
     cJSON *rec = cJSON_Parse(fr->meta);
-    const char *id = rec ? mc_record_id(rec) : NULL;
+    const char *id = cJSON_IsObject(rec) ? mc_record_norm_id(rec) : NULL;
     int status = 0;
     if (!id || !id[0]) {
         mc_err_at(input, 0, "frame %ld: metadata is not a JSON record with a string \"id\"", n);
@@ -171,7 +171,7 @@ static char *npz_frame_id(const mc_frame *fr, const char *input, long n)
     else if (!utf8_ok((const unsigned char *)fr->meta, fr->meta_len))
         mc_err_at(input, 0, "frame %ld: metadata is not UTF-8 text", n);
     else if (!(rec = cJSON_ParseWithOpts(fr->meta, NULL, 1)) || !cJSON_IsObject(rec) ||
-             !(id = mc_record_id(rec)) || !id[0])
+             !(id = mc_record_norm_id(rec)))
         mc_err_at(input, 0, "frame %ld: metadata is not a JSON record with a string \"id\"", n);
     else
         copy = mc_strdup(id);

@@ -358,12 +358,12 @@ medcap-csv-clean: fields other: split" ]
 @test "a repeated id names both rows, exit 1; --keep-going skips it, exit 5" {
     printf 'img,report,uid\na.png,one two three,1\nb.png,four five six,2\nc.png,seven eight nine,1\n' > "$T/dup.csv"
     run -1 --separate-stderr medcap-csv-clean --image-col img --caption-col report --id-col uid "$T/dup.csv"
-    [[ "$stderr" == *"dup.csv:4: duplicate id '1' (first at line 2)"* ]]
+    [[ "$stderr" == *"dup.csv:4: duplicate id '1' (first on line 2)"* ]]
     run -5 --separate-stderr medcap-csv-clean -k --image-col img --caption-col report --id-col uid "$T/dup.csv"
     [ "${#lines[@]}" -eq 2 ]
     assert_line --index 1 --partial '"id":"2","image":"b.png"'
-    [[ "$stderr" == *"dup.csv:4: duplicate id '1' (first at line 2) (skipped)"* ]]
+    [[ "$stderr" == *"dup.csv:4: duplicate id '1' (first on line 2) (skipped)"* ]]
     # the same file twice: every id of the second is a repeat, named with its file
     run -1 --separate-stderr medcap-csv-clean --format nih "$CC/nih-data-entry-10.csv.gz" "$CC/nih-data-entry-10.csv.gz"
-    [[ "$stderr" == *"nih-data-entry-10.csv.gz:2: duplicate id '00000001_000' (first at line 2)"* ]]
+    [[ "$stderr" == *"nih-data-entry-10.csv.gz:2: duplicate id '00000001_000' (first on line 2)"* ]]
 }

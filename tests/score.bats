@@ -414,3 +414,16 @@ words_json() {
     assert_output --partial '"precision":1,"recall":1,"f":1}'
     run -0 medcap-score --bleu-def nltk --bleu-avg sentence --refs refs.ndjson preds.ndjson
 }
+
+@test "integer ids (COCO's \"id\": 1) are read as their decimal strings" {
+    printf '%s\n' '{"id":1,"caption":"a small cat"}' '{"id":"2","caption":"a big dog"}' >p.ndjson
+    printf '%s\n' '{"id":"1","caption":"a small cat"}' '{"id":2,"caption":"a big dog"}' >r.ndjson
+    run -0 bash -c 'medcap-score --refs r.ndjson p.ndjson | jq -c "[.items, .skipped]"'
+    assert_output "[2,0]"
+    medcap-score --per-item items.ndjson --refs r.ndjson p.ndjson >/dev/null
+    run -0 bash -c 'jq -r .id items.ndjson | paste -sd " "'
+    assert_output "1 2"
+    echo '{"id":1.5,"caption":"a small cat"}' >frac.ndjson
+    run -1 --separate-stderr medcap-score --refs r.ndjson frac.ndjson
+    [[ "$stderr" == *'frac.ndjson:1: record has no string "id" (nor a whole number)'* ]]
+}

@@ -4,6 +4,7 @@
 #include "pairs.h"
 #include "index/featvec.h"
 #include "io/frame.h"
+#include "io/ndjson.h"
 #include "core/util.h"
 
 #include <cjson/cJSON.h>
@@ -16,9 +17,9 @@ static int add(tr_pairs *p, const mc_frame *fr, const char *path, long k, const 
                int *cap)
 {
     cJSON *rec = cJSON_Parse(fr->meta);
-    const cJSON *id = cJSON_GetObjectItemCaseSensitive(rec, "id");
+    const char *id = mc_record_norm_id(rec);
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(rec, field);
-    const char *name = cJSON_IsString(id) ? id->valuestring : "?";
+    const char *name = id ? id : "?";
     size_t dim = mc_featvec_dim(fr);
     char why[256];
     int rc = MC_EXIT_INPUT;

@@ -15,7 +15,7 @@ cJSON *mc_frame_record(const mc_frame *fr, const char *path, long k)
         return NULL;
     }
     rec = cJSON_Parse(fr->meta);
-    if (!cJSON_IsObject(rec) || !mc_record_id(rec)) {
+    if (!cJSON_IsObject(rec) || !mc_record_norm_id(rec)) {
         mc_err_at(path, k, "frame metadata is not a record with a string 'id'");
         cJSON_Delete(rec);
         return NULL;

@@ -7,7 +7,8 @@
 
 #include <cjson/cJSON.h>
 
-/* The record in fr's metadata, a JSON object with a string "id" and no NUL
+/* The record in fr's metadata, a JSON object with a string "id" (a whole
+ * number becomes its string, ndjson.h mc_record_norm_id) and no NUL
  * byte in its text (the caller frees it with cJSON_Delete); otherwise
  * reports "frame metadata is not a record with a string 'id'" (or "holds a
  * NUL byte") for frame k of path and returns NULL. */

@@ -41,10 +41,10 @@ int mc_idset_add(mc_idset *s, const char *id, const char *file, long line, const
     f = mc_intern_find(&s->files, file, strlen(file) + 1);
     first = mc_intern_key(&s->files, s->file[k], &len);
     if (f == s->file[k] && s->line[k] > 0)
-        mc_err_at(file, line, "duplicate id '%s' (first at line %ld)%s", id, s->line[k], n);
+        mc_err_at(file, line, "duplicate id '%s' (first on line %ld)%s", id, s->line[k], n);
     else if (s->line[k] > 0)
-        mc_err_at(file, line, "duplicate id '%s' (first at %s:%ld)%s", id, first, s->line[k], n);
+        mc_err_at(file, line, "duplicate id '%s' (first on line %ld of %s)%s", id, s->line[k], first, n);
     else
-        mc_err_at(file, line, "duplicate id '%s' (first at %s)%s", id, first, n);
+        mc_err_at(file, line, "duplicate id '%s' (first in %s)%s", id, first, n);
     return 0;
 }

@@ -1,6 +1,6 @@
 /* idset.h - the record ids seen in one stream, so that a program can refuse
  * a repeated id and name both places: "FILE:LINE: duplicate id 'X' (first
- * at line N)".  Each id is kept once, in the intern table's arena, with the
+ * on line N)".  Each id is kept once, in the intern table's arena, with the
  * file and line where it first came; not thread-safe (one reader thread).
  */
 #ifndef MEDCAP_IDSET_H
@@ -25,8 +25,9 @@ void mc_idset_init(mc_idset *s);
 void mc_idset_free(mc_idset *s);
 /* Add id, seen at file:line (line <= 0: the file has no lines, e.g. an
  * image of a walked folder).  Returns 1 for a new id; for one seen before
- * prints "prog: FILE[:LINE]: duplicate id 'ID' (first at [FILE:]LINE)"
- * followed by note (may be NULL or "", e.g. " (skipped)") and returns 0. */
+ * prints "prog: FILE[:LINE]: duplicate id 'ID' (first on line N)" ("...
+ * on line N of FIRST", "... in FIRST" when the first was in another file
+ * or had no line) followed by note (may be NULL or "", e.g. " (skipped)") and returns 0. */
 int mc_idset_add(mc_idset *s, const char *id, const char *file, long line, const char *note);
 
 #endif

@@ -3,6 +3,7 @@
 #include "io/ndjson.h"
 #include "core/util.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,7 +71,6 @@ int mc_json_too_deep(const char *text, size_t len)
 cJSON *mc_record_parse(const char *text, const char *name, long line)
 {
     cJSON *rec = cJSON_Parse(text);
-    const cJSON *id;
     if (!rec) {
         const char *at = cJSON_GetErrorPtr();
         if (mc_json_too_deep(text, strlen(text)))
@@ -84,9 +84,8 @@ cJSON *mc_record_parse(const char *text, const char *name, long line)
         cJSON_Delete(rec);
         return NULL;
     }
-    id = cJSON_GetObjectItemCaseSensitive(rec, "id");
-    if (!cJSON_IsString(id) || !id->valuestring[0]) {
-        mc_err_at(name, line, "record has no string \"id\"");
+    if (!mc_record_norm_id(rec)) {
+        mc_err_at(name, line, "record has no string \"id\" (nor a whole number)");
         cJSON_Delete(rec);
         return NULL;
     }
@@ -108,4 +107,21 @@ const char *mc_record_id(const cJSON *rec)
 {
     const cJSON *id = cJSON_GetObjectItemCaseSensitive(rec, "id");
     return cJSON_IsString(id) ? id->valuestring : NULL;
+}
+
+const char *mc_record_norm_id(cJSON *rec)
+{
+    cJSON *id = cJSON_GetObjectItemCaseSensitive(rec, "id");
+    char num[32];
+    double v;
+    if (cJSON_IsNumber(id)) {
+        v = id->valuedouble;
+        if (!(fabs(v) <= 9007199254740992.0) || v != floor(v))
+            return NULL;
+        snprintf(num, sizeof num, "%.0f", v == 0 ? 0.0 : v); /* -0 prints "-0" */
+        if (!cJSON_ReplaceItemInObjectCaseSensitive(rec, "id", cJSON_CreateString(num)))
+            mc_die(MC_EXIT_INTERNAL, "out of memory");
+        id = cJSON_GetObjectItemCaseSensitive(rec, "id");
+    }
+    return cJSON_IsString(id) && id->valuestring[0] ? id->valuestring : NULL;
 }

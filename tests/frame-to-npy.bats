@@ -186,3 +186,143 @@ PY
     run -0 medcap-frame-to-npy -d d zero.frames
     cmp z.npy d/z.npy
 }
+
+# --npz: the whole stream as one .npz archive
+
+@test "frame-to-npy --npz: np.load reads every array as --dir writes it, and the records" {
+    py=$(numpy_python)
+    [ -n "$py" ] || skip "no python3 with numpy"
+    E="$ROOT/examples/images"
+    medcap-img-resize --root "$E" --size 32 "$E/records.ndjson" >u8.frames
+    medcap-img-resize --root "$E" --size 16 --float "$E/records.ndjson" >f32.frames
+    for s in u8 f32 two; do
+        mkdir "$s.d"
+        medcap-frame-to-npy --dir "$s.d" "$s.frames"
+        run -0 medcap-frame-to-npy --npz "$s.npz" "$s.frames"
+        assert_output ""
+        medcap-frame-info --meta "$s.frames" | cut -f6 >"$s.records"
+    done
+    [ -z "$(ls | grep tmp)" ]
+    run -0 "$py" - <<'PY'
+import json, os, zipfile
+import numpy as np
+for s, n in [("u8", 9), ("f32", 9), ("two", 2)]:
+    assert zipfile.ZipFile(s + ".npz").testzip() is None
+    z = np.load(s + ".npz", allow_pickle=False)
+    assert z.files[-1] == "records" and len(z.files) == n + 1, z.files
+    records = json.loads(z["records"].tobytes())
+    assert records == [json.loads(line) for line in open(s + ".records")], s
+    assert sorted(z.files[:-1]) == sorted(f[:-4] for f in os.listdir(s + ".d"))
+    for key, rec in zip(z.files, records):
+        assert key == rec["id"]
+        want = np.load("%s.d/%s.npy" % (s, key), allow_pickle=False)
+        got = z[key]
+        assert got.dtype == want.dtype and got.shape == want.shape and np.array_equal(got, want), key
+print("same")
+PY
+    assert_output "same"
+    # the members are the same .npy bytes, stored
+    unzip -p u8.npz 19abe1f3.npy | cmp - u8.d/19abe1f3.npy
+    run -0 unzip -v u8.npz
+    assert_output --partial "Stored"
+    # the same frames give the same bytes
+    medcap-frame-to-npy --npz again.npz <u8.frames
+    cmp u8.npz again.npz
+}
+
+@test "frame-to-npy --npz: member names (sanitised, made unique, 'records' kept for the records)" {
+    py=$(numpy_python)
+    [ -n "$py" ] || skip "no python3 with numpy"
+    printf '%s\n' '{"id":"a","image":"small.pgm"}' '{"id":"a","image":"small.pgm"}' \
+        '{"id":"../x y/é","image":"small.pgm"}' '{"id":"records","image":"small.pgm"}' \
+        '{"id":"a","image":"small.pgm"}' '{"id":"a~2","image":"small.pgm"}' \
+        "{\"id\":\"$(printf 'L%.0s' $(seq 250))\",\"image\":\"small.pgm\"}" \
+        | medcap-img-resize --size 2 >names.frames
+    medcap-frame-to-npy --npz names.npz names.frames
+    run -0 "$py" -c '
+import json, numpy as np
+z = np.load("names.npz", allow_pickle=False)
+print(" ".join(k if len(k) < 200 else "L*%d" % len(k) for k in z.files))
+print(" ".join(r["id"][:9] for r in json.loads(z["records"].tobytes())))'
+    assert_line --index 0 "a a~2 .._x_y___ records~2 a~3 a_2 L*200 records"
+    assert_line --index 1 "a a ../x y/é records a a~2 LLLLLLLLL"
+}
+
+@test "frame-to-npy --npz: an empty stream is an archive of the records alone" {
+    py=$(numpy_python)
+    [ -n "$py" ] || skip "no python3 with numpy"
+    medcap-frame-to-npy --npz empty.npz </dev/null
+    run -0 "$py" -c '
+import numpy as np
+z = np.load("empty.npz", allow_pickle=False)
+print(z.files, z["records"].tobytes())'
+    assert_output "['records'] b'[]\\n'"
+}
+
+@test "frame-to-npy --npz: more than 65535 members (ZIP64 end records)" {
+    py=$(numpy_python)
+    [ -n "$py" ] || skip "no python3 with numpy"
+    PYTHONPATH="$ROOT/python" "$py" -c '
+import sys, numpy as np, medcap_frames as mf
+out = sys.stdout.buffer
+for i in range(70000):
+    mf.write_frame(out, {"id": "f%d" % i}, np.array([i], np.uint32).view(np.uint16))
+' >many.frames
+    medcap-frame-to-npy --npz many.npz many.frames
+    run -0 unzip -tq many.npz
+    run -0 "$py" -c '
+import json, numpy as np
+z = np.load("many.npz", allow_pickle=False)
+r = json.loads(z["records"].tobytes())
+print(len(z.files), len(r), r[-1]["id"], z["f69999"].view(np.uint32)[0])'
+    assert_output "70001 70000 f69999 69999"
+}
+
+@test "frame-to-npy --npz: a bad frame mid-stream leaves no archive, exit 1 naming the frame" {
+    medcap-frame-to-npy --npz old.npz two.frames
+    cp old.npz keep.npz
+    head -c $(($(stat -c %s two.frames) - 100)) two.frames >cut.frames
+    run -1 --separate-stderr medcap-frame-to-npy --npz out.npz cut.frames
+    assert_output ""
+    [[ "$stderr" == *"cut.frames: frame 2: truncated frame: "* ]]
+    [ ! -e out.npz ]
+    [ -z "$(ls | grep tmp)" ]
+    # an archive that was there stays as it was
+    run -1 medcap-frame-to-npy --npz old.npz cut.frames
+    cmp old.npz keep.npz
+    [ -z "$(ls | grep tmp)" ]
+    # a record with no id, or that is not one JSON object
+    for meta in '{"image":"small.pgm"}' '{"id":"a"} x' '{"id":"a\xff"}'; do
+        /usr/bin/python3 - "$meta" >bad.frames <<'PY'
+import struct, sys, zlib
+m = sys.argv[1].encode().replace(b"\\xff", b"\xff")
+h = b"\x89MCFRAME" + struct.pack("<HBBI4III", 1, 1, 1, 0, 1, 0, 0, 0, len(m), 0)
+h += struct.pack("<QIII", 1, zlib.crc32(m), zlib.crc32(b"\0"), 0)
+h += struct.pack("<I", zlib.crc32(h))
+sys.stdout.buffer.write(h + m + b"\0" * ((64 - len(m) % 64) % 64) + b"\0" * 64)
+PY
+        cat two.frames bad.frames >mixed.frames
+        run -1 --separate-stderr medcap-frame-to-npy --npz out.npz mixed.frames
+        [[ "$stderr" == *"mixed.frames: frame 3: metadata is not "* ]]
+        [ ! -e out.npz ]
+    done
+    [[ "$stderr" == *"mixed.frames: frame 3: metadata is not UTF-8 text"* ]]
+}
+
+@test "frame-to-npy --npz: usage errors (exit 2), an unwritable archive (exit 3)" {
+    for args in "--npz x.npz -o y.npy" "--npz x.npz -d d" "--npz x.npz --dir d" "--npz x.npz --index 2" \
+        "--npz x.npz --id a"; do
+        run -2 --separate-stderr medcap-frame-to-npy $args two.frames
+        assert_output ""
+        [[ "$stderr" == *"Try 'medcap-frame-to-npy --help'"* ]]
+    done
+    run -2 --separate-stderr medcap-frame-to-npy --npz
+    [[ "$stderr" == *"needs a value"* ]]
+    [ ! -e x.npz ]
+    run -2 --separate-stderr medcap-frame-to-npy --npz x.npz -o y.npy two.frames
+    [[ "$stderr" == *"--npz writes every frame; it cannot be combined with"* ]]
+    run -3 --separate-stderr medcap-frame-to-npy --npz no-dir/x.npz two.frames
+    [[ "$stderr" == *"cannot create"* ]]
+    run -3 --separate-stderr medcap-frame-to-npy --npz /dev/full two.frames
+    [[ "$stderr" == *"/dev/full"* ]]
+}

@@ -2,9 +2,9 @@
 # caption-dir.sh - the nightly job: caption the images under DIR that have no
 # caption yet and append their records to DIR/captions.ndjson.
 #
-#   medcap-caption-dir DIR        (installed by make install; also
-#   medcap caption-dir DIR         PREFIX/share/medcap/examples/caption-dir.sh,
-#   examples/caption-dir.sh DIR    and in a checkout examples/caption-dir.sh)
+#   medcap-caption-dir DIR         as make install puts it in PREFIX/bin
+#   medcap caption-dir DIR         the same, through the dispatcher
+#   examples/caption-dir.sh DIR    in a checkout (the programs of ../bin)
 #
 # Crontab line (every night at 02:30, log kept beside the captions); cron's
 # PATH (/usr/bin:/bin) is enough:
@@ -74,7 +74,7 @@ say() {
 }
 version() {
     local v=""
-    [ -n "$bin" ] && v=$("$bin/medcap" --version 2> /dev/null) || true
+    if [ -n "$bin" ]; then v=$("$bin/medcap" --version 2> /dev/null) || v=""; fi
     echo "medcap-caption-dir ${v:-medcap}"
 }
 case "${1:-}" in

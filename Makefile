@@ -162,7 +162,7 @@ INSTALL_FILES = \
 	$(foreach p,$(PROGS),755 $(p) bin/$(notdir $(p))) \
 	755 examples/caption-dir.sh bin/medcap-caption-dir \
 	$(foreach m,$(wildcard man/*.[157]),644 $(m) share/man/man$(patsubst .%,%,$(suffix $(m)))/$(notdir $(m))) \
-	$(foreach f,$(wildcard share/medcap/*),644 $(f) $(f)) \
+	$(foreach f,$(wildcard share/medcap/* share/medcap/*/*),$(if $(wildcard $(f)/.),,644 $(f) $(f))) \
 	$(foreach f,$(filter-out %.pyc,$(wildcard examples/* examples/*/*)),$(if $(wildcard $(f)/.),,x $(f) share/medcap/$(f))) \
 	644 share/bash-completion/medcap $(COMPLETIONS)/medcap \
 	$(foreach n,$(PROG_NAMES) caption-dir,link medcap $(COMPLETIONS)/medcap-$(n))

@@ -19,7 +19,9 @@ the magic, the header CRC32, the version, the dtype, ndim of at most 4,
 dims past ndim being 0, the shape without 64-bit overflow, metadata of at
 most 16 MiB, a payload of at most 4 GiB that matches shape and dtype; then
 the metadata and payload CRC32s, and that the metadata is a JSON object with
-a non-empty string "id" (as medcap-frame-info and medcap-frame-to-npy do).
+a non-empty string "id" (as medcap-frame-info and medcap-frame-to-npy do;
+an id that is a whole number, as COCO's "id": 1, is taken as its decimal
+string "1", in the record dict too, as the C stages take it).
 Bad input raises ``FrameError`` (a ``ValueError``) whose message names the
 input and the frame number, e.g. ``x.frames: frame 2: frame payload CRC
 mismatch`` (the words after the frame number are the C programs').  A
@@ -147,6 +149,22 @@ def _check_header(h):
     return dtype, dims[:ndim], meta_len, payload_len, crc_meta, crc_payload
 
 
+def _norm_id(rec):
+    """rec's "id" as the C readers take it (mc_record_norm_id): a non-empty
+    string, or a whole number of at most 2^53 in size made its decimal
+    string (COCO's "id": 1 is "1") in rec; else None."""
+    i = rec.get("id")
+    if isinstance(i, (int, float)) and not isinstance(i, bool):
+        try:
+            v = float(i)  # as cJSON holds a number
+        except OverflowError:
+            return None
+        if not abs(v) <= 2.0 ** 53 or v != math.floor(v):
+            return None
+        i = rec["id"] = "%.0f" % (v + 0.0)  # (-0 is "0")
+    return i if isinstance(i, str) and i else None
+
+
 def _parse_record(meta):
     """The record dict of metadata bytes, or None when it is not one."""
     if b"\0" in meta:
@@ -155,7 +173,7 @@ def _parse_record(meta):
         rec = json.loads(meta.decode("utf-8"))
     except ValueError:  # UnicodeDecodeError and JSONDecodeError included
         return None
-    if not isinstance(rec, dict) or not isinstance(rec.get("id"), str) or not rec["id"]:
+    if not isinstance(rec, dict) or _norm_id(rec) is None:
         return None
     return rec
 
@@ -330,7 +348,7 @@ def _info_line(meta, rec, arr, crc_ok):
             rec = json.loads(meta.split(b"\0")[0].decode("utf-8", "replace"))
         except ValueError:
             rec = None
-        if not isinstance(rec, dict) or not isinstance(rec.get("id"), str):
+        if not isinstance(rec, dict) or _norm_id(rec) is None:
             rec = None
     shape = "x".join(str(d) for d in arr.shape) if arr.ndim else "scalar"
     return "%s\t%s\t%s\t%d\t%s" % (rec["id"] if rec else "?", _NAMES[_CODES[arr.dtype]], shape,

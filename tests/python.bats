@@ -262,3 +262,26 @@ EOF
         '<stream>: frame 1: payload of 4294967297 bytes is over the cap' \
         '<stream>: frame 1: payload of 10 bytes does not match shape and dtype' 'True')"
 }
+
+@test "python reader: an id that is a whole number is its decimal string, as the C readers take it" {
+    run -0 "$PY" - <<'EOF2'
+import numpy as np, medcap_frames as mf
+ids = ['7', '7.0', '-0', '1e3', '9007199254740992', '"s"']
+with open("ids.frames", "wb") as f:
+    for i in ids:
+        mf.write_frame(f, '{"id":%s,"k":1}' % i, np.zeros(1, np.uint8))
+print(" ".join(r["id"] for r, _ in mf.read_frames("ids.frames")))
+for bad in ['1.5', '9007199254740994', 'true', '""', 'null', '1e400']:
+    try:
+        mf.write_frame(open("bad.frames", "wb"), '{"id":%s}' % bad, np.zeros(1, np.uint8))
+        raise SystemExit("no error for " + bad)
+    except ValueError:
+        pass
+EOF2
+    assert_output "7 7 0 1000 9007199254740992 s"
+    medcap-frame-info ids.frames > c.txt
+    "$PY" -m medcap_frames ids.frames | diff c.txt -
+    mkdir d
+    medcap-frame-to-npy --dir d ids.frames
+    [ -f d/1000.npy ] && [ -f d/0.npy ]
+}

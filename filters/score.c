@@ -9,6 +9,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "io/ndjson.h"
+#include "core/progress.h"
 #include "core/util.h"
 
 #include "score/bleu.h"
@@ -53,9 +54,32 @@ static const struct {
     {"--per-item", "FILE", "write each prediction's scores to FILE as NDJSON"},
     {"--keep-going", NULL, "skip bad and unmatched records (and captions over the\n"
                            "word limit), report them, exit 5"},
+    {"--quiet", NULL, "no progress line on a terminal"},
+    {"--verbose", NULL, "the number of items scored and their rate at the end"},
     {"--help", NULL, "print this help and exit"},
     {"--version", NULL, "print the version and exit"},
 };
+
+/* The short options of the grammar (medcap(7)) and their long ones. */
+static const char *const shorts[][2] = {{"-h", "--help"}, {"-q", "--quiet"}, {"-v", "--verbose"}};
+
+/* The long option of short option a, else a. */
+static const char *long_name(const char *a)
+{
+    for (size_t i = 0; i < sizeof shorts / sizeof shorts[0]; i++)
+        if (strcmp(a, shorts[i][0]) == 0)
+            return shorts[i][1];
+    return a;
+}
+
+/* The short option of long option name ("" when it has none). */
+static const char *short_name(const char *name)
+{
+    for (size_t i = 0; i < sizeof shorts / sizeof shorts[0]; i++)
+        if (strcmp(name, shorts[i][1]) == 0)
+            return shorts[i][0];
+    return "";
+}
 
 static void usage(void)
 {
@@ -66,15 +90,30 @@ static void usage(void)
            "A caption of more than %d words is bad input.\n\n", SC_MAX_WORDS);
     for (size_t i = 0; i < sizeof option_table / sizeof option_table[0]; i++) {
         char left[64];
-        const char *h = option_table[i].help, *nl;
-        snprintf(left, sizeof left, "%s%s%s", option_table[i].name,
+        const char *h = option_table[i].help;
+        const char *sh = short_name(option_table[i].name);
+        snprintf(left, sizeof left, "%s%s%s%s%s", *sh ? sh : "   ", *sh ? ", " : " ", option_table[i].name,
                  option_table[i].arg ? " " : "", option_table[i].arg ? option_table[i].arg : "");
-        printf("  %-34s ", left);
-        while ((nl = strchr(h, '\n')) != NULL) {
-            printf("%.*s\n  %-34s ", (int)(nl - h), h, "");
-            h = nl + 1;
+        printf("  %-34s", left);
+        /* the help's words, wrapped at 80 columns (its newlines are spaces) */
+        for (int col = 37, first = 1; *h; first = 0) {
+            size_t w;
+            h += strspn(h, " \n");
+            w = strcspn(h, " \n");
+            if (!w)
+                break;
+            if (!first && col + 1 + (int)w > 80) {
+                printf("\n%37s", "");
+                col = 37;
+            } else {
+                putchar(' ');
+                col++;
+            }
+            printf("%.*s", (int)w, h);
+            col += (int)w;
+            h += w;
         }
-        printf("%s\n", h);
+        putchar('\n');
     }
     printf("\nExit status: 0 ok, 1 bad input, 2 usage, 3 I/O error, 5 records skipped\n"
            "(--keep-going).  See medcap-score(1).\n");
@@ -125,6 +164,10 @@ static void apply(options *o, const char *name, const char *arg)
         o->per_item = arg;
     else if (strcmp(name, "--keep-going") == 0)
         o->load.keep_going = 1;
+    else if (strcmp(name, "--quiet") == 0)
+        mc_quiet = 1;
+    else if (strcmp(name, "--verbose") == 0)
+        mc_verbose = 1;
 }
 
 /* Parse the command line into o (exits on --help, --version and usage errors). */
@@ -135,7 +178,7 @@ static void parse_args(int argc, char **argv, options *o)
     o->load.tokenizer = SC_TOK_COCO;
     o->rouge_beta = 1.2;
     for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *eq;
+        const char *a = long_name(argv[i]), *eq;
         size_t k, n = sizeof option_table / sizeof option_table[0], len;
         if (strcmp(a, "--help") == 0) {
             usage();
@@ -203,10 +246,15 @@ static void score_items(const sc_corpus *c, item_scores *s)
         sc_cider_add_df(&cd, uni, n);
     }
     sc_cider_finish(&cd, c, c->nitems);
+    if (!mc_progress_total)
+        mc_progress_total = (long long)c->nitems;
+    mc_progress_begin("items", NULL);
     for (size_t i = 0; i < c->nitems; i++) {
         s->cider[i] = sc_cider_item(&cd, c, &c->items[i]);
         sc_rouge_item(c, &c->items[i], &rw, &s->rouge_p[i], &s->rouge_r[i]);
+        mc_progress_add(1);
     }
+    mc_progress_end();
     sc_cider_free(&cd);
     sc_rouge_free(&rw);
     free(uni);

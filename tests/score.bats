@@ -6,6 +6,11 @@ load common
 
 FIX="$ROOT/tests/fixtures/score"
 
+# every test writes in its own folder, never in the checkout
+setup() {
+    cd "$BATS_TEST_TMPDIR"
+}
+
 # agree CONFIG: medcap-score with the arguments of expect-SET-CONFIG.json
 # gives its summary and per-item scores (to 1e-9), for both input sets.
 agree() {
@@ -426,4 +431,16 @@ words_json() {
     echo '{"id":1.5,"caption":"a small cat"}' >frac.ndjson
     run -1 --separate-stderr medcap-score --refs r.ndjson frac.ndjson
     [[ "$stderr" == *'frac.ndjson:1: record has no string "id" (nor a whole number)'* ]]
+}
+
+@test "medcap-score: -h, -q and -v are the grammar's short options; -v prints the count and rate" {
+    run -0 medcap-score -h
+    [[ "$output" == *"  -q, --quiet"* ]]
+    printf '%s\n' '{"id":"a","caption":"x y z"}' '{"id":"b","caption":"p q"}' > refs.ndjson
+    run -0 --separate-stderr medcap-score -v --refs refs.ndjson refs.ndjson
+    [[ "$stderr" == "medcap-score: 2 items in "*" s ("*"/s)" ]]
+    run -0 --separate-stderr medcap-score -q -v --refs refs.ndjson refs.ndjson
+    [ -z "$stderr" ]
+    # every line of --help within 80 columns
+    [ "$(medcap-score --help | awk 'length($0) > 80' | wc -l)" -eq 0 ]
 }

@@ -30,7 +30,7 @@ now() { date +%s.%N; }
 medcap-train --objective contrastive --threads "$THREADS" --epochs "$EPOCHS" --batch 64 \
     --dropout 0 --min-freq 1 --log "$tmp/log.ndjson" -o "$tmp/embed.st" "$tmp/pairs.frames" 2>/dev/null
 mc_train=$(jq -s --argjson n "$N" 'map(.seconds) | max as $s | $n * length / $s' "$tmp/log.ndjson")
-medcap-frame-info -m "$tmp/pairs.frames" | cut -f 6 | jq -c '{id, caption}' > "$tmp/captions.ndjson"
+medcap-frame-info --meta "$tmp/pairs.frames" | cut -f 6 | jq -c '{id, caption}' > "$tmp/captions.ndjson"
 medcap-embed -m "$tmp/embed.st" "$tmp/captions.ndjson" > /dev/null # warm the caches
 t0=$(now)
 OPENBLAS_NUM_THREADS=$THREADS medcap-embed -m "$tmp/embed.st" "$tmp/captions.ndjson" > "$tmp/captions.emb"

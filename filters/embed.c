@@ -40,6 +40,7 @@ static void usage(FILE *out)
             "Options:\n"
             "  -m, --model MODEL  the embedding model (required)\n"
             "      --field KEY    record key of the caption text (default caption)\n"
+            "  -q, --quiet        no warnings\n"
             "  -h, --help         show this help and exit\n"
             "      --version      show the version and exit\n\n"
             "Example (text to image):\n"
@@ -57,7 +58,7 @@ static void parse_args(int argc, char **argv, options *o)
     };
     int c;
     *o = (options){.field = "caption"};
-    while ((c = mc_getopt(argc, argv, ":m:h", longs)) != -1) {
+    while ((c = mc_getopt(argc, argv, ":m:hqv", longs)) != -1) {
         switch (c) {
         case 'm': o->model = optarg; break;
         case O_FIELD: o->field = optarg; break;

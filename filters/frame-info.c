@@ -28,8 +28,9 @@ static void usage(FILE *out)
             "Print one line per medcap frame: ID, DTYPE, SHAPE, BYTES, CRC (tab-separated).\n"
             "Reads standard input when no FILE (or '-') is given.\n\n"
             "Options:\n"
-            "  -c, --count    print only the number of frames\n"
-            "  -m, --meta     append the frame's JSON record as a sixth column\n"
+            "      --count    print only the number of frames\n"
+            "      --meta     append the frame's JSON record as a sixth column\n"
+            "  -q, --quiet    no warnings\n"
             "  -h, --help     show this help and exit\n"
             "      --version  show the version and exit\n\n"
             "Exit status: 0 all frames valid, 1 invalid frame or CRC mismatch,\n"
@@ -39,17 +40,23 @@ static void usage(FILE *out)
 static int parse_args(int argc, char **argv, options *o)
 {
     static const struct option longs[] = {
-        {"count", no_argument, NULL, 'c'},
-        {"meta", no_argument, NULL, 'm'},
+        {"count", no_argument, NULL, 'C'},
+        {"meta", no_argument, NULL, 'M'},
         MC_OPT_COMMON,
         {NULL, 0, NULL, 0},
     };
     int c;
     memset(o, 0, sizeof *o);
-    while ((c = mc_getopt(argc, argv, ":cmh", longs)) != -1) {
+    while ((c = mc_getopt(argc, argv, ":cmhqv", longs)) != -1) {
         switch (c) {
-        case 'c': o->count = 1; break;
-        case 'm': o->meta = 1; break;
+        case 'c':
+            mc_opt_deprecated("-c", "--count");
+            /* fall through */
+        case 'C': o->count = 1; break;
+        case 'm': /* -m is the model in every other program */
+            mc_opt_deprecated("-m", "--meta");
+            /* fall through */
+        case 'M': o->meta = 1; break;
         default: mc_opt_common(c, argv, usage);
         }
     }

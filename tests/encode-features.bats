@@ -182,7 +182,7 @@ print('ok')"
     # --float without --mean/--std is in [0,1] and accepted
     printf '{"id":"q","image":"%s"}\n' "$ROOT/tests/data/images/quadrants.jpg" |
         medcap-img-resize --float --size 32 | medcap-encode-features --allow-random --features pooled > "$T/ok.fr"
-    run -0 medcap-frame-info -c "$T/ok.fr"
+    run -0 medcap-frame-info --count "$T/ok.fr"
     assert_output 1
 }
 

@@ -36,7 +36,7 @@ poke() {
 @test "frame-info: --count prints the number of frames" {
     run -0 medcap-frame-info --count two.frames one.frames
     assert_output "3"
-    run -0 medcap-frame-info -c </dev/null
+    run -0 medcap-frame-info --count </dev/null
     assert_output "0"
 }
 
@@ -104,4 +104,13 @@ poke() {
     run -3 --separate-stderr medcap-frame-info no-such.frames
     assert_output ""
     [[ "$stderr" == *"no-such.frames: cannot open"* ]]
+}
+
+@test "frame-info: -c and -m are deprecated spellings of --count and --meta, with a warning" {
+    run -0 --separate-stderr medcap-frame-info -c "$DATA/medpix2-16-features.frames"
+    assert_output 16
+    [[ "$stderr" == *"warning: -c is deprecated and goes in the next release; use --count"* ]]
+    run -0 --separate-stderr medcap-frame-info -q -m "$DATA/medpix2-16-features.frames"
+    [ "$output" = "$(medcap-frame-info --meta "$DATA/medpix2-16-features.frames")" ]
+    [ -z "$stderr" ]
 }

@@ -13,6 +13,7 @@
  * makes the thumbnails on worker threads, then writes the page.
  */
 #define _POSIX_C_SOURCE 200809L
+#include "core/cli.h"
 #include "core/util.h"
 #include "io/ndjson.h"
 
@@ -69,7 +70,7 @@ static void usage(FILE *f)
             "      --title TEXT           the page's title (default \"medcap report\")\n"
             "      --max-pixels N         refuse images of more than N pixels (default 100000000)\n"
             "  -j, --threads N            thumbnail threads (default: the online cores)\n"
-            "  -k, --keep-going           show unreadable images as placeholders and leave bad\n"
+            "      --keep-going           show unreadable images as placeholders and leave bad\n"
             "                             records out, report them, exit 5\n"
             "      --overlay PNG          write the attention heat map of one record over its\n"
             "                             image as a PNG instead of a page\n"
@@ -77,6 +78,7 @@ static void usage(FILE *f)
             "      --word N               the attention map of token N (from 1; default: the\n"
             "                             mean over the caption)\n"
             "      --size N               the PNG's longer side in pixels (default: the image's)\n"
+            "  -q, --quiet                no warnings\n"
             "  -h, --help                 show this help and exit\n"
             "      --version              show the version and exit\n\n"
             "Exit status: 0 done, 1 bad input (a bad record, an unreadable image), 2 usage\n"
@@ -85,7 +87,7 @@ static void usage(FILE *f)
 }
 
 enum { O_REFS = 256, O_SCORES, O_PER_ITEM, O_LOG, O_NB_IMAGES, O_NB_ROOT, O_KB_NAME, O_FIT, O_THUMB,
-       O_TITLE, O_MAXPIX, O_OVERLAY, O_ITEM, O_WORD, O_SIZE, O_VERSION };
+       O_TITLE, O_MAXPIX, O_OVERLAY, O_ITEM, O_WORD, O_SIZE, O_KEEP };
 
 /* Parse the command line into o (exits on --help, --version and usage
  * errors); returns the index of the first FILE. */
@@ -99,17 +101,16 @@ static int parse_args(int argc, char **argv, options *o)
         {"neighbor-root", required_argument, NULL, O_NB_ROOT}, {"kb-name", required_argument, NULL, O_KB_NAME},
         {"fit", required_argument, NULL, O_FIT}, {"thumb", required_argument, NULL, O_THUMB},
         {"title", required_argument, NULL, O_TITLE}, {"max-pixels", required_argument, NULL, O_MAXPIX},
-        {"threads", required_argument, NULL, 'j'}, {"keep-going", no_argument, NULL, 'k'},
+        {"threads", required_argument, NULL, 'j'}, {"keep-going", no_argument, NULL, O_KEEP},
         {"overlay", required_argument, NULL, O_OVERLAY}, {"item", required_argument, NULL, O_ITEM},
         {"word", required_argument, NULL, O_WORD}, {"size", required_argument, NULL, O_SIZE},
-        {"help", no_argument, NULL, 'h'}, {"version", no_argument, NULL, O_VERSION}, {NULL, 0, NULL, 0},
+        MC_OPT_COMMON, {NULL, 0, NULL, 0},
     };
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     int c;
     *o = (options){.kb_name = "MedPix", .title = "medcap report", .thumb = 224, .max_pixels = 100000000,
                    .threads = cores < 1 ? 1 : cores > 16 ? 16 : cores};
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:d:r:j:kh", longs, NULL)) != -1) {
+    while ((c = mc_getopt(argc, argv, ":o:d:r:j:khqv", longs)) != -1) {
         switch (c) {
         case 'o': o->output = optarg; break;
         case 'd': o->dir = optarg; break;
@@ -135,15 +136,15 @@ static int parse_args(int argc, char **argv, options *o)
         case O_TITLE: o->title = optarg; break;
         case O_MAXPIX: o->max_pixels = (uint64_t)mc_arg_long("--max-pixels", optarg, 1, 1L << 40); break;
         case 'j': o->threads = mc_arg_long("--threads", optarg, 1, 64); break;
-        case 'k': o->keep_going = 1; break;
+        case 'k':
+            mc_opt_deprecated("-k", "--keep-going");
+            /* fall through */
+        case O_KEEP: o->keep_going = 1; break;
         case O_OVERLAY: o->overlay = optarg; break;
         case O_ITEM: o->item = optarg; break;
         case O_WORD: o->word = mc_arg_long("--word", optarg, 1, 100000); break;
         case O_SIZE: o->size = mc_arg_long("--size", optarg, 16, 16384); break;
-        case 'h': usage(stdout); exit(mc_close_stdout());
-        case O_VERSION: printf("medcap-report %s\n", MEDCAP_VERSION); exit(mc_close_stdout());
-        case ':': mc_usage_error("option '%s' needs a value", argv[optind - 1]);
-        default: mc_usage_error("unknown option '%s'", argv[optind - 1]);
+        default: mc_opt_common(c, argv, usage);
         }
     }
     if (o->output && o->dir)

@@ -47,13 +47,13 @@ field() { sed -n "s/.*\"$1\": \([0-9.]*\).*/\1/p"; }
 # (PyTorch's is timed around its loop too: reading the frames is not counted)
 medcap-train --threads "$THREADS" --epochs 1 --batch $BATCH --lr $LR --label-smoothing $SMOOTH \
     --clip $CLIP --weight-decay $WD --warmup 0 --min-freq 1 --seed 1 --log "$tmp/log.ndjson" \
-    --out "$tmp/model.safetensors" "$tmp/train.frames" 2>/dev/null
+    --output "$tmp/model.safetensors" "$tmp/train.frames" 2>/dev/null
 mc_train=$(sed -n 's/.*"samples_per_s":\([0-9.]*\).*/\1/p' "$tmp/log.ndjson")
 # Decoding uses the initial weights (--lr 0) with the same vocabulary: an
 # untrained decoder hardly ever picks <eos>, so every caption runs the full
 # 30 steps (the issue's reference sizes), on both sides.
 medcap-train --threads "$THREADS" --epochs 1 --batch $BATCH --lr 0 --warmup 0 --min-freq 1 \
-    --seed 1 --out "$tmp/decoder.safetensors" "$tmp/train.frames" 2>/dev/null
+    --seed 1 --output "$tmp/decoder.safetensors" "$tmp/train.frames" 2>/dev/null
 vocab=$("$PY" - "$tmp/model.safetensors" <<'PY'
 import json, struct, sys
 f = open(sys.argv[1], "rb")

@@ -23,7 +23,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 /usr/bin/python3 "$here/synth_features.py" "$N" "$tmp/train.frames" --seed 1
 medcap-train --threads "$THREADS" --epochs "$EPOCHS" --min-freq 1 --log "$tmp/log.ndjson" \
-    --out "$tmp/model.safetensors" "$tmp/train.frames" 2>"$tmp/err" || { cat "$tmp/err"; exit 1; }
+    --output "$tmp/model.safetensors" "$tmp/train.frames" 2>"$tmp/err" || { cat "$tmp/err"; exit 1; }
 secs=$(awk -F'"seconds":' '{ split($2, a, /[,}]/); s += a[1] } END { printf "%.1f", s }' "$tmp/log.ndjson")
 rate=$(awk -F'"samples_per_s":' '{ split($2, a, /[,}]/); s += a[1]; n++ } END { printf "%.1f", s / n }' "$tmp/log.ndjson")
 proj=$(awk -v s="$secs" -v e="$EPOCHS" 'BEGIN { printf "%.1f", s / e * 10 / 60 }')

@@ -77,7 +77,7 @@ static void usage(FILE *f)
             "      --item ID              the record of --overlay (default: the first)\n"
             "      --word N               the attention map of token N (from 1; default: the\n"
             "                             mean over the caption)\n"
-            "      --size N               the PNG's longer side in pixels (default: the image's)\n"
+            "  -s, --size N               the PNG's longer side in pixels (default: the image's)\n"
             "  -q, --quiet                no warnings\n"
             "  -h, --help                 show this help and exit\n"
             "      --version              show the version and exit\n\n"
@@ -87,7 +87,7 @@ static void usage(FILE *f)
 }
 
 enum { O_REFS = 256, O_SCORES, O_PER_ITEM, O_LOG, O_NB_IMAGES, O_NB_ROOT, O_KB_NAME, O_FIT, O_THUMB,
-       O_TITLE, O_MAXPIX, O_OVERLAY, O_ITEM, O_WORD, O_SIZE, O_KEEP };
+       O_TITLE, O_MAXPIX, O_OVERLAY, O_ITEM, O_WORD, O_KEEP };
 
 /* Parse the command line into o (exits on --help, --version and usage
  * errors); returns the index of the first FILE. */
@@ -103,14 +103,14 @@ static int parse_args(int argc, char **argv, options *o)
         {"title", required_argument, NULL, O_TITLE}, {"max-pixels", required_argument, NULL, O_MAXPIX},
         {"threads", required_argument, NULL, 'j'}, {"keep-going", no_argument, NULL, O_KEEP},
         {"overlay", required_argument, NULL, O_OVERLAY}, {"item", required_argument, NULL, O_ITEM},
-        {"word", required_argument, NULL, O_WORD}, {"size", required_argument, NULL, O_SIZE},
+        {"word", required_argument, NULL, O_WORD}, {"size", required_argument, NULL, 's'},
         MC_OPT_COMMON, {NULL, 0, NULL, 0},
     };
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     int c;
     *o = (options){.kb_name = "MedPix", .title = "medcap report", .thumb = 224, .max_pixels = 100000000,
                    .threads = cores < 1 ? 1 : cores > 16 ? 16 : cores};
-    while ((c = mc_getopt(argc, argv, ":o:d:r:j:khqv", longs)) != -1) {
+    while ((c = mc_getopt(argc, argv, ":o:d:r:j:s:khqv", longs)) != -1) {
         switch (c) {
         case 'o': o->output = optarg; break;
         case 'd': o->dir = optarg; break;
@@ -143,7 +143,7 @@ static int parse_args(int argc, char **argv, options *o)
         case O_OVERLAY: o->overlay = optarg; break;
         case O_ITEM: o->item = optarg; break;
         case O_WORD: o->word = mc_arg_long("--word", optarg, 1, 100000); break;
-        case O_SIZE: o->size = mc_arg_long("--size", optarg, 16, 16384); break;
+        case 's': o->size = mc_arg_long("--size", optarg, 16, 16384); break;
         default: mc_opt_common(c, argv, usage);
         }
     }

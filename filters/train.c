@@ -26,6 +26,8 @@
 #include "core/prng.h"
 #include "arch/tokenizer.h"
 #include "train/dataset.h"
+#include "core/cli.h"
+#include "core/progress.h"
 #include "core/util.h"
 #include "nn/xent.h"
 #include "train/embed_trainer.h"
@@ -38,6 +40,7 @@
 #define STR(x) #x
 #define XSTR(x) STR(x)
 
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <signal.h>
@@ -60,6 +63,7 @@ typedef struct {
         max_vocab, threads, stop_after, proj_dim, min_len, ckpt_every;
     double lr, dropout, smoothing, clip, wd, alpha_c;
     int train_encoder, contrastive;
+    int keep_ckpt; /* --keep-checkpoint */
     /* --train-encoder: --encoder-arch (NULL: cnn-small), --encoder-lr (-1:
      * half of --lr), --freeze-bn, --augment (TR_AUG_* flags, -1: default) */
     const char *encoder_arch;
@@ -75,7 +79,7 @@ static void usage(FILE *f)
             "Train a caption decoder on feature frames with captions; write a model file.\n"
             "With --objective contrastive, train a joint image-text embedding instead.\n\n"
             "      --objective NAME     caption (default) or contrastive\n"
-            "  -o, --out FILE           model file to write (default model.safetensors, or\n"
+            "  -o, --output FILE        model file to write (default model.safetensors, or\n"
             "                           embed.safetensors for contrastive)\n"
             "      --val FILE           validation frames: loss, BLEU-4, CIDEr-D and field\n"
             "                           accuracies after each epoch; the best epoch is kept\n"
@@ -95,7 +99,7 @@ static void usage(FILE *f)
             "                           (default 0.25)\n"
             "      --init MODEL         start from MODEL's weights and vocabulary\n"
             "                           (fine-tuning; new context starts at zero)\n"
-            "      --arch NAME          decoder: sat-lstm (default) or transformer\n"
+            "  -a, --arch NAME          decoder: sat-lstm (default) or transformer\n"
             "      --train-encoder      read image frames, train an image encoder jointly\n"
             "      --encoder-arch NAME  that encoder: cnn-small (default), resnet18, resnet34\n"
             "                           or resnet50 (--arch names the decoder)\n"
@@ -137,12 +141,14 @@ static void usage(FILE *f)
             "      --max-vocab N        largest vocabulary, special tokens included (default 5000)\n"
             "      --seed N             shuffling, initial weights, dropout (default 1)\n"
             "      --log FILE           append one NDJSON metrics line per epoch\n"
-            "      --checkpoint FILE    checkpoint file (default OUT.ckpt)\n"
+            "      --checkpoint FILE    checkpoint file (default OUT.ckpt), removed at the end\n"
+            "      --keep-checkpoint    keep the checkpoint after a finished run\n"
             "      --resume FILE        continue from a checkpoint\n"
             "      --checkpoint-every N also write the checkpoint every N steps within an\n"
             "                           epoch (default: at each epoch's end only)\n"
             "      --stop-after N       stop after N steps as if interrupted (testing)\n"
-            "      --threads N          BLAS threads (default: OpenBLAS's)\n"
+            "  -j, --threads N          BLAS threads (default: OpenBLAS's)\n"
+            "  -q, --quiet              no progress bar on a terminal, no warnings\n"
             "  -h, --help               show this help and exit\n"
             "      --version            show the version and exit\n\n"
             "Options of the caption decoder (--arch, --train-encoder, --warmup, --clip,\n"
@@ -205,9 +211,9 @@ static void parse_context(options *o, char *list)
 }
 
 enum {
-    O_VAL = 256, O_ARCH, O_TENC, O_FIELD, O_LR, O_WARM, O_WD, O_CLIP, O_LS, O_DROP, O_AC, O_EMB,
+    O_VAL = 256, O_TENC, O_FIELD, O_LR, O_WARM, O_WD, O_CLIP, O_LS, O_DROP, O_AC, O_EMB,
     O_HID, O_ATT, O_LAY, O_HEADS, O_MAXLEN, O_MINF, O_MAXV, O_SEED, O_LOG, O_CKPT, O_RESUME,
-    O_STOP, O_THREADS, O_VERSION, O_OBJ, O_PROJ, O_SELECT, O_FIELDS, O_FW, O_MINLEN, O_CONTEXT, O_CDROP, O_INIT,
+    O_STOP, O_OUT, O_KEEPCK, O_VERSION, O_OBJ, O_PROJ, O_SELECT, O_FIELDS, O_FW, O_MINLEN, O_CONTEXT, O_CDROP, O_INIT,
     O_EARCH, O_ELR, O_FREEZE, O_AUG, O_CKEVERY
 };
 
@@ -215,7 +221,7 @@ enum {
 static int caption_only(int c)
 {
     switch (c) {
-    case O_ARCH: case O_TENC: case O_WARM: case O_CLIP: case O_LS: case O_AC: case O_HID:
+    case 'a': case O_TENC: case O_WARM: case O_CLIP: case O_LS: case O_AC: case O_HID:
     case O_ATT: case O_LAY: case O_HEADS: case O_CKPT: case O_RESUME: case O_STOP: case O_CKEVERY:
     case O_SELECT: case O_FIELDS: case O_FW: case O_MINLEN: case O_CONTEXT: case O_CDROP: case O_INIT:
     case O_EARCH: case O_ELR: case O_FREEZE: case O_AUG:
@@ -280,8 +286,9 @@ static void encoder_defaults(options *o)
 static void parse_args(int argc, char **argv, options *o)
 {
     static const struct option longs[] = {
-        {"out", required_argument, NULL, 'o'}, {"val", required_argument, NULL, O_VAL},
-        {"arch", required_argument, NULL, O_ARCH}, {"train-encoder", no_argument, NULL, O_TENC},
+        {"output", required_argument, NULL, 'o'}, {"out", required_argument, NULL, O_OUT},
+        {"keep-checkpoint", no_argument, NULL, O_KEEPCK}, {"val", required_argument, NULL, O_VAL},
+        {"arch", required_argument, NULL, 'a'}, {"train-encoder", no_argument, NULL, O_TENC},
         {"caption-field", required_argument, NULL, O_FIELD},
         {"epochs", required_argument, NULL, 'e'}, {"batch", required_argument, NULL, 'b'},
         {"lr", required_argument, NULL, O_LR}, {"warmup", required_argument, NULL, O_WARM},
@@ -298,7 +305,7 @@ static void parse_args(int argc, char **argv, options *o)
         {"resume", required_argument, NULL, O_RESUME},
         {"stop-after", required_argument, NULL, O_STOP},
         {"checkpoint-every", required_argument, NULL, O_CKEVERY},
-        {"threads", required_argument, NULL, O_THREADS}, {"help", no_argument, NULL, 'h'},
+        {"threads", required_argument, NULL, 'j'}, {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, O_VERSION},
         {"objective", required_argument, NULL, O_OBJ},
         {"proj-dim", required_argument, NULL, O_PROJ},
@@ -320,7 +327,7 @@ static void parse_args(int argc, char **argv, options *o)
                    .fkeys = {"modality", "plane", "category"}, .nf = 3, .encoder_lr = -1,
                    .augment = -1};
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":o:e:b:h", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":o:a:e:b:j:hq", longs, NULL)) != -1) {
         if (caption_only(c) && !o->caption_only)
             for (int i = 0; longs[i].name; i++)
                 if (longs[i].val == c)
@@ -350,9 +357,14 @@ static void parse_args(int argc, char **argv, options *o)
             break;
         case O_FW: o->field_weight = real_arg("--field-weight", optarg, 0, 1000); break;
         case O_MINLEN: o->min_len = mc_arg_long("--min-len", optarg, 0, 1000); break;
+        case O_OUT:
+            mc_opt_deprecated("--out", "-o/--output");
+            /* fall through */
         case 'o': o->out = optarg; break;
+        case O_KEEPCK: o->keep_ckpt = 1; break;
+        case 'q': mc_quiet = 1; break;
         case O_VAL: o->val = optarg; break;
-        case O_ARCH: o->arch = optarg; break;
+        case 'a': o->arch = optarg; break;
         case O_TENC: o->train_encoder = 1; break;
         case O_FIELD: o->field = optarg; break;
         case 'e': o->epochs = mc_arg_long("--epochs", optarg, 1, 100000); break;
@@ -378,7 +390,7 @@ static void parse_args(int argc, char **argv, options *o)
         case O_RESUME: o->resume = optarg; break;
         case O_STOP: o->stop_after = mc_arg_long("--stop-after", optarg, 1, 100000000); break;
         case O_CKEVERY: o->ckpt_every = mc_arg_long("--checkpoint-every", optarg, 1, 100000000); break;
-        case O_THREADS: o->threads = mc_arg_long("--threads", optarg, 1, 1024); break;
+        case 'j': o->threads = mc_opt_threads(optarg); break;
         case 'h': usage(stdout); exit(mc_close_stdout());
         case O_VERSION: mc_blas_print_version(); exit(mc_close_stdout());
         case ':': mc_usage_error("option '%s' needs a value", argv[optind - 1]);
@@ -1044,18 +1056,21 @@ static int setup_encoder(trainer *t)
     return 0;
 }
 
-static void progress(const trainer *t, long step_in_epoch, double loss, double secs, long samples)
+/* The progress bar on a terminal: the epoch's steps done, the loss so
+ * far, the speed and the time left at this epoch's pace (nb steps in secs). */
+static void progress(const trainer *t, long step_in_epoch, double loss, double secs, long samples, long nb)
 {
     int width = 30, fill = (int)(width * step_in_epoch / (t->steps_per_epoch ? t->steps_per_epoch : 1));
-    fprintf(stderr, "\repoch %d/%ld [%.*s%*s] step %ld/%ld loss %.4f %.1f samples/s ", t->epoch + 1,
-            t->o.epochs, fill, "##############################", width - fill, "", t->step,
-            t->total_steps, loss, secs > 0 ? samples / secs : 0.0);
+    long left = nb > 0 ? (long)((double)(t->total_steps - t->step) * secs / (double)nb + 0.5) : 0;
+    fprintf(stderr, "\repoch %d/%ld [%.*s%*s] step %ld/%ld loss %.4f %.1f samples/s %ld:%02ld:%02ld left\033[K",
+            t->epoch + 1, t->o.epochs, fill, "##############################", width - fill, "", t->step,
+            t->total_steps, loss, secs > 0 ? samples / secs : 0.0, left / 3600, left / 60 % 60, left % 60);
 }
 
 /* Train from the current position to the end (or a stop). */
 static int train(trainer *t, FILE *logf)
 {
-    int tty = isatty(2), rows[4096];
+    int tty = isatty(2) && !mc_quiet, rows[4096];
     for (; t->epoch < t->o.epochs; t->epoch++, t->batch_pos = 0) {
         double t0 = mc_now(), loss_sum = 0;
         long nb = 0, samples = 0;
@@ -1079,7 +1094,7 @@ static int train(trainer *t, FILE *logf)
             nb++;
             samples += B;
             if (tty)
-                progress(t, t->batch_pos / t->o.batch, loss_sum / nb, mc_now() - t0, samples);
+                progress(t, t->batch_pos / t->o.batch, loss_sum / nb, mc_now() - t0, samples, nb);
             if (t->o.ckpt_every && t->step % t->o.ckpt_every == 0 && t->batch_pos < t->tr.n &&
                 save_checkpoint(t) != 0)
                 return MC_EXIT_IO;
@@ -1331,6 +1346,9 @@ static int run(trainer *t)
     if (rc == 0 && t->o.val)
         mc_err("kept epoch %d (%s %.4f) in %s", t->best_epoch, t->o.select,
                strcmp(t->o.select, "loss") == 0 ? -t->best : t->best, t->o.out);
+    /* the run is done: its checkpoint has nothing left to resume */
+    if (rc == 0 && !t->o.keep_ckpt && remove(t->o.ckpt) != 0 && errno != ENOENT)
+        mc_err("%s: cannot remove the checkpoint: %s", t->o.ckpt, strerror(errno));
     return rc;
 }
 

@@ -91,7 +91,7 @@ print([(f["name"], f["kind"]) for f in c["fields"]], "location=chest" in c["toke
 @test "context: a checkpoint with context resumes; --init adds context to a model without it" {
     medcap-train --min-freq 1 --hidden 16 --embed 8 --attn-dim 8 --epochs 2 --batch 8 --threads 1 \
         --fields none --context location -o a.st --stop-after 1 "$FEAT" 2>/dev/null || true
-    run -0 medcap-train --resume a.st.ckpt -o a.st "$FEAT"
+    run -0 medcap-train --resume a.st.ckpt --keep-checkpoint -o a.st "$FEAT"
     run -2 --separate-stderr medcap-train --resume a.st.ckpt --context age -o a.st "$FEAT"
     [[ "$stderr" == *"does not name in order"* ]]
     medcap-train --min-freq 1 --hidden 16 --embed 8 --attn-dim 8 --epochs 1 --batch 8 --threads 1 \

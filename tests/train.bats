@@ -174,7 +174,7 @@ SMALL=(--min-freq 1 --hidden 32 --embed 16 --attn-dim 16 --batch 8 --threads 1)
 
 @test "medcap-train: truncated checkpoint, other architecture and a plain model are refused on --resume" {
     cd "$BATS_TEST_TMPDIR"
-    medcap-train "${SMALL[@]}" --epochs 1 -o m.st "$FEAT" 2>/dev/null
+    medcap-train "${SMALL[@]}" --epochs 1 --keep-checkpoint -o m.st "$FEAT" 2>/dev/null
     head -c 3000 m.st.ckpt > trunc.ckpt
     run -4 --separate-stderr medcap-train --resume trunc.ckpt -o r.st "$FEAT"
     [[ "$stderr" == *"medcap-train: trunc.ckpt"* ]]
@@ -198,4 +198,22 @@ SMALL=(--min-freq 1 --hidden 32 --embed 16 --attn-dim 16 --batch 8 --threads 1)
     run -2 --separate-stderr medcap-train a b
     [[ "$stderr" == *"more than one training file"* ]]
     assert_output ""
+}
+
+@test "medcap-train: a finished run removes its checkpoint unless --keep-checkpoint; --out is a deprecated -o" {
+    cd "$BATS_TEST_TMPDIR"
+    medcap-train "${SMALL[@]}" --epochs 1 -o m.st "$FEAT" 2>/dev/null
+    [ -s m.st ] && [ ! -e m.st.ckpt ]
+    run -0 --separate-stderr medcap-train "${SMALL[@]}" --epochs 1 --keep-checkpoint --out k.st "$FEAT"
+    [ -s k.st ] && [ -s k.st.ckpt ]
+    [[ "$stderr" == *"warning: --out is deprecated and goes in the next release; use -o/--output"* ]]
+}
+
+@test "medcap-train: the progress bar on a terminal shows the time left; -q hides it" {
+    cd "$BATS_TEST_TMPDIR"
+    run -0 script -qec "medcap-train ${SMALL[*]} --epochs 2 -j 1 -o t.st '$FEAT'" /dev/null
+    [[ "$output" == *"step "*" left"* ]] || { echo "$output"; false; }
+    run -0 script -qec "medcap-train -q ${SMALL[*]} --epochs 2 -o t.st '$FEAT'" /dev/null
+    [[ "$output" != *" left"* ]]
+    [[ "$output" == *"epoch 2/2 step"* ]]
 }

@@ -48,8 +48,8 @@ ls "$TMP"/dcm/xr*.dcm >"$TMP/xr.txt"
 echo "machine: $(nproc) cores; best of $REPEAT"
 for set in ct xr; do
     n=$(wc -l <"$TMP/$set.txt")
-    m=$(seconds "$BIN/medcap-img-resize" --window file "$TMP/$set.txt")
-    m1=$(seconds "$BIN/medcap-img-resize" --jobs 1 --window file "$TMP/$set.txt")
+    m=$(seconds "$BIN/medcap-img-resize" --size 224 --window file "$TMP/$set.txt")
+    m1=$(seconds "$BIN/medcap-img-resize" --size 224 --jobs 1 --window file "$TMP/$set.txt")
     p=$(seconds "$PY" bench/dicom_peer.py resize "$TMP/$set.txt" 224)
     row "$set: medcap-img-resize (all cores)" "$n" "$m"
     row "$set: medcap-img-resize --jobs 1" "$n" "$m1"

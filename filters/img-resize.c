@@ -2,7 +2,11 @@
  * square tensor, and write one binary frame per image carrying the record.
  *
  * Input lines are NDJSON records with an "image" path (resolved against
- * --root) or bare image paths (id = file name without extension).  Each
+ * --root) or bare image paths; arguments are such lists, image files or
+ * folders of images (img-resize/inputs.h; a bare image's id is its path
+ * relative to --root or the folder, without extension).  Ids repeated in
+ * the stream are refused.  --size and --channels default to the model's
+ * (--model, else the shipped one: img-resize/model_input.h).  Each
  * frame's shape is [C,S,S] (channel-first, C order); its metadata is the
  * input record with every key kept, plus "width" and "height" of the
  * original image (upright: an EXIF orientation is applied).  Images are
@@ -15,9 +19,12 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "img-resize/image.h"
+#include "img-resize/inputs.h"
+#include "img-resize/model_input.h"
 #include "img-resize/workers.h"
 #include "io/dicom_record.h"
 #include "io/frame.h"
+#include "io/idset.h"
 #include "io/ndjson.h"
 #include "core/util.h"
 
@@ -29,7 +36,9 @@
 typedef struct {
     ir_img_spec spec;
     const char *root;  /* --root DIR for relative image paths, or NULL */
-    const char *input; /* FILE or "-" */
+    char **inputs;     /* the FILE arguments (none: standard input) */
+    int ninputs;
+    int recursive;     /* --recursive: folder arguments' sub-folders too */
     int keep_going;
     int jobs;
     const char *salt;  /* --salt KEY for the hashed DICOM ids, or NULL */
@@ -38,10 +47,11 @@ typedef struct {
 /* One record in flight: filled by the reader, loaded by a worker,
  * written (or reported) by the main thread. */
 typedef struct {
-    long line;
+    char *name;       /* the list it came from, or the image file */
+    long line;        /* its line in the list; 0: an image file */
     cJSON *rec;
     char *path;
-    int bare;         /* the line was a bare path: the id is the file name */
+    int bare;         /* a bare path: the id comes from the path */
     int status;       /* ir_img_load's result */
     char **meta;      /* per output tensor: the record plus width/height (and
                          DICOM keys), as JSON text */
@@ -52,20 +62,27 @@ typedef struct {
 static void usage(FILE *out)
 {
     fprintf(out,
-            "Usage: medcap-img-resize [OPTIONS] [FILE]\n"
+            "Usage: medcap-img-resize [OPTIONS] [FILE|IMAGE|DIR]...\n"
             "Read NDJSON records with an \"image\" path (or bare image paths, one a line)\n"
-            "from FILE or standard input; write one frame [C,S,S] per image.\n\n"
+            "from each FILE or standard input, image files and the images of folders;\n"
+            "write one frame [C,S,S] per image.  A bare image's id is its path relative\n"
+            "to --root or the folder (else as given), without its extension.\n\n"
             "Options:\n"
-            "  -s, --size S           output side in pixels (default 224); 0: the image's\n"
-            "                         own size, not resized (a [C,H,W] frame)\n"
-            "  -c, --channels 1|3     grey (luma) or RGB output (default 1)\n"
+            "  -m, --model FILE       --size and --channels default to the model's\n"
+            "                         input_size and input_channels\n"
+            "  -s, --size S           output side in pixels (default: the model's, else the\n"
+            "                         shipped model's, else 224); 0: the image's own size,\n"
+            "                         not resized (a [C,H,W] frame)\n"
+            "  -c, --channels 1|3     grey (luma) or RGB output (default: the model's, else 1)\n"
             "  -f, --fit MODE         letterbox (pad, default), crop (centre) or stretch\n"
             "      --float            write F32 (v/max - mean)/std instead of U8\n"
             "      --mean M[,M,M]     per-channel mean for --float (default 0)\n"
             "      --std S[,S,S]      per-channel standard deviation for --float (default 1)\n"
             "  -r, --root DIR         resolve relative image paths against DIR\n"
+            "  -R, --recursive        read the sub-folders of DIR arguments too\n"
             "      --max-pixels N     refuse images of more than N pixels (default 100000000)\n"
-            "  -k, --keep-going       skip missing or bad images, report them, exit 5\n"
+            "  -k, --keep-going       skip missing or bad images and repeated ids, report\n"
+            "                         them, exit 5\n"
             "DICOM (.dcm files, or files with the DICM preamble):\n"
             "  -w, --window WIN       grey VOI window: auto (the file's, else the frame's\n"
             "                         range; default), file, W,L (width,level), lung,\n"
@@ -78,8 +95,9 @@ static void usage(FILE *out)
             "  -j, --jobs N           worker threads (default: the number of cores)\n"
             "  -h, --help             show this help and exit\n"
             "      --version          show the version and exit\n\n"
-            "Exit status: 0 done, 1 bad input (record, image), 2 usage error, 3 I/O error,\n"
-            "5 --keep-going skipped some images.  See medcap-img-resize(1).\n");
+            "Exit status: 0 done, 1 bad input (record, image, repeated id), 2 usage error,\n"
+            "3 I/O error, 4 --model unreadable, 5 --keep-going skipped some images.\n"
+            "See medcap-img-resize(1).\n");
 }
 
 /* Parse "a" or "a,b,c" into n per-channel values (one value is repeated). */
@@ -146,6 +164,7 @@ static void parse_args(int argc, char **argv, options *o)
 {
     enum { OPT_FLOAT = 256, OPT_MEAN, OPT_STD, OPT_MAXPIX, OPT_VERSION, OPT_FRAME, OPT_SALT };
     static const struct option longs[] = {
+        {"model", required_argument, NULL, 'm'},
         {"size", required_argument, NULL, 's'},
         {"channels", required_argument, NULL, 'c'},
         {"fit", required_argument, NULL, 'f'},
@@ -153,6 +172,7 @@ static void parse_args(int argc, char **argv, options *o)
         {"mean", required_argument, NULL, OPT_MEAN},
         {"std", required_argument, NULL, OPT_STD},
         {"root", required_argument, NULL, 'r'},
+        {"recursive", no_argument, NULL, 'R'},
         {"max-pixels", required_argument, NULL, OPT_MAXPIX},
         {"keep-going", no_argument, NULL, 'k'},
         {"jobs", required_argument, NULL, 'j'},
@@ -163,7 +183,8 @@ static void parse_args(int argc, char **argv, options *o)
         {"version", no_argument, NULL, OPT_VERSION},
         {NULL, 0, NULL, 0},
     };
-    int c, normalised = 0;
+    int c, normalised = 0, size_given = 0, channels_given = 0;
+    const char *model = NULL;
     long v;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     memset(o, 0, sizeof *o);
@@ -177,18 +198,21 @@ static void parse_args(int argc, char **argv, options *o)
         o->spec.std[i] = 1.0;
     o->jobs = cores < 1 ? 1 : cores > 64 ? 64 : (int)cores;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":s:c:f:r:kj:w:h", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":m:s:c:f:r:Rkj:w:h", longs, NULL)) != -1) {
         switch (c) {
         case 's':
             if (mc_parse_long(optarg, 0, 8192, &v) != 0)
                 mc_usage_error("--size needs a whole number from 0 to 8192, not '%s'", optarg);
             o->spec.size = (int)v;
+            size_given = 1;
             break;
         case 'c':
             if (strcmp(optarg, "1") != 0 && strcmp(optarg, "3") != 0)
                 mc_usage_error("--channels must be 1 or 3, not '%s'", optarg);
             o->spec.channels = optarg[0] - '0';
+            channels_given = 1;
             break;
+        case 'm': model = optarg; break;
         case 'f':
             if (strcmp(optarg, "letterbox") == 0)
                 o->spec.fit = FIT_LETTERBOX;
@@ -209,6 +233,7 @@ static void parse_args(int argc, char **argv, options *o)
             normalised = 1;
             break;
         case 'r': o->root = optarg; break;
+        case 'R': o->recursive = 1; break;
         case OPT_MAXPIX:
             if (mc_parse_long(optarg, 1, 1L << 40, &v) != 0)
                 mc_usage_error("--max-pixels needs a whole number from 1, not '%s'", optarg);
@@ -246,9 +271,9 @@ static void parse_args(int argc, char **argv, options *o)
         mc_usage_error("--mean and --std apply to --float output only");
     if (o->spec.window == WIN_NONE && !o->spec.as_float)
         mc_usage_error("--window none keeps modality units: it needs --float");
-    if (argc - optind > 1)
-        mc_usage_error("one input FILE at most");
-    o->input = optind < argc ? argv[optind] : "-";
+    o->inputs = argv + optind;
+    o->ninputs = argc - optind;
+    ir_model_defaults(&o->spec, model, size_given, channels_given);
 }
 
 /* Set key of rec to the number v, replacing any value it had. */
@@ -286,44 +311,44 @@ static void run_job(void *arg, void *ctx)
     }
 }
 
-/* The record of a bare path line: id = file name without its extension. */
-static cJSON *path_record(const char *line)
+/* The record {"id", "image"} of a bare image. */
+static cJSON *bare_record(const char *id, const char *image)
 {
-    const char *base = strrchr(line, '/');
-    const char *dot;
     cJSON *rec = cJSON_CreateObject();
-    char *id;
-    base = base ? base + 1 : line;
-    dot = strrchr(base, '.');
-    id = mc_strdup(base);
-    if (dot && dot != base)
-        id[dot - base] = '\0';
-    cJSON_AddStringToObject(rec, "id", id);
-    cJSON_AddStringToObject(rec, "image", line);
-    free(id);
+    if (!rec || !cJSON_AddStringToObject(rec, "id", id) || !cJSON_AddStringToObject(rec, "image", image))
+        mc_die(MC_EXIT_INTERNAL, "out of memory");
     return rec;
 }
 
-/* Fill j from one input line: the record and the resolved image path.
- * Returns 0, or MC_EXIT_INPUT after a message. */
-static int read_job(job *j, const char *text, long line, const options *o)
+/* Fill j from one input item: the record and the image path to open (a
+ * list's image resolved against --root).  Returns 0, or MC_EXIT_INPUT
+ * after a message. */
+static int read_job(job *j, const ir_item *it, const options *o)
 {
-    const char *p = text + strspn(text, " \t");
+    const char *p = it->text ? it->text + strspn(it->text, " \t") : NULL;
     const cJSON *image;
+    char *id;
     size_t n;
-    j->line = line;
-    j->bare = 0;
+    j->name = mc_strdup(it->name);
+    j->line = it->line;
+    j->bare = !p || *p != '{';
+    if (!p) {
+        j->rec = bare_record(it->id, it->image);
+        j->path = mc_strdup(it->path);
+        return 0;
+    }
     if (*p == '{') {
-        j->rec = mc_record_parse(p, o->input, line);
+        j->rec = mc_record_parse(p, it->name, it->line);
         if (!j->rec)
             return MC_EXIT_INPUT;
     } else {
-        j->rec = path_record(p);
-        j->bare = 1;
+        id = ir_path_id(p, o->root);
+        j->rec = bare_record(id, p);
+        free(id);
     }
     image = cJSON_GetObjectItemCaseSensitive(j->rec, "image");
     if (!cJSON_IsString(image) || !image->valuestring[0]) {
-        mc_err_at(o->input, line, "record has no string \"image\"");
+        mc_err_at(it->name, it->line, "record has no string \"image\"");
         cJSON_Delete(j->rec);
         j->rec = NULL;
         return MC_EXIT_INPUT;
@@ -342,36 +367,58 @@ static void clear_job(job *j)
 {
     cJSON_Delete(j->rec);
     free(j->path);
+    free(j->name);
     for (int k = 0; k < j->nmeta; k++)
         free(j->meta[k]);
     free(j->meta);
     j->rec = NULL;
     j->path = NULL;
+    j->name = NULL;
     j->meta = NULL;
     j->nmeta = 0;
 }
 
-/* Write a collected job's frame, or report its failure.  Returns 0, or
- * the exit status to stop with; counts skipped images in *skipped. */
-static int emit(job *j, const options *o, long *skipped)
+/* Report what went wrong with j: "LIST:LINE: IMAGE: what", or "IMAGE:
+ * what" for an image named as an argument or found in a folder. */
+static void job_error(const job *j, const char *what)
+{
+    if (j->line > 0)
+        mc_err_at(j->name, j->line, "%s: %s", j->path, what);
+    else
+        mc_err_at(j->path, 0, "%s", what);
+}
+
+/* Write a collected job's frame, or report its failure or its repeated id
+ * (ids: those written).  Returns 0, or the exit status to stop with;
+ * counts skipped images in *skipped. */
+static int emit(job *j, const options *o, mc_idset *ids, long *skipped)
 {
     uint32_t dims[3] = {(uint32_t)o->spec.channels, (uint32_t)j->img.out_h, (uint32_t)j->img.out_w};
     size_t bytes = ir_img_bytes(&o->spec, &j->img);
+    char what[200];
     int status = 0;
     if (j->status != 0) {
-        mc_err_at(o->input, j->line, "%s: %s", j->path, j->img.err);
+        job_error(j, j->img.err);
         if (o->keep_going && j->status != MC_EXIT_INTERNAL)
             (*skipped)++;
         else
             status = j->status;
+    } else if (!mc_idset_add(ids, mc_record_id(j->rec), j->line > 0 ? j->name : j->path, j->line,
+                             o->keep_going ? " (skipped)" : "")) {
+        if (o->keep_going)
+            (*skipped)++;
+        else
+            status = MC_EXIT_INPUT;
+        j->nmeta = 0; /* nothing to write */
     }
     for (int k = 0; k < j->nmeta && status == 0; k++) {
         size_t len = strlen(j->meta[k]);
         int rc = mc_frame_write(stdout, o->spec.as_float ? MC_F32 : MC_U8, 3, dims, j->meta[k], len,
                                 (char *)j->img.data + k * bytes);
         if (rc == MC_FRAME_WRITE_TOO_BIG) {
-            mc_err_at(o->input, j->line, "%s: the record is %zu bytes of JSON, over the frame's "
-                      "%u-byte metadata cap", j->path, len, MC_FRAME_MAX_META);
+            snprintf(what, sizeof what, "the record is %zu bytes of JSON, over the frame's "
+                     "%u-byte metadata cap", len, MC_FRAME_MAX_META);
+            job_error(j, what);
             if (o->keep_going)
                 (*skipped)++;
             else
@@ -388,40 +435,34 @@ static int emit(job *j, const options *o, long *skipped)
 int main(int argc, char **argv)
 {
     options o;
-    mc_lines in;
-    FILE *f;
-    char *text;
+    ir_inputs *in;
+    ir_item it;
+    mc_idset ids;
     job *jobs, *j;
     ir_pool *workers;
-    int slots, status = 0, c;
+    int slots, status = 0, rc;
     long seq = 0, records = 0, skipped = 0;
 
     mc_set_prog(argv[0]);
     parse_args(argc, argv, &o);
-    f = mc_open_in(o.input);
-    c = getc(f);
-    if (c == 0x89) {
-        mc_err_at(o.input, 0, "input is binary frames, not records or image paths");
-        return MC_EXIT_INPUT;
-    }
-    if (c != EOF)
-        ungetc(c, f);
     if (ir_img_init(argv[0]) != 0)
         return MC_EXIT_INTERNAL;
+    in = ir_inputs_new(o.inputs, o.ninputs, o.root, o.recursive);
+    mc_idset_init(&ids);
     slots = 4 * o.jobs;
     jobs = mc_calloc((size_t)slots, sizeof *jobs);
     workers = ir_pool_new(o.jobs, slots, run_job, &o);
-    mc_lines_init(&in, f, o.input);
-    while (status == 0 && mc_lines_next(&in, &text) >= 0) {
-        if (mc_blank(text))
+    while (status == 0 && (rc = ir_inputs_next(in, &it, &status)) > 0) {
+        if (it.text && mc_blank(it.text))
             continue;
         if (ir_pool_pending(workers) == slots)
-            status = emit(ir_pool_next(workers), &o, &skipped);
+            status = emit(ir_pool_next(workers), &o, &ids, &skipped);
         if (status != 0)
             break;
         j = &jobs[seq % slots];
         records++;
-        if (read_job(j, text, in.line, &o) != 0) {
+        if (read_job(j, &it, &o) != 0) {
+            clear_job(j);
             if (!o.keep_going)
                 status = MC_EXIT_INPUT;
             skipped++;
@@ -430,15 +471,12 @@ int main(int argc, char **argv)
         ir_pool_submit(workers, j);
         seq++;
     }
-    while (status == 0 && (j = ir_pool_next(workers)) != NULL)
-        status = emit(j, &o, &skipped);
+    while ((j = ir_pool_next(workers)) != NULL)
+        if (status == 0)
+            status = emit(j, &o, &ids, &skipped);
     ir_pool_free(workers);
-    if (ferror(f)) {
-        mc_err("%s: read error", o.input);
-        status = MC_EXIT_IO;
-    }
     if (status == 0 && records == 0) {
-        mc_err_at(o.input, 0, "no records or image paths in the input");
+        mc_err("no records or image paths in the input");
         status = MC_EXIT_INPUT;
     }
     if (status == 0 && skipped > 0) {
@@ -452,9 +490,8 @@ int main(int argc, char **argv)
         free(jobs[i].img.file);
     }
     free(jobs);
-    mc_lines_free(&in);
-    if (f != stdin)
-        fclose(f);
+    mc_idset_free(&ids);
+    ir_inputs_free(in);
     ir_img_shutdown();
     return status ? status : mc_close_stdout();
 }

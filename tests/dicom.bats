@@ -20,7 +20,9 @@ tensor() {
 
 @test "dicom: MONOCHROME1 is inverted: the shared X-ray and its MONOCHROME1 copy sum to 255" {
     [ -d "$SHARED_DCM" ] || skip "no ../shared/data/dicom"
-    ls "$SHARED_DCM"/*.dcm | medcap-img-resize --size 16 >xr.frames
+    # records with their own ids: the copy has the X-ray's SOP UID (one hashed id)
+    for f in "$SHARED_DCM"/*.dcm; do jq -cn --arg f "$f" --arg id "${f##*/}" '{id: $id, image: $f}'; done |
+        medcap-img-resize --size 16 >xr.frames
     medcap-frame-to-npy -n 1 xr.frames >a.npy
     medcap-frame-to-npy -n 2 xr.frames >b.npy
     run -0 /usr/bin/python3 -c "

@@ -28,7 +28,7 @@ values() {
 }
 
 @test "img-resize: records with --root give one u8 1x224x224 frame each, in order" {
-    run -0 bash -c 'medcap-img-resize --root "$IMAGES" records.jsonl | medcap-frame-info'
+    run -0 bash -c 'medcap-img-resize --size 224 --root "$IMAGES" records.jsonl | medcap-frame-info'
     assert_line --index 0 "MPX1007_synpic46719	u8	1x224x224	50176	ok"
     assert_line --index 1 "MPX1009_synpic46283	u8	1x224x224	50176	ok"
     assert_line --index 2 "ards	u8	1x224x224	50176	ok"
@@ -43,14 +43,14 @@ values() {
 
 @test "img-resize: bare path lines take the file name without extension as id" {
     printf '%s\n' "$IMAGES/kjr-21-e24-g001-l-a.jpg" "" "$IMAGES/MPX1007_synpic46720.png" >paths.txt
-    run -0 bash -c 'medcap-img-resize paths.txt | medcap-frame-info --meta'
+    run -0 bash -c 'medcap-img-resize -s 224 paths.txt | medcap-frame-info --meta'
     assert_line --index 0 --partial "kjr-21-e24-g001-l-a	u8	1x224x224"
     assert_line --index 0 --partial "\"image\":\"$IMAGES/kjr-21-e24-g001-l-a.jpg\",\"width\":328,\"height\":237}"
     assert_line --index 1 --partial "MPX1007_synpic46720	u8"
 }
 
 @test "img-resize: reads standard input" {
-    run -0 bash -c 'echo "$IMAGES/ARDSSevere.jpg" | medcap-img-resize | medcap-frame-info'
+    run -0 bash -c 'echo "$IMAGES/ARDSSevere.jpg" | medcap-img-resize -s 224 | medcap-frame-info'
     assert_output "ARDSSevere	u8	1x224x224	50176	ok"
 }
 
@@ -118,7 +118,7 @@ values() {
 }
 
 @test "img-resize: --jobs 1 and --jobs 2 write the same frames in input order" {
-    for i in 1 2 3 4; do cat records.jsonl; done >many.jsonl
+    for i in 1 2 3 4; do jq -c ".id += \"-$i\"" records.jsonl; done >many.jsonl
     medcap-img-resize --jobs 1 --root "$IMAGES" many.jsonl >one.frames
     medcap-img-resize --jobs 2 --root "$IMAGES" many.jsonl >two.frames
     cmp one.frames two.frames
@@ -198,7 +198,8 @@ with open("many.txt", "w") as m:
         open("cut%d.jpg" % i, "wb").write(jpg[:10000 + i * 53])
         m.write("cut%d.png\ncut%d.jpg\n" % (i, i))
         if i % 10 == 0:
-            m.write(d + "/ARDSSevere.jpg\n")
+            open("whole%d.jpg" % i, "wb").write(jpg)
+            m.write("whole%d.jpg\n" % i)
 PY
     local png='many\.txt:[0-9]+: cut[0-9]+\.png: cannot read image: vipspng: .*not enough data'
     local jpg='many\.txt:[0-9]+: cut[0-9]+\.jpg: cannot read image: VipsJpeg: Premature end'
@@ -249,7 +250,7 @@ PY
 @test "img-resize: bad option values are usage errors, exit 2" {
     for args in "--size -1" "--size x" "--channels 2" "--fit wide" "--mean 0.5" "--window x" \
                 "--window 0,40" "--window none" "--frame x" "--frame -1" \
-                "--float --std 0" "--float --mean 1,2" "--jobs 0" "--max-pixels -1" "a b"; do
+                "--float --std 0" "--float --mean 1,2" "--jobs 0" "--max-pixels -1"; do
         run -2 --separate-stderr medcap-img-resize $args
         assert_output ""
         [[ "$stderr" == *"Try 'medcap-img-resize --help'"* ]]
@@ -263,7 +264,7 @@ PY
 }
 
 @test "img-resize: ends quietly when the reader stops (| head)" {
-    for i in 1 2 3 4 5 6; do cat records.jsonl; done >many.jsonl
+    for i in 1 2 3 4 5 6; do jq -c ".id += \"-$i\"" records.jsonl; done >many.jsonl
     run -0 --separate-stderr bash -c 'medcap-img-resize --root "$IMAGES" many.jsonl | head -c 100 | wc -c'
     assert_output "100"
     assert_equal "$stderr" ""
@@ -296,7 +297,7 @@ PY
     }
     run -0 python3 "$ROOT/tests/exif_orientation.py" quadrants q.frames
     assert_output "$(upright 32 16 16 32)"
-    run -0 bash -c "medcap-frame-info -m q.frames | cut -f 6 | jq -c '[.id, .width, .height]'"
+    run -0 bash -c "medcap-frame-info --meta q.frames | cut -f 6 | jq -c '[.id, .width, .height]'"
     assert_line --index 0 '["q1",64,32]'
     assert_line --index 5 '["q6",32,64]'
     # --fit crop takes the centre square of the upright image: the same
@@ -304,4 +305,171 @@ PY
     medcap-img-resize --root . --size 16 --fit crop < oriented.ndjson > crop.frames
     run -0 python3 "$ROOT/tests/exif_orientation.py" quadrants crop.frames
     assert_output "$(upright 16 16 16 16)"
+}
+# A model file that holds only metadata: model KEY=VALUE... > FILE
+model() {
+    python3 - "$@" <<'PY'
+import json, struct, sys
+meta = dict(a.split("=", 1) for a in sys.argv[1:])
+h = json.dumps({"__metadata__": meta}).encode()
+h += b" " * (-len(h) % 8)
+sys.stdout.buffer.write(struct.pack("<Q", len(h)) + h)
+PY
+}
+
+@test "img-resize: --size and --channels default to the shipped model's input (128, grey)" {
+    run -0 bash -c 'medcap-img-resize "$IMAGES/ARDSSevere.jpg" | medcap-frame-info'
+    assert_output "ARDSSevere	u8	1x128x128	16384	ok"
+    # without a shipped model (or one that records no input size): 224
+    mkdir empty
+    run -0 bash -c 'MEDCAP_SHARE=$PWD/empty medcap-img-resize "$IMAGES/ARDSSevere.jpg" | medcap-frame-info'
+    assert_output "ARDSSevere	u8	1x224x224	50176	ok"
+    mkdir plain && model format=x >plain/model.safetensors
+    run -0 bash -c 'MEDCAP_SHARE=$PWD/plain medcap-img-resize "$IMAGES/ARDSSevere.jpg" | medcap-frame-info'
+    assert_output "ARDSSevere	u8	1x224x224	50176	ok"
+}
+
+@test "img-resize: --model gives --size and --channels; an explicit one that differs is warned about once" {
+    model input_size='[48,48]' input_channels=3 >m.safetensors
+    run -0 --separate-stderr bash -c 'medcap-img-resize -m m.safetensors "$IMAGES/ARDSSevere.jpg" | medcap-frame-info'
+    assert_output "ARDSSevere	u8	3x48x48	6912	ok"
+    assert_equal "$stderr" ""
+    printf '%s\n' "$IMAGES/ARDSSevere.jpg" "$IMAGES/quadrants.jpg" >two.txt
+    run -0 --separate-stderr bash -c 'medcap-img-resize --model m.safetensors --size 32 -c 1 two.txt | medcap-frame-info'
+    assert_line --index 0 "ARDSSevere	u8	1x32x32	1024	ok"
+    [ "${#lines[@]}" -eq 2 ]
+    [ "$(grep -c 'warning: --size 32, but --model m.safetensors takes 48x48 images' <<<"$stderr")" -eq 1 ]
+    [ "$(grep -c 'warning: --channels 1, but --model m.safetensors takes 3' <<<"$stderr")" -eq 1 ]
+    # the shipped model
+    run -0 bash -c 'medcap-img-resize --model "$MEDCAP_SHARE/model.safetensors" two.txt | medcap-frame-info'
+    assert_line --index 1 "quadrants	u8	1x128x128	16384	ok"
+}
+
+@test "img-resize: --model without input_size is a usage error unless --size is given; unreadable, exit 4" {
+    model format=x >plain.safetensors
+    run -2 --separate-stderr medcap-img-resize --model plain.safetensors "$IMAGES/ARDSSevere.jpg"
+    assert_output ""
+    [[ "$stderr" == *"--model plain.safetensors records no input_size"*"give --size"* ]]
+    run -0 bash -c 'medcap-img-resize --model plain.safetensors -s 16 "$IMAGES/ARDSSevere.jpg" | medcap-frame-info'
+    assert_output "ARDSSevere	u8	1x16x16	256	ok"
+    model input_size='[32,64]' >wide.safetensors
+    run -2 --separate-stderr medcap-img-resize --model wide.safetensors "$IMAGES/ARDSSevere.jpg"
+    [[ "$stderr" == *"--model wide.safetensors takes 64x32 images and img-resize writes squares: give --size"* ]]
+    model input_size='big' >bad.safetensors
+    run -4 --separate-stderr medcap-img-resize --model bad.safetensors "$IMAGES/ARDSSevere.jpg"
+    [[ "$stderr" == *"bad.safetensors: metadata input_size 'big' is not [H,W]"* ]]
+    run -4 --separate-stderr medcap-img-resize --model no-such.safetensors "$IMAGES/ARDSSevere.jpg"
+    assert_output ""
+    [[ "$stderr" == *"medcap-img-resize: no-such.safetensors: cannot open"* ]]
+    echo "not a model" >corrupt.safetensors
+    run -4 --separate-stderr medcap-img-resize --model corrupt.safetensors -s 16 "$IMAGES/ARDSSevere.jpg"
+    assert_output ""
+    [[ "$stderr" == *"corrupt.safetensors: header length"* ]]
+}
+
+# A folder of images: p1/study1/view1.jpg, p2/study1/view1.jpg, top.png, an
+# extension-less DICOM file, and files img-resize does not take.
+image_tree() {
+    mkdir -p tree/p1/study1 tree/p2/study1 tree/.hidden
+    cp "$IMAGES/ARDSSevere.jpg" tree/p1/study1/view1.jpg
+    cp "$IMAGES/quadrants.jpg" tree/p2/study1/view1.jpg
+    cp "$IMAGES/MPX1007_synpic46719.png" tree/top.png
+    cp "$IMAGES/MPX1007_synpic46719.png" tree/.hidden/x.png
+    cp "$DATA/dicom/ct16.dcm" tree/scan
+    echo "notes" >tree/README.txt
+    echo "notes" >tree/notes
+}
+
+@test "img-resize: image files as arguments, ids their paths without extension; a PNG is not frames" {
+    image_tree
+    cd tree
+    run -0 bash -c 'medcap-img-resize -s 8 p1/study1/view1.jpg ./p2/study1/view1.jpg top.png | medcap-frame-info --meta | cut -f 1,6'
+    assert_line --index 0 'p1/study1/view1	{"id":"p1/study1/view1","image":"p1/study1/view1.jpg","width":512,"height":409}'
+    assert_line --index 1 --partial 'p2/study1/view1	{"id":"p2/study1/view1","image":"./p2/study1/view1.jpg",'
+    assert_line --index 2 --partial 'top	'
+    [ "${#lines[@]}" -eq 3 ]
+    # relative to --root; an absolute path outside it: the file name
+    run -0 bash -c 'medcap-img-resize -s 8 --root "$PWD" "$PWD/p1/study1/view1.jpg" "$IMAGES/ARDSSevere.jpg" | medcap-frame-info --meta | cut -f 6 | jq -c "[.id, .image]"'
+    assert_line --index 0 '["p1/study1/view1","p1/study1/view1.jpg"]'
+    assert_line --index 1 "[\"ARDSSevere\",\"$IMAGES/ARDSSevere.jpg\"]"
+    # bare path lines are relative to --root: the same ids
+    printf '%s\n' p1/study1/view1.jpg p2/study1/view1.jpg >../paths.txt
+    run -0 bash -c 'medcap-img-resize -s 8 --root . ../paths.txt | medcap-frame-info | cut -f 1'
+    assert_output $'p1/study1/view1\np2/study1/view1'
+}
+
+@test "img-resize: a folder argument: its images in path order, sub-folders with -R" {
+    image_tree
+    run -0 bash -c 'medcap-img-resize -s 8 tree | medcap-frame-info --meta | cut -f 6 | jq -r .image'
+    assert_output $'tree/scan\ntree/top.png'
+    run -0 bash -c 'medcap-img-resize -s 8 --recursive tree/ | medcap-frame-info --meta | cut -f 6 | jq -c "[.id, .image]"'
+    assert_line --index 0 '["p1/study1/view1","tree/p1/study1/view1.jpg"]'
+    assert_line --index 1 '["p2/study1/view1","tree/p2/study1/view1.jpg"]'
+    assert_line --index 2 --regexp '^\["dcm-[0-9a-f]{16}","tree/scan"\]$'
+    assert_line --index 3 '["top","tree/top.png"]'
+    [ "${#lines[@]}" -eq 4 ]
+    # with --root the image keys are relative to it, as csv-clean's are
+    run -0 bash -c 'medcap-img-resize -s 8 -R --root tree tree/p2 | medcap-frame-info --meta | cut -f 6 | jq -c "[.id, .image]"'
+    assert_output '["p2/study1/view1","p2/study1/view1.jpg"]'
+    # lists, images and folders mixed, in argument order
+    echo '{"id":"rec","image":"top.png"}' >one.ndjson
+    run -0 bash -c 'medcap-img-resize -s 8 --root tree one.ndjson tree/p1/study1 | medcap-frame-info | cut -f 1'
+    assert_output $'rec\np1/study1/view1'
+}
+
+@test "img-resize: a folder without images, a missing folder or file" {
+    mkdir -p none/sub
+    cp "$IMAGES/ARDSSevere.jpg" none/sub/a.jpg
+    run -1 --separate-stderr medcap-img-resize -s 8 none
+    assert_output ""
+    [[ "$stderr" == *"none: warning: no images in the folder (its sub-folders are read with --recursive)"* ]]
+    [[ "$stderr" == *"no records or image paths in the input"* ]]
+    run -3 --separate-stderr medcap-img-resize -s 8 no-such-folder
+    assert_output ""
+    [[ "$stderr" == *"no-such-folder: cannot open: No such file or directory"* ]]
+}
+
+@test "img-resize: records by extension or content, gzip'd too; an image on standard input is refused" {
+    gzip -c records.jsonl >records.jsonl.gz
+    medcap-img-resize -s 8 --root "$IMAGES" records.jsonl >plain.frames
+    medcap-img-resize -s 8 --root "$IMAGES" records.jsonl.gz | cmp - plain.frames
+    cp records.jsonl records # no extension: told by its content
+    medcap-img-resize -s 8 --root "$IMAGES" records | cmp - plain.frames
+    run -1 --separate-stderr medcap-img-resize -s 8 <"$IMAGES/MPX1007_synpic46719.png"
+    assert_output ""
+    [[ "$stderr" == *"-: input is an image (PNG), not records or image paths: name the image as an argument"* ]]
+    # frames are told by their whole magic: under any name
+    cp plain.frames frames.ndjson
+    run -1 --separate-stderr medcap-img-resize frames.ndjson
+    [[ "$stderr" == *"frames.ndjson: input is binary frames, not records or image paths"* ]]
+    run -1 --separate-stderr medcap-img-resize <plain.frames
+    [[ "$stderr" == *"-: input is binary frames"* ]]
+}
+
+@test "img-resize: a repeated id names both places, exit 1; --keep-going skips it, exit 5" {
+    { cat records.jsonl; sed -n 1p records.jsonl; } >dup.jsonl
+    run -1 --separate-stderr medcap-img-resize -s 8 --root "$IMAGES" dup.jsonl
+    [[ "$stderr" == *"dup.jsonl:4: duplicate id 'MPX1007_synpic46719' (first on line 1)"* ]]
+    run -5 --separate-stderr bash -c 'set -o pipefail; medcap-img-resize -k -s 8 --root "$IMAGES" dup.jsonl | medcap-frame-info --count'
+    assert_output "3"
+    [[ "$stderr" == *"dup.jsonl:4: duplicate id 'MPX1007_synpic46719' (first on line 1) (skipped)"* ]]
+    [[ "$stderr" == *"skipped 1 of 4 images"* ]]
+    # across arguments: the other file is named
+    mkdir d && cp "$IMAGES/ARDSSevere.jpg" d/ards.jpg
+    echo '{"id":"ards","image":"ards.jpg"}' >r.ndjson
+    run -1 --separate-stderr medcap-img-resize -s 8 --root d r.ndjson d
+    [[ "$stderr" == *"d/ards.jpg: duplicate id 'ards' (first on line 1 of r.ndjson)"* ]]
+    # two files that differ only in their extension are one id
+    cp "$IMAGES/MPX1007_synpic46719.png" d/ards.png
+    run -1 --separate-stderr medcap-img-resize -s 8 d
+    [[ "$stderr" == *"d/ards.png: duplicate id 'ards' (first in d/ards.jpg)"* ]]
+}
+
+@test "img-resize: an integer id is written as its decimal string" {
+    echo '{"id":7,"image":"ARDSSevere.jpg"}' >int.ndjson
+    run -0 bash -c 'medcap-img-resize -s 8 --root "$IMAGES" int.ndjson | medcap-frame-info --meta | cut -f 1,6'
+    assert_output --partial $'7\t{"id":"7","image":"ARDSSevere.jpg"'
+    echo '{"id":7.5,"image":"ARDSSevere.jpg"}' >frac.ndjson
+    run -1 --separate-stderr medcap-img-resize -s 8 --root "$IMAGES" frac.ndjson
+    [[ "$stderr" == *'frac.ndjson:1: record has no string "id" (nor a whole number)'* ]]
 }

@@ -15,18 +15,19 @@
 static const struct {
     const char *name, *what;
 } stages[] = {
-    {"csv-clean", "turn a data set's metadata (MedPix 2.0, CheXpert, NIH, COVID, CSV) into NDJSON records"},
+    {"csv-clean", "a data set's metadata (MedPix, CheXpert, NIH, ...) to records"},
     {"img-resize", "load images named by records, resize, write image frames"},
     {"encode-features", "run the CNN encoder over image frames, write feature frames"},
-    {"train", "train the caption decoder, or a joint image-text embedding, on frames with captions"},
-    {"decode-caption", "write a caption for each feature frame (greedy or beam search)"},
-    {"score", "score captions against references (BLEU, ROUGE-L, CIDEr-D, clinical F1)"},
-    {"embed", "map feature frames or caption records to joint embedding frames"},
+    {"train", "train the captioner, or a joint image-text embedding"},
+    {"decode-caption", "a caption for each feature frame (greedy or beam search)"},
+    {"score", "score captions: BLEU, ROUGE-L, CIDEr-D, clinical label F1"},
+    {"embed", "feature frames or captions to joint embedding frames"},
     {"index", "build or extend a nearest-neighbour index of feature frames"},
     {"retrieve", "find the most similar indexed cases for each query frame"},
-    {"report", "write an HTML page to review a run: images, captions, attention, similar cases, scores"},
+    {"report", "an HTML page to review a run: captions, attention, scores"},
     {"frame-info", "print one line per frame: id, dtype, shape, bytes, CRC status"},
-    {"frame-to-npy", "write a frame's tensor as a NumPy .npy file"},
+    {"frame-to-npy", "a frame as a NumPy .npy file, or a stream as one .npz"},
+    {"caption-dir", "the nightly job: caption the new images of a folder"},
 };
 
 static void usage(FILE *out)

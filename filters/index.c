@@ -232,14 +232,15 @@ int main(int argc, char **argv)
         mc_cindex_close(&old);
     for (int i = first; status == 0 && i < (first < argc ? argc : first + 1); i++)
         status = index_file(&st, i < argc ? argv[i] : "-");
-    if (status == 0 && st.w.dim == 0) {
-        mc_err("no feature frames in the input: nothing to index");
-        status = MC_EXIT_INPUT;
-    }
-    if (status == 0 && mc_cindex_writer_commit(&st.w) != 0)
-        status = MC_EXIT_IO;
-    else if (status != 0)
+    if (status == 0 && st.w.dim == 0) { /* empty input: exit 0, nothing written (medcap(7)) */
+        if (!mc_quiet)
+            mc_err("no feature frames in the input: no index written");
         mc_cindex_writer_abort(&st.w);
+    } else if (status == 0 && mc_cindex_writer_commit(&st.w) != 0) {
+        status = MC_EXIT_IO;
+    } else if (status != 0) {
+        mc_cindex_writer_abort(&st.w);
+    }
     if (status == 0 && st.skipped > 0) {
         mc_err("%zu frames skipped, %zu indexed", st.skipped, st.added);
         status = MC_EXIT_SKIPPED;

@@ -14,6 +14,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "core/cli.h"
+#include "core/progress.h"
 #include "core/util.h"
 #include "io/ndjson.h"
 
@@ -376,6 +377,11 @@ int main(int argc, char **argv)
     rp_thumbs_init(&ts);
     for (int i = first; rc == 0 && i < (first < argc ? argc : first + 1); i++)
         rc = rp_run_read(&r, i < argc ? argv[i] : "-");
+    if (rc == 0 && r.n == 0 && r.skipped == 0) { /* empty input: exit 0, nothing written (medcap(7)) */
+        if (!mc_quiet)
+            mc_err("no records in the input: no page written");
+        goto done;
+    }
     if (rc == 0)
         rc = rp_run_check(&r, o.refs);
     if (rc == 0 && o.per_item)

@@ -327,3 +327,11 @@ PY
     [ "$ms" -lt 20000 ]
     [ "$(grep -c '<article class="item"' many.html)" -eq 300 ]
 }
+
+@test "report: empty input is exit 0 with nothing written" {
+    run -0 --separate-stderr medcap-report -o page.html < /dev/null
+    [[ "$stderr" == *"no records in the input: no page written"* ]]
+    [ ! -e page.html ]
+    run -0 --separate-stderr medcap-report -q < /dev/null
+    [ -z "$output" ] && [ -z "$stderr" ]
+}

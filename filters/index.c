@@ -97,6 +97,8 @@ static int parse_args(int argc, char **argv, options *o)
     }
     if (!o->output)
         mc_usage_error("no index file given (-o INDEX)");
+    if (strcmp(o->output, "-") == 0)
+        mc_usage_error("-o -: an index is a file that retrieve maps, not a stream; give a file name");
     return optind;
 }
 

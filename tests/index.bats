@@ -59,10 +59,13 @@ neighbour_ids() { jq -r '[.neighbors[].id] | join(" ")'; }
     [ ! -e x.idx ]
 }
 
-@test "medcap-index: without -o is a usage error" {
+@test "medcap-index: without -o, or with -o -, is a usage error" {
     run -2 --separate-stderr medcap-index ix.frames
     assert_output ""
     [[ "$stderr" == *"no index file given (-o INDEX)"* ]]
+    run -2 --separate-stderr medcap-index -o - ix.frames
+    [[ "$stderr" == *"-o -: an index is a file that retrieve maps, not a stream"* ]]
+    [ ! -e ./- ]
 }
 
 @test "medcap-index: --append adds rows after the old ones, which stay byte for byte" {

@@ -233,11 +233,11 @@ PY
 @test "frame-to-npy --npz: member names (sanitised, made unique, 'records' kept for the records)" {
     py=$(numpy_python)
     [ -n "$py" ] || skip "no python3 with numpy"
-    printf '%s\n' '{"id":"a","image":"small.pgm"}' '{"id":"a","image":"small.pgm"}' \
-        '{"id":"../x y/é","image":"small.pgm"}' '{"id":"records","image":"small.pgm"}' \
-        '{"id":"a","image":"small.pgm"}' '{"id":"a~2","image":"small.pgm"}' \
-        "{\"id\":\"$(printf 'L%.0s' $(seq 250))\",\"image\":\"small.pgm\"}" \
-        | medcap-img-resize --size 2 >names.frames
+    PYTHONPATH="$ROOT/python" "$py" -c '
+import sys, numpy as np, medcap_frames as mf
+for i in ["a", "a", "../x y/\u00e9", "records", "a", "a~2", "L" * 250]:
+    mf.write_frame(sys.stdout.buffer, {"id": i}, np.zeros((2, 2), np.uint8))
+' >names.frames
     medcap-frame-to-npy --npz names.npz names.frames
     run -0 "$py" -c '
 import json, numpy as np
@@ -325,4 +325,27 @@ PY
     [[ "$stderr" == *"cannot create"* ]]
     run -3 --separate-stderr medcap-frame-to-npy --npz /dev/full two.frames
     [[ "$stderr" == *"/dev/full"* ]]
+}
+
+@test "frame-to-npy --npz: a 4 GiB member past 4 GiB of archive (ZIP64 sizes and offsets; MEDCAP_BIG_TESTS=1, 9 GB of disk)" {
+    [ "${MEDCAP_BIG_TESTS:-0}" = 1 ] || skip "set MEDCAP_BIG_TESTS=1 (writes 9 GB, needs 8 GB of memory)"
+    py=$(numpy_python)
+    [ -n "$py" ] || skip "no python3 with numpy"
+    PYTHONPATH="$ROOT/python" "$py" -c '
+import numpy as np, medcap_frames as mf
+a = np.zeros((65536, 65536), np.uint8); a[0, :3] = [1, 2, 3]; a[-1, -1] = 9
+with open("big.frames", "wb") as f:
+    mf.write_frame(f, {"id": "first"}, np.arange(5, dtype=np.float32))
+    mf.write_frame(f, {"id": "big"}, a)
+    mf.write_frame(f, {"id": "last"}, np.arange(5, dtype=np.float32))'
+    medcap-frame-to-npy --npz big.npz big.frames
+    rm big.frames
+    run -0 "$py" -c '
+import json, zipfile, numpy as np
+assert zipfile.ZipFile("big.npz").testzip() is None
+z = np.load("big.npz", allow_pickle=False)
+b = z["big"]
+print(z.files, [r["id"] for r in json.loads(z["records"].tobytes())], z["last"].tolist(),
+      b.shape, b[0, :4].tolist(), b[-1, -1], int(b.sum(dtype=np.uint64)))'
+    assert_output "['first', 'big', 'last', 'records'] ['first', 'big', 'last'] [0.0, 1.0, 2.0, 3.0, 4.0] (65536, 65536) [1, 2, 3, 0] 9 15"
 }

@@ -11,7 +11,7 @@ export PYTHONPATH="$ROOT/python"
 # images, grid and pooled feature frames of the shipped model.
 setup_file() {
     local W="$BATS_FILE_TMPDIR" E="$ROOT/examples/images"
-    medcap-img-resize --root "$E" "$E/records.ndjson" > "$W/u8.frames"
+    medcap-img-resize --root "$E" --size 96 "$E/records.ndjson" > "$W/u8.frames"
     medcap-img-resize --float --size 64 --root "$E" "$E/records.ndjson" > "$W/f32.frames"
     head -3 "$E/records.ndjson" | medcap-img-resize --root "$E" --size 128 \
         | medcap-encode-features --model "$MEDCAP_SHARE/model.safetensors" > "$W/grid.frames"
@@ -33,7 +33,7 @@ setup() {
     done
     run -0 "$PY" - <<'EOF'
 import json, numpy as np, medcap_frames as mf
-want = {"u8": ("uint8", (1, 224, 224), 9), "f32": ("float32", (1, 64, 64), 9),
+want = {"u8": ("uint8", (1, 96, 96), 9), "f32": ("float32", (1, 64, 64), 9),
         "grid": ("float32", None, 3), "pooled": ("float32", None, 3)}  # shapes: the model's
 for s, (dtype, shape, count) in want.items():
     records = [json.loads(line) for line in open(s + ".records")]
@@ -221,7 +221,7 @@ print(starts[0], starts[1], lens[1])')
         [ "$output" = "$c" ] || { echo "$f: C '$c', Python '$output'"; false; }
     done
     run -0 py_error cut-payload.frames
-    assert_output --regexp '^cut-payload.frames: frame 2: truncated frame: payload ends after [0-9]+ of 50176 bytes$'
+    assert_output --regexp '^cut-payload.frames: frame 2: truncated frame: payload ends after [0-9]+ of 9216 bytes$'
     run -0 py_error magic.frames
     assert_output "magic.frames: frame 3: not a medcap frame (bad magic)"
     run -0 py_error crc-payload.frames

@@ -469,20 +469,27 @@ int mc_st_write(const char *path, const mc_params *p, const cJSON *metadata, int
     fwrite(lenb, 1, 8, a.f);
     fwrite(hdr, 1, hlen, a.f);
     free(hdr);
+    /* little-endian bytes, 4096 values per fwrite (one fwrite per value
+     * was most of the time a short training run spent saving) */
     for (int i = 0; i < p->n; i++) {
         const float *v = mc_params_at(p, i);
+        unsigned char b[4096 * 4];
+        size_t isz = half ? 2 : 4, used = 0;
         for (size_t k = 0; k < p->t[i].count; k++) {
-            unsigned char b[4];
             uint32_t u;
             if (half) {
                 u = float_to_half(v[k]);
             } else {
                 memcpy(&u, &v[k], 4);
             }
-            for (int j = 0; j < 4; j++)
-                b[j] = (unsigned char)(u >> (8 * j));
-            fwrite(b, 1, half ? 2 : 4, a.f);
+            for (size_t j = 0; j < isz; j++)
+                b[used++] = (unsigned char)(u >> (8 * j));
+            if (used == sizeof b) {
+                fwrite(b, 1, used, a.f);
+                used = 0;
+            }
         }
+        fwrite(b, 1, used, a.f);
     }
     return mc_atomic_commit(&a);
 }

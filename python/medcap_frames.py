@@ -21,7 +21,10 @@ most 16 MiB, a payload of at most 4 GiB that matches shape and dtype; then
 the metadata and payload CRC32s, and that the metadata is a JSON object with
 a non-empty string "id" (as medcap-frame-info and medcap-frame-to-npy do;
 an id that is a whole number, as COCO's "id": 1, is taken as its decimal
-string "1", in the record dict too, as the C stages take it).
+string "1", in the record dict too, as the C stages take it).  The
+metadata must be exactly one JSON object in UTF-8 without NUL bytes, as
+medcap-frame-to-npy --npz and the stages that read records require
+(medcap-frame-info's parser also lets text after the object pass).
 Bad input raises ``FrameError`` (a ``ValueError``) whose message names the
 input and the frame number, e.g. ``x.frames: frame 2: frame payload CRC
 mismatch`` (the words after the frame number are the C programs').  A

@@ -221,10 +221,15 @@ for s, n in [("u8", 9), ("f32", 9), ("two", 2)]:
 print("same")
 PY
     assert_output "same"
-    # the members are the same .npy bytes, stored
-    unzip -p u8.npz 19abe1f3.npy | cmp - u8.d/19abe1f3.npy
-    run -0 unzip -v u8.npz
-    assert_output --partial "Stored"
+    # the members are the same .npy bytes, stored (zipfile: unzip may be missing)
+    run -0 "$py" -c '
+import os, zipfile
+z = zipfile.ZipFile("u8.npz")
+assert all(i.compress_type == zipfile.ZIP_STORED for i in z.infolist())
+for i in z.infolist()[:-1]:
+    assert z.read(i) == open("u8.d/" + i.filename, "rb").read(), i.filename
+print(len(z.infolist()))'
+    assert_output "10"
     # the same frames give the same bytes
     medcap-frame-to-npy --npz again.npz <u8.frames
     cmp u8.npz again.npz
@@ -269,7 +274,8 @@ for i in range(70000):
     mf.write_frame(out, {"id": "f%d" % i}, np.array([i], np.uint32).view(np.uint16))
 ' >many.frames
     medcap-frame-to-npy --npz many.npz many.frames
-    run -0 unzip -tq many.npz
+    run -0 "$py" -c 'import zipfile; print(zipfile.ZipFile("many.npz").testzip())'
+    assert_output "None"
     run -0 "$py" -c '
 import json, numpy as np
 z = np.load("many.npz", allow_pickle=False)

@@ -1,4 +1,4 @@
-"""medcap_frames - read and write medcap frame streams (medcap-frame(5)) in Python.
+"""Read and write medcap frame streams (medcap-frame(5)) in Python.
 
 A frame stream is what medcap-img-resize and medcap-encode-features write:
 each frame is one tensor (uint8, uint16 or float32, up to 4 dimensions) plus

@@ -37,23 +37,25 @@ static void usage(FILE *out)
             "Reads frames from FILE or standard input.\n\n"
             "Options:\n"
             "  -o, --output FILE  write to FILE (atomically) instead of standard output\n"
-            "  -n, --index N      take the N-th frame (1-based; default 1)\n"
-            "  -i, --id ID        take the first frame whose record id is ID\n"
+            "      --nth N        take the N-th frame (1-based; default 1)\n"
+            "      --id ID        take the first frame whose record id is ID\n"
             "  -d, --dir DIR      write every frame as DIR/ID.npy\n"
             "      --npz FILE     write every frame into one .npz archive (atomically),\n"
             "                     members named by id, and the records as 'records'\n"
+            "  -q, --quiet        no warnings\n"
             "  -h, --help         show this help and exit\n"
             "      --version      show the version and exit\n\n"
-            "Exit status: 0 done, 1 invalid frame or no such frame, 2 usage error,\n"
-            "3 I/O error.  See medcap-frame-to-npy(1), medcap-frame(5).\n");
+            "Exit status: 0 done (or an empty input: nothing written), 1 invalid frame or\n"
+            "no such frame, 2 usage error, 3 I/O error.  See medcap-frame-to-npy(1),\n"
+            "medcap-frame(5).\n");
 }
 
 static void parse_args(int argc, char **argv, options *o)
 {
     static const struct option longs[] = {
         {"output", required_argument, NULL, 'o'},
-        {"index", required_argument, NULL, 'n'},
-        {"id", required_argument, NULL, 'i'},
+        {"nth", required_argument, NULL, 'N'}, {"index", required_argument, NULL, 'X'},
+        {"id", required_argument, NULL, 'I'},
         {"dir", required_argument, NULL, 'd'},
         {"npz", required_argument, NULL, 'Z'},
         MC_OPT_COMMON,
@@ -62,26 +64,33 @@ static void parse_args(int argc, char **argv, options *o)
     int c, picked = 0;
     memset(o, 0, sizeof *o);
     o->index = 1;
-    while ((c = mc_getopt(argc, argv, ":o:n:i:d:h", longs)) != -1) {
+    while ((c = mc_getopt(argc, argv, ":o:n:i:d:hqv", longs)) != -1) {
         switch (c) {
         case 'o': o->output = optarg; break;
         case 'n':
+        case 'X': /* -n means --neighbors, --index a case index, elsewhere */
+            mc_opt_deprecated(c == 'n' ? "-n" : "--index N", "--nth N");
+            /* fall through */
+        case 'N':
             if (mc_parse_long(optarg, 1, 1L << 40, &o->index) != 0)
-                mc_usage_error("--index needs a whole number from 1, not '%s'", optarg);
+                mc_usage_error("--nth needs a whole number from 1, not '%s'", optarg);
             picked++;
             break;
-        case 'i': o->id = optarg; picked++; break;
+        case 'i':
+            mc_opt_deprecated("-i", "--id");
+            /* fall through */
+        case 'I': o->id = optarg; picked++; break;
         case 'd': o->dir = optarg; break;
         case 'Z': o->npz = optarg; break;
         default: mc_opt_common(c, argv, usage);
         }
     }
     if (picked > 1)
-        mc_usage_error("--index and --id cannot be combined");
+        mc_usage_error("--nth and --id cannot be combined");
     if (o->npz && (picked || o->output || o->dir))
-        mc_usage_error("--npz writes every frame; it cannot be combined with --index, --id, --output or --dir");
+        mc_usage_error("--npz writes every frame; it cannot be combined with --nth, --id, --output or --dir");
     if (o->dir && (picked || o->output))
-        mc_usage_error("--dir writes every frame; it cannot be combined with --index, --id or --output");
+        mc_usage_error("--dir writes every frame; it cannot be combined with --nth, --id or --output");
     if (argc - optind > 1)
         mc_usage_error("one input FILE at most");
     o->input = optind < argc ? argv[optind] : "-";
@@ -222,7 +231,7 @@ static int write_npz(FILE *in, const options *o)
     }
     npz_free(&z);
     mc_frame_free(&fr);
-    if (status != 0) {
+    if (status != 0 || n == 0) { /* an empty input writes nothing (medcap(7)) */
         mc_atomic_abort(&a);
         return status;
     }
@@ -265,7 +274,7 @@ int main(int argc, char **argv)
             done = 1;
         }
     }
-    if (status == 0 && !done && !o.dir && !o.npz) {
+    if (status == 0 && !done && !o.dir && !o.npz && n > 0) { /* empty input: nothing written, 0 */
         if (o.id)
             mc_err_at(o.input, 0, "no frame has id '%s'", o.id);
         else

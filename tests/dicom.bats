@@ -15,7 +15,7 @@ setup() {
 # The tensor of frame N (1-based) of FILE as numbers, one line, via .npy.
 # TYPE: u1 or f4; COUNT: how many values from the end of the .npy.
 tensor() {
-    medcap-frame-to-npy -n "$2" "$1" | tail -c "$3" | od -An -v -t "$4" | xargs
+    medcap-frame-to-npy --nth "$2" "$1" | tail -c "$3" | od -An -v -t "$4" | xargs
 }
 
 @test "dicom: MONOCHROME1 is inverted: the shared X-ray and its MONOCHROME1 copy sum to 255" {
@@ -23,8 +23,8 @@ tensor() {
     # records with their own ids: the copy has the X-ray's SOP UID (one hashed id)
     for f in "$SHARED_DCM"/*.dcm; do jq -cn --arg f "$f" --arg id "${f##*/}" '{id: $id, image: $f}'; done |
         medcap-img-resize --size 16 >xr.frames
-    medcap-frame-to-npy -n 1 xr.frames >a.npy
-    medcap-frame-to-npy -n 2 xr.frames >b.npy
+    medcap-frame-to-npy --nth 1 xr.frames >a.npy
+    medcap-frame-to-npy --nth 2 xr.frames >b.npy
     run -0 /usr/bin/python3 -c "
 import numpy as np
 a, b = np.load('a.npy').astype(int), np.load('b.npy').astype(int)
@@ -80,7 +80,7 @@ print((a + b).min(), (a + b).max())"
     for k in 0 1 2 3 4; do
         run -0 tensor all.frames $((k + 1)) 4 f4
         assert_output "$((100 * (k + 1)))"
-        medcap-frame-to-npy -n $((k + 1)) all.frames >/dev/null
+        medcap-frame-to-npy --nth $((k + 1)) all.frames >/dev/null
     done
     run -0 bash -c "strings all.frames | grep -o '\"frame\":[0-9]*' | tr '\n' ' '"
     assert_output '"frame":0 "frame":1 "frame":2 "frame":3 "frame":4 '

@@ -177,7 +177,7 @@ print(json.dumps(rec, separators=(",", ":")))' "$@"
 
 @test "embed: frame metadata that is not a record, or holds a NUL byte, is bad input" {
     cd "$BATS_TEST_TMPDIR"
-    medcap-encode-features --features pooled --layout 8 -j 1 "$DATA/medpix2-16-64px.frames" > pooled.frames
+    medcap-encode-features --allow-random --features pooled --layout 8 -j 1 "$DATA/medpix2-16-64px.frames" > pooled.frames
     local meta
     for meta in '[1,2]' '{"caption":"no id"}' '{"id":"a"}\0{"id":"b"}'; do
         printf "$meta" > meta

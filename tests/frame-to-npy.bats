@@ -36,8 +36,8 @@ numpy_python() {
     assert_output "0 10 20 30 40 50 60 70 80 90 100 110 120 130 140 150"
 }
 
-@test "frame-to-npy: --index and --id pick a frame" {
-    medcap-frame-to-npy --index 2 two.frames >by-index.npy
+@test "frame-to-npy: --nth and --id pick a frame" {
+    medcap-frame-to-npy --nth 2 two.frames >by-index.npy
     medcap-frame-to-npy --id small <two.frames >by-id.npy
     cmp by-index.npy by-id.npy
     run -0 bash -c 'tail -c 16 by-id.npy | od -An -tu1 | xargs'
@@ -66,14 +66,12 @@ numpy_python() {
 }
 
 @test "frame-to-npy: no such frame, exit 1" {
-    run -1 --separate-stderr medcap-frame-to-npy --index 3 two.frames
+    run -1 --separate-stderr medcap-frame-to-npy --nth 3 two.frames
     assert_output ""
     [[ "$stderr" == *"two.frames: no frame 3: the input has 2"* ]]
     run -1 --separate-stderr medcap-frame-to-npy --id nope two.frames
     assert_output ""
     [[ "$stderr" == *"two.frames: no frame has id 'nope'"* ]]
-    run -1 --separate-stderr medcap-frame-to-npy </dev/null
-    assert_output ""
 }
 
 @test "frame-to-npy: a truncated or damaged frame, exit 1" {
@@ -89,7 +87,7 @@ numpy_python() {
     size=$(stat -c %s two.frames)
     cp two.frames crc.frames
     printf '\377' | dd of=crc.frames bs=1 seek=$((size - 64)) conv=notrunc 2>/dev/null
-    run -1 --separate-stderr medcap-frame-to-npy --index 2 crc.frames
+    run -1 --separate-stderr medcap-frame-to-npy --nth 2 crc.frames
     assert_output ""
     [[ "$stderr" == *"frame 2: frame payload CRC mismatch"* ]]
 }
@@ -103,7 +101,7 @@ numpy_python() {
 }
 
 @test "frame-to-npy: usage errors, exit 2" {
-    for args in "--index 0" "--index 1 --id a" "--dir d --id a" "--dir d -o x" "a b"; do
+    for args in "--nth 0" "--nth 1 --id a" "--dir d --id a" "--dir d -o x" "a b"; do
         run -2 --separate-stderr medcap-frame-to-npy $args
         assert_output ""
         [[ "$stderr" == *"Try 'medcap-frame-to-npy --help'"* ]]
@@ -253,15 +251,25 @@ print(" ".join(r["id"][:9] for r in json.loads(z["records"].tobytes())))'
     assert_line --index 1 "a a ../x y/é records a a~2 LLLLLLLLL"
 }
 
-@test "frame-to-npy --npz: an empty stream is an archive of the records alone" {
-    py=$(numpy_python)
-    [ -n "$py" ] || skip "no python3 with numpy"
-    medcap-frame-to-npy --npz empty.npz </dev/null
-    run -0 "$py" -c '
-import numpy as np
-z = np.load("empty.npz", allow_pickle=False)
-print(z.files, z["records"].tobytes())'
-    assert_output "['records'] b'[]\\n'"
+@test "frame-to-npy: an empty stream is exit 0 with nothing written (--npz, -o, standard output)" {
+    run -0 --separate-stderr medcap-frame-to-npy --npz empty.npz </dev/null
+    [ ! -e empty.npz ]
+    run -0 --separate-stderr medcap-frame-to-npy -o empty.npy </dev/null
+    [ ! -e empty.npy ]
+    run -0 --separate-stderr medcap-frame-to-npy </dev/null
+    assert_output ""
+}
+
+@test "frame-to-npy: -n, --index and -i are deprecated spellings of --nth and --id, with a warning" {
+    medcap-frame-to-npy --nth 2 two.frames > nth.npy
+    run -0 --separate-stderr bash -c 'medcap-frame-to-npy -n 2 two.frames > n.npy'
+    [[ "$stderr" == *"warning: -n is deprecated and goes in the next release; use --nth N"* ]]
+    cmp nth.npy n.npy
+    run -0 --separate-stderr bash -c 'medcap-frame-to-npy --index 2 two.frames > i.npy'
+    [[ "$stderr" == *"warning: --index N is deprecated"* ]]
+    cmp nth.npy i.npy
+    run -0 --separate-stderr bash -c 'medcap-frame-to-npy -q -i small two.frames > id.npy'
+    [ -z "$stderr" ]
 }
 
 @test "frame-to-npy --npz: more than 65535 members (ZIP64 end records)" {
@@ -316,7 +324,7 @@ PY
 }
 
 @test "frame-to-npy --npz: usage errors (exit 2), an unwritable archive (exit 3)" {
-    for args in "--npz x.npz -o y.npy" "--npz x.npz -d d" "--npz x.npz --dir d" "--npz x.npz --index 2" \
+    for args in "--npz x.npz -o y.npy" "--npz x.npz -d d" "--npz x.npz --dir d" "--npz x.npz --nth 2" \
         "--npz x.npz --id a"; do
         run -2 --separate-stderr medcap-frame-to-npy $args two.frames
         assert_output ""

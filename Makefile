@@ -161,6 +161,7 @@ COMPLETIONS = share/bash-completion/completions
 INSTALL_FILES = \
 	$(foreach p,$(PROGS),755 $(p) bin/$(notdir $(p))) \
 	755 examples/caption-dir.sh bin/medcap-caption-dir \
+	644 python/medcap_frames.py share/medcap/python/medcap_frames.py \
 	$(foreach m,$(wildcard man/*.[157]),644 $(m) share/man/man$(patsubst .%,%,$(suffix $(m)))/$(notdir $(m))) \
 	$(foreach f,$(wildcard share/medcap/* share/medcap/*/*),$(if $(wildcard $(f)/.),,644 $(f) $(f))) \
 	$(foreach f,$(filter-out %.pyc,$(wildcard examples/* examples/*/*)),$(if $(wildcard $(f)/.),,x $(f) share/medcap/$(f))) \

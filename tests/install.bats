@@ -37,6 +37,8 @@ setup_file() {
     cmp "$ROOT/share/medcap/model.safetensors" "$PREFIX_DIR/share/medcap/model.safetensors"
     [ -x "$PREFIX_DIR/share/medcap/examples/caption-dir.sh" ]
     [ -f "$PREFIX_DIR/share/medcap/examples/images/records.ndjson" ]
+    # the Python frame reader, importable from PREFIX/share/medcap/python
+    PYTHONPATH="$PREFIX_DIR/share/medcap/python" /usr/bin/python3 -c 'import medcap_frames'
     [ -f "$PREFIX_DIR/share/bash-completion/completions/medcap" ]
     [ "$(readlink "$PREFIX_DIR/share/bash-completion/completions/medcap-img-resize")" = medcap ]
     # the manifest lists every file and folder under the prefix, and only those

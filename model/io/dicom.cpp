@@ -24,6 +24,10 @@ extern "C" {
 #include <ostream>
 #include <string>
 
+#include <fcntl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 struct mc_dcm {
     gdcm::ImageReader reader;
     int decoded;             // 1 once pixels points to the decoded pixel data
@@ -205,6 +209,36 @@ static bool readable(const char *path)
 }
 
 /* Open, in the modes of mc_dcm_open, throwing nothing. */
+/* 1 when GDCM parses path's elements up to the pixel data without dying,
+ * tried in a child process: Debian's GDCM asserts (aborts the process) on
+ * some malformed files, e.g. one cut within its first elements, instead of
+ * returning an error, and that would end a whole batch.  0 when the child
+ * died of a signal; 1 too when no child could be made (the parent then
+ * takes its chances).  Costs a fork and a second parse of the header. */
+static int header_survives(const char *path)
+{
+    pid_t pid = fork();
+    int st;
+    if (pid < 0)
+        return 1;
+    if (pid == 0) { /* the child: parse, say nothing, exit without cleanup */
+        int fd = open("/dev/null", O_WRONLY);
+        if (fd >= 0)
+            dup2(fd, 2);
+        try {
+            gdcm::Reader r;
+            r.SetFileName(path);
+            r.ReadUpToTag(gdcm::Tag(0x7fe0, 0x0010));
+        } catch (...) {
+        }
+        _exit(0);
+    }
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return 1;
+    return !WIFSIGNALED(st);
+}
+
 static int open_dcm(const char *path, int header_only, mc_dcm *d, char *err, size_t n)
 {
     const gdcm::Tag pixel_data(0x7fe0, 0x0010);
@@ -213,6 +247,10 @@ static int open_dcm(const char *path, int header_only, mc_dcm *d, char *err, siz
     if (!readable(path)) {
         snprintf(err, n, "cannot open: %s", strerror(errno));
         return MC_EXIT_IO;
+    }
+    if (!header_survives(path)) {
+        snprintf(err, n, "not a readable DICOM file (truncated or malformed: GDCM fails on it)");
+        return MC_EXIT_INPUT;
     }
     if (header_only) {
         if (!r.ReadUpToTag(pixel_data)) {

@@ -396,7 +396,7 @@ static int emit(job *j, const options *o, mc_idset *ids, long *skipped)
     uint32_t dims[3] = {(uint32_t)o->spec.channels, (uint32_t)j->img.out_h, (uint32_t)j->img.out_w};
     size_t bytes = ir_img_bytes(&o->spec, &j->img);
     char what[200];
-    int status = 0;
+    int status = 0, repeated = 0;
     if (j->status != 0) {
         job_error(j, j->img.err);
         if (o->keep_going && j->status != MC_EXIT_INTERNAL)
@@ -405,13 +405,13 @@ static int emit(job *j, const options *o, mc_idset *ids, long *skipped)
             status = j->status;
     } else if (!mc_idset_add(ids, mc_record_id(j->rec), j->line > 0 ? j->name : j->path, j->line,
                              o->keep_going ? " (skipped)" : "")) {
+        repeated = 1;
         if (o->keep_going)
             (*skipped)++;
         else
             status = MC_EXIT_INPUT;
-        j->nmeta = 0; /* nothing to write */
     }
-    for (int k = 0; k < j->nmeta && status == 0; k++) {
+    for (int k = 0; k < j->nmeta && status == 0 && !repeated; k++) {
         size_t len = strlen(j->meta[k]);
         int rc = mc_frame_write(stdout, o->spec.as_float ? MC_F32 : MC_U8, 3, dims, j->meta[k], len,
                                 (char *)j->img.data + k * bytes);

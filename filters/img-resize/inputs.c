@@ -299,8 +299,9 @@ static int open_arg(ir_inputs *in, const char *arg, ir_item *it)
         drop_found(in);
         if ((status = walk(in, arg)) != 0)
             return -status;
-        qsort(in->found, in->nfound, sizeof *in->found, cmp_path);
-        if (in->nfound == 0)
+        if (in->nfound > 0)
+            qsort(in->found, in->nfound, sizeof *in->found, cmp_path);
+        else
             mc_err_at(arg, 0, "warning: no images in the folder%s", in->recursive ? "" :
                       " (its sub-folders are read with --recursive)");
         in->dir = arg;

@@ -14,7 +14,8 @@
 #   - each block is one `bash -euo pipefail` script (bash joins the lines a
 #     backslash continues): every command, and every stage of a pipeline, must
 #     exit 0.  The blocks of a page run in order in one sandbox folder, so a
-#     block may use what an earlier one wrote.
+#     block may use what an earlier one wrote.  A warning about a deprecated
+#     spelling (medcap(7)) on standard error fails it too.
 #   - A block whose first line starts with "$ " is a terminal session: its
 #     "$ " lines are the commands, the other lines their output (not checked).
 #
@@ -34,7 +35,7 @@
 #   medpix2/        MedPix 2.0's layout (tests/data/medpix-slice: 40 train and
 #                   8 dev images, data_*.jsonl, descriptions_*.jsonl)
 #   train.ndjson, dev.ndjson   its cleaned records, image paths relative to
-#                   the sandbox (train: 4 records, to keep training short)
+#                   the sandbox (train: 2 records, to keep training short)
 #   data/, records.ndjson      examples/images and its records
 #   new.ndjson      those records, image paths relative to the sandbox
 #   model.safetensors, embed.safetensors   copies of the shipped models
@@ -70,7 +71,7 @@ setup_file() {
         cp data/records.ndjson records.ndjson
         cp "$MEDCAP_SHARE/model.safetensors" "$MEDCAP_SHARE/embed.safetensors" .
         medcap-csv-clean --image-prefix medpix2/ medpix2 > all.ndjson
-        jq -c 'select(.split == "train")' all.ndjson | sed -n 1,4p > train.ndjson
+        jq -c 'select(.split == "train")' all.ndjson | sed -n 1,2p > train.ndjson
         jq -c 'select(.split == "dev")' all.ndjson > dev.ndjson
         rm all.ndjson
         jq -c '.image = "data/" + .image' records.ndjson > new.ndjson
@@ -172,6 +173,10 @@ run_page() {
             sed 's/^/#   /' "$b"
             echo "# its standard error:"
             tail -20 "$BATS_TEST_TMPDIR/err" | sed 's/^/#   /'
+            return 1
+        fi
+        if grep -i 'deprecated' "$BATS_TEST_TMPDIR/err"; then
+            echo "# $1: block $(basename "$b" .sh) uses a deprecated spelling (medcap(7))"
             return 1
         fi
     done
@@ -294,8 +299,9 @@ readme_blocks() {
         tail -20 "$BATS_TEST_TMPDIR/err" | sed 's/^/#   /'
         return 1
     fi
-    # every block ran, and each wrote its scores
+    # every block ran, with current spellings only
     [ "$(grep -c '^README block' "$BATS_TEST_TMPDIR/err")" -eq "$n" ]
+    if grep -i 'deprecated' "$BATS_TEST_TMPDIR/err"; then return 1; fi
     # the first one needs nothing but the checkout
-    ! grep -q 'medpix2\|shared' "$BATS_TEST_TMPDIR/readme/01.sh"
+    if grep -q 'medpix2\|shared' "$BATS_TEST_TMPDIR/readme/01.sh"; then return 1; fi
 }

@@ -49,7 +49,7 @@
 #   cxr-covid/      COVID-19 image data collection layout (metadata.csv, images/)
 #   train.csv.gz    CheXpert rows; table.csv a generic table (file,report,mrn)
 #
-# The README: the code block right after each line
+# The README: the (four-space indented) code block right after each line
 #     <!-- runs in tests/examples.bats -->
 # runs, in order, in one `bash -euo pipefail` shell (as a user types them, so
 # the first block's `export PATH` holds for the next) in a view of the checkout

@@ -51,7 +51,7 @@ static void usage(FILE *out)
             "      --patient-col COL  generic: the column that groups rows into one split\n"
             "      --salt KEY         dicom: key of the hashed ids (id, case_id) and of\n"
             "                         patient_id (written, and used for the split, only with a key)\n"
-            "  -k, --keep-going       skip malformed rows and repeated ids (reported), not stop\n"
+            "  -k, --keep-going       skip (and report) malformed rows and repeated ids\n"
             "      --stats            print rows, records and drops by reason to stderr\n"
             "  -h, --help             show this help and exit\n"
             "      --version          show the version and exit\n\n"

@@ -73,7 +73,7 @@ static void usage(FILE *out)
             "  -s, --size S           output side in pixels (default: the model's, else the\n"
             "                         shipped model's, else 224); 0: the image's own size,\n"
             "                         not resized (a [C,H,W] frame)\n"
-            "  -c, --channels 1|3     grey (luma) or RGB output (default: the model's, else 1)\n"
+            "  -c, --channels 1|3     grey (luma) or RGB (default: the model's, else 1)\n"
             "  -f, --fit MODE         letterbox (pad, default), crop (centre) or stretch\n"
             "      --float            write F32 (v/max - mean)/std instead of U8\n"
             "      --mean M[,M,M]     per-channel mean for --float (default 0)\n"

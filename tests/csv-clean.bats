@@ -346,6 +346,9 @@ medcap-csv-clean: fields other: split" ]
     printf 'patientid,sex,finding,view,modality,filename\n1,M,Pneumonia,PA,X-ray,a.jpg\n2,F,Pneumonia,PA,X-ray,b.jpg\n3,,Pneumonia,PA,X-ray,c.jpg\n' > "$T/covid.csv"
     run -0 bash -c "medcap-csv-clean --format covid '$T/covid.csv' | jq -r '.sex // \"-\"' | paste -sd ' '"
     assert_output "male female -"
+    printf 'img,report,Sex\na.png,one two three,F\nb.png,four five six,Male\nc.png,seven eight nine,unknown\n' > "$T/generic.csv"
+    run -0 bash -c "medcap-csv-clean --image-col img --caption-col report '$T/generic.csv' | jq -r '.sex // \"-\"' | paste -sd ' '"
+    assert_output "female male -"
     run -0 bash -c "medcap-csv-clean '$CC/medpix2' | jq -r '.sex // \"-\"' | sort -u | paste -sd ' '"
     [[ "$output" =~ ^(-\ )?(female\ )?male$ ]]
 }
@@ -359,7 +362,7 @@ medcap-csv-clean: fields other: split" ]
     printf 'img,report,uid\na.png,one two three,1\nb.png,four five six,2\nc.png,seven eight nine,1\n' > "$T/dup.csv"
     run -1 --separate-stderr medcap-csv-clean --image-col img --caption-col report --id-col uid "$T/dup.csv"
     [[ "$stderr" == *"dup.csv:4: duplicate id '1' (first on line 2)"* ]]
-    run -5 --separate-stderr medcap-csv-clean -k --image-col img --caption-col report --id-col uid "$T/dup.csv"
+    run -5 --separate-stderr medcap-csv-clean --keep-going --image-col img --caption-col report --id-col uid "$T/dup.csv"
     [ "${#lines[@]}" -eq 2 ]
     assert_line --index 1 --partial '"id":"2","image":"b.png"'
     [[ "$stderr" == *"dup.csv:4: duplicate id '1' (first on line 2) (skipped)"* ]]

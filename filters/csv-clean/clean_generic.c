@@ -59,9 +59,12 @@ static int generic_row(clean_ctx *ctx, const mc_csv *c, const char *path, const 
     f = cJSON_CreateObject();
     if (!f)
         mc_die(MC_EXIT_INTERNAL, "out of memory");
-    for (size_t i = 0; i < c->nfields; i++)
-        if (!reserved(header[i], col, (long)i) && !cJSON_HasObjectItem(f, header[i]))
-            clean_emit_add_str(f, header[i], mc_csv_field(c, i));
+    for (size_t i = 0; i < c->nfields; i++) {
+        int sex = strcasecmp(header[i], "sex") == 0; /* male|female as in every format */
+        if (!reserved(header[i], col, (long)i) && !cJSON_HasObjectItem(f, sex ? "sex" : header[i]))
+            clean_emit_add_str(f, sex ? "sex" : header[i],
+                               sex ? clean_text_sex(mc_csv_field(c, i)) : mc_csv_field(c, i));
+    }
     image = clean_emit_image_path(ctx, "", img);
     status = clean_emit_record_caption(ctx, id, image, col->split >= 0 ? mc_csv_field(c, (size_t)col->split) : NULL,
                                  group, f, caption);

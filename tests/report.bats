@@ -285,6 +285,15 @@ PY
     [[ "$output" != *unused* ]]
 }
 
+@test "report: integer ids (COCO's \"id\": 1) join string ones" {
+    printf '%s\n' '{"id":1,"caption":"axial ct of the chest"}' > caps.ndjson
+    printf '%s\n' '{"id":"1","references":["chest ct"]}' > refs.ndjson
+    run -0 medcap-report --refs refs.ndjson caps.ndjson
+    [ "$(grep -c '<article class="item"' <<< "$output")" -eq 1 ]
+    [[ "$output" == *'data-id="1"'* ]]
+    [[ "$output" == *'<blockquote><mark>chest</mark> <mark>ct</mark></blockquote>'* ]]
+}
+
 @test "report --overlay: a PNG of a word's attention over the image; errors name the record" {
     run -0 medcap-report --root "$IMG" --overlay all.png --item MPX1074_synpic24653 "$RUN"
     run -0 vipsheader -f width all.png

@@ -66,6 +66,7 @@ load common
 setup_file() {
     export FIX="$BATS_FILE_TMPDIR/fixture"
     mkdir -p "$FIX"
+    # in the background and waited for: set -e holds there (not beside ||)
     (
         set -euo pipefail
         cd "$FIX"
@@ -111,11 +112,12 @@ setup_file() {
             echo 'data/MPX1009_synpic46283.png,"Coronal CT: enlarged prostate with calcifications, no mass.",1002'
             echo 'data/MPX1074_synpic24653.png,"Axial CT: soft tissue mass of the left adrenal gland.",1003'
         } > table.csv
-    ) > "$BATS_FILE_TMPDIR/fixture.log" 2>&1 || {
+    ) > "$BATS_FILE_TMPDIR/fixture.log" 2>&1 3>&- &
+    if ! wait $!; then
         sed 's/^/# /' "$BATS_FILE_TMPDIR/fixture.log" >&3
         echo "# fixture set-up failed" >&3
         return 1
-    }
+    fi
     # the nightly job as make install names it (medcap-caption-dir(1))
     mkdir -p "$BATS_FILE_TMPDIR/tools"
     ln -s "$ROOT/examples/caption-dir.sh" "$BATS_FILE_TMPDIR/tools/medcap-caption-dir"

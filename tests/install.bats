@@ -119,7 +119,7 @@ medcap-decode-caption --bea -> --beam
 medcap-caption-dir --he -> --help
 complete -o default -F _medcap medcap-img-resize"
     # bash-completion loads PREFIX/.../completions/medcap-NAME, the link, by name
-    run -0 env -i PATH=/usr/bin:/bin bash --count 'source "$1/medcap-frame-info"; complete -p medcap-frame-info medcap' _ "$c"
+    run -0 env -i PATH=/usr/bin:/bin bash -c 'source "$1/medcap-frame-info"; complete -p medcap-frame-info medcap' _ "$c"
 }
 
 @test "the nightly job under cron's environment: sub-folders, a broken image once, a new image" {

@@ -22,10 +22,14 @@
 #   - A block whose first line starts with "$ " is a terminal session: its
 #     "$ " lines are the commands, the other lines their output (not checked).
 #
+# A block right after a comment line `.\" run: python3` is Python source: it
+# runs, its indentation removed, as `python3 BLOCK` (Debian's python3 with python3-numpy, which make
+# installs; PATH finds it in /usr/bin).
+#
 # SKIPPED BLOCKS: the one rule.  A block right after a comment line
 #     .\" not run: REASON
-# (before its .nf/.EX, after the prose) is not run: a crontab line, Python
-# source, a command that needs a module Debian's base lacks (torch, NumPy).
+# (before its .nf/.EX, after the prose) is not run: a crontab line, a command
+# that needs what make does not install (torch), one that takes minutes.
 # The test "the skipped blocks are the known ones" lists every such block,
 # so that the set stays small and a new one is a decision.
 #
@@ -165,22 +169,26 @@ extract_examples() {
         /^\.SH/ { sec = ($0 ~ /^\.SH[ \t]+"?EXAMPLES?"?[ \t]*$/); next }
         !sec { next }
         !blk && /^\.\\" not run:/ { reason = $0; sub(/^\.\\" not run:[ \t]*/, "", reason); next }
+        !blk && /^\.\\" run: python3[ \t]*$/ { py = 1; next }
         /^\.(nf|EX)([ \t]|$)/ {
             blk = 1; n++
-            f = sprintf("%s/%02d.%s", dir, n, reason != "" ? "skip" : "sh")
+            f = sprintf("%s/%02d.%s", dir, n, reason != "" ? "skip" : py ? "py" : "sh")
             if (reason != "") print reason > f; else printf "" > f
-            reason = ""; next
+            reason = ""; py = 0; next
         }
         /^\.(fi|EE)([ \t]|$)/ { if (blk) close(f); blk = 0; next }
         blk && /^\./ { next }
         blk { print > f }
     ' "$page"
-    for f in "$out"/*.sh; do
+    for f in "$out"/*.sh "$out"/*.py; do
         [ -e "$f" ] || continue
         sed -i -e 's/\\e/\x01/g' -e 's/\\-/-/g' -e "s/\\\\(aq/'/g" \
             -e 's/\\(dq/"/g' -e 's/\\(ga/`/g' -e 's/\\&//g' \
             -e 's/\\f[BIRP]//g' -e 's/\x01/\\/g' "$f"
-        if grep -q '^[[:space:]]*\$ ' "$f" && head -1 "$f" | grep -q '^[[:space:]]*\$ '; then
+        if [ "${f##*.}" = py ]; then  # Python: without the block's indentation
+            /usr/bin/python3 -c 'import sys, textwrap; p = sys.argv[1]; s = textwrap.dedent(open(p).read()); open(p, "w").write(s)' "$f"
+        fi
+        if [ "${f##*.}" = sh ] && head -1 "$f" | grep -q '^[[:space:]]*\$ '; then
             sed -n 's/^[[:space:]]*\$ //p' "$f" > "$f.cmds" && mv "$f.cmds" "$f"
         fi
     done
@@ -201,11 +209,14 @@ run_page() {
     extract_examples "$page" "$blocks"
     cp -a "$FIX" "$sb"
     mkdir -p "$sb/.home"
-    for b in "$blocks"/*.sh; do
-        [ -e "$b" ] || continue
+    for b in $(ls "$blocks"/*.sh "$blocks"/*.py 2>/dev/null | sort); do
         ran=$((ran + 1))
         rc=0
-        (cd "$sb" && env -i $(sandbox_env "$sb") bash -euo pipefail "$b") \
+        case $b in
+        *.py) set -- "$1" python3 "$b" ;;
+        *) set -- "$1" bash -euo pipefail "$b" ;;
+        esac
+        (cd "$sb" && env -i $(sandbox_env "$sb") "${@:2}") \
             > "$w/out" 2> "$w/err" || rc=$?
         if [ "$rc" -ne 0 ]; then
             echo "# $1: block $(basename "$b" .sh) exited $rc:"
@@ -241,8 +252,6 @@ run_page() {
     done
     want="medcap-caption-dir.1: a crontab line, for an installed copy
 medcap-encode-features.1: needs torch and torchvision
-medcap-frame-to-npy.1: needs NumPy
-medcap-frame.5: Python source, needs NumPy
 medcap-train.1: trains a ResNet-18, minutes on two cores
 "
     got=$(printf '%s' "$got" | LC_ALL=C sort)
@@ -263,6 +272,10 @@ echo a \- \(aqb\(aq \e
 .EX
 false
 .EE
+.\" run: python3
+.nf
+print(b"\ex89")
+.fi
 .nf
   $ echo \-\-yes
   output line
@@ -279,9 +292,11 @@ EOF
     run -0 cat "$BATS_TEST_TMPDIR/t/02.skip"
     assert_output "a test
 false"
-    run -0 cat "$BATS_TEST_TMPDIR/t/03.sh"
+    run -0 cat "$BATS_TEST_TMPDIR/t/03.py"
+    assert_output 'print(b"\x89")'
+    run -0 cat "$BATS_TEST_TMPDIR/t/04.sh"
     assert_output "echo --yes"
-    [ ! -e "$BATS_TEST_TMPDIR/t/04.sh" ]
+    [ ! -e "$BATS_TEST_TMPDIR/t/05.sh" ]
 }
 
 @test "man/medcap.1 examples run" { run_page medcap.1; }

@@ -67,7 +67,13 @@ DEPS_STAMP := .deps-ok
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(DEPS_STAMP) $(PROGS) $(UNITS)
+all: $(DEPS_STAMP) $(PROGS) $(BIN)/medcap-caption-dir $(UNITS)
+
+# The nightly job beside the programs, so that "medcap caption-dir" works in
+# the source tree as after make install.
+$(BIN)/medcap-caption-dir: examples/caption-dir.sh
+	@mkdir -p $(BIN)
+	ln -sf ../examples/caption-dir.sh $@
 
 # Install missing Debian packages once; the stamp records success.
 $(DEPS_STAMP):

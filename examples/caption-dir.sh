@@ -60,6 +60,7 @@ usage() {
     echo "to DIR/captions.ndjson; remember unreadable images in DIR/captions.rejects."
     echo
     echo "Options:"
+    echo "  -q, --quiet   no notes (nothing new, captioned N), only problems"
     echo "  -h, --help    show this help and exit"
     echo "      --version show the version and exit"
     echo
@@ -69,7 +70,10 @@ usage() {
 }
 # --help and --version on standard output; a failed write is exit 3.
 say() {
-    "$@" 2> /dev/null || { echo "$me: cannot write to standard output" >&2; exit 3; }
+    local err
+    # the write error of echo (bash says "...: write error: REASON") for the message
+    { err=$("$@" 2>&1 >&3 3>&-); } 3>&1 ||
+        { echo "$me: error writing standard output: ${err##*: }" >&2; exit 3; }
     exit 0
 }
 version() {
@@ -77,12 +81,19 @@ version() {
     if [ -n "$bin" ]; then v=$("$bin/medcap" --version 2> /dev/null) || v=""; fi
     echo "medcap-caption-dir ${v:-medcap}"
 }
-case "${1:-}" in
--h | --help) say usage ;;
---version) say version ;;
---) shift ;;
--?*) echo "$me: unknown option '$1'" >&2; usage >&2; exit 2 ;;
-esac
+quiet=
+while [ $# -gt 0 ]; do
+    case "$1" in
+    -h | --help) say usage ;;
+    --version) say version ;;
+    -q | --quiet) quiet=1; shift ;;
+    --) shift; break ;;
+    -?*) echo "$me: unknown option '$1'" >&2; usage >&2; exit 2 ;;
+    *) break ;;
+    esac
+done
+# note MESSAGE: what the run did, on standard error (not with --quiet)
+note() { [ -n "$quiet" ] || echo "$me: $*" >&2; }
 [ $# -gt 0 ] || { echo "$me: missing DIR" >&2; usage >&2; exit 2; }
 [ $# -eq 1 ] || { echo "$me: one DIR only" >&2; usage >&2; exit 2; }
 dir=$1
@@ -99,7 +110,7 @@ rejects=$dir/captions.rejects
 
 exec 9> "$dir/.captions.lock"
 if ! flock -n 9; then
-    echo "$me: another run holds $dir/.captions.lock; nothing to do" >&2
+    note "another run holds $dir/.captions.lock; nothing to do"
     exit 0
 fi
 
@@ -129,7 +140,7 @@ awk -v done="$tmp.done" -v rej="$tmp.rej" '
     !(p in seen) && !($0 in bad)' FS='\t' "$tmp.all" > "$tmp.new"
 n=$(wc -l < "$tmp.new")
 if [ "$n" -eq 0 ]; then
-    echo "$me: no new images in $dir" >&2
+    note "no new images in $dir"
     exit 0
 fi
 
@@ -180,5 +191,5 @@ nbad=$(wc -l < "$tmp.bad")
 while IFS=$'\t' read -r _ _ why p; do
     echo "$me: $p: $why; not captioned, listed in $rejects (replace the file to retry)" >&2
 done < "$tmp.bad"
-echo "$me: captioned $(wc -l < "$tmp") of $n new images in $dir" >&2
+note "captioned $(wc -l < "$tmp") of $n new images in $dir"
 [ "$nbad" -eq 0 ] || exit 5

@@ -29,6 +29,9 @@ netpbm() {
     assert_output "8"
     cd_run -0
     assert_output --partial "no new images"
+    # -q: nothing to say when all is well; "medcap caption-dir" from the checkout's bin
+    run -0 --separate-stderr medcap caption-dir -q "$d"
+    [ -z "$stderr" ] && [ -z "$output" ]
     cp "$DATA/medpix-slice/train/MPX1020_synpic17478.png" "$d/new.png"
     cd_run -0
     run -0 jq -s 'length' "$d/captions.ndjson"

@@ -32,6 +32,7 @@ set_cmd() {
     report) CMD=(medcap-report "$caps") ;;
     frame-info) CMD=(medcap-frame-info "$feat") ;;
     frame-to-npy) CMD=(medcap-frame-to-npy "$feat") ;;
+    caption-dir) CMD=(medcap-caption-dir --help) ;;   # its output is files in DIR; tests/caption-dir.bats
     *) return 1 ;;
     esac
 }

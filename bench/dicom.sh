@@ -3,7 +3,7 @@
 # same run, on the same generated files (bench/dicom_peer.py make):
 #   NCT 512x512 signed 16-bit CT slices and NXR 2000x2500 12-bit X-rays,
 #   uncompressed, decoded, rescaled, windowed (the file's window) and
-#   resized to 224 x 224 U8: medcap-img-resize (both cores, and --jobs 1)
+#   resized to 224 x 224 U8: medcap-img-resize (both cores, and -j 1)
 #   against a Python loop (pydicom pixel_array, modality LUT, window, PIL
 #   bilinear resize);
 #   csv-clean --format dicom over NWALK files (copies of the CT slices)
@@ -49,10 +49,10 @@ echo "machine: $(nproc) cores; best of $REPEAT"
 for set in ct xr; do
     n=$(wc -l <"$TMP/$set.txt")
     m=$(seconds "$BIN/medcap-img-resize" --size 224 --window file "$TMP/$set.txt")
-    m1=$(seconds "$BIN/medcap-img-resize" --size 224 --jobs 1 --window file "$TMP/$set.txt")
+    m1=$(seconds "$BIN/medcap-img-resize" --size 224 -j 1 --window file "$TMP/$set.txt")
     p=$(seconds "$PY" bench/dicom_peer.py resize "$TMP/$set.txt" 224)
     row "$set: medcap-img-resize (all cores)" "$n" "$m"
-    row "$set: medcap-img-resize --jobs 1" "$n" "$m1"
+    row "$set: medcap-img-resize -j 1" "$n" "$m1"
     row "$set: pydicom + NumPy + PIL loop" "$n" "$p"
     awk -v m="$m" -v m1="$m1" -v p="$p" 'BEGIN { printf "  medcap %.1fx (--jobs 1: %.1fx) the Python loop\n", p / m, p / m1 }'
 done

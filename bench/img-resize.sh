@@ -55,7 +55,7 @@ bench_set() {
     n=$(wc -l <"$list")
     mkdir -p "$TMP/thumbs"
     m=$(seconds "$BIN/medcap-img-resize" --size "$SIZE" "$list")
-    m1=$(seconds "$BIN/medcap-img-resize" --jobs 1 --size "$SIZE" "$list")
+    m1=$(seconds "$BIN/medcap-img-resize" -j 1 --size "$SIZE" "$list")
     # shellcheck disable=SC2046
     v=$(seconds vipsthumbnail -s "$SIZE" -o "$TMP/thumbs/%s.v" $(cat "$list"))
     p=$(seconds "$PY" bench/pil_resize.py "$SIZE" "$list")

@@ -26,6 +26,8 @@
 #include "io/frame.h"
 #include "io/idset.h"
 #include "io/ndjson.h"
+#include "core/cli.h"
+#include "core/progress.h"
 #include "core/util.h"
 
 #include <getopt.h>
@@ -74,14 +76,14 @@ static void usage(FILE *out)
             "                         shipped model's, else 224); 0: the image's own size,\n"
             "                         not resized (a [C,H,W] frame)\n"
             "  -c, --channels 1|3     grey (luma) or RGB (default: the model's, else 1)\n"
-            "  -f, --fit MODE         letterbox (pad, default), crop (centre) or stretch\n"
+            "      --fit MODE         letterbox (pad, default), crop (centre) or stretch\n"
             "      --float            write F32 (v/max - mean)/std instead of U8\n"
             "      --mean M[,M,M]     per-channel mean for --float (default 0)\n"
             "      --std S[,S,S]      per-channel standard deviation for --float (default 1)\n"
             "  -r, --root DIR         resolve relative image paths against DIR\n"
             "  -R, --recursive        read the sub-folders of DIR arguments too\n"
             "      --max-pixels N     refuse images of more than N pixels (default 100000000)\n"
-            "  -k, --keep-going       skip missing or bad images and repeated ids, report\n"
+            "      --keep-going       skip missing or bad images and repeated ids, report\n"
             "                         them, exit 5\n"
             "DICOM (.dcm files, or files with the DICM preamble):\n"
             "  -w, --window WIN       grey VOI window: auto (the file's, else the frame's\n"
@@ -92,7 +94,10 @@ static void usage(FILE *out)
             "                         middle); all: one frame per slice, \"frame\" in the record\n"
             "      --salt KEY         key of the hashed ids (id, case_id) and of patient_id,\n"
             "                         which is only written with a key\n"
-            "  -j, --jobs N           worker threads (default: the number of cores)\n"
+            "  -j, --threads N        worker threads (default: the number of cores)\n"
+            "  -q, --quiet            no progress line on a terminal, no warnings\n"
+            "  -v, --verbose          the number of images and their rate at the end\n"
+            "      --total N          the number of images expected, for the time left\n"
             "  -h, --help             show this help and exit\n"
             "      --version          show the version and exit\n\n"
             "Exit status: 0 done, 1 bad input (record, image, repeated id), 2 usage error,\n"
@@ -162,25 +167,25 @@ static void parse_window(const char *arg, ir_img_spec *spec)
 
 static void parse_args(int argc, char **argv, options *o)
 {
-    enum { OPT_FLOAT = 256, OPT_MEAN, OPT_STD, OPT_MAXPIX, OPT_VERSION, OPT_FRAME, OPT_SALT };
+    enum { OPT_FLOAT = 256, OPT_MEAN, OPT_STD, OPT_MAXPIX, OPT_FRAME, OPT_SALT, OPT_FIT, OPT_KEEP, OPT_JOBS };
     static const struct option longs[] = {
         {"model", required_argument, NULL, 'm'},
         {"size", required_argument, NULL, 's'},
         {"channels", required_argument, NULL, 'c'},
-        {"fit", required_argument, NULL, 'f'},
+        {"fit", required_argument, NULL, OPT_FIT},
         {"float", no_argument, NULL, OPT_FLOAT},
         {"mean", required_argument, NULL, OPT_MEAN},
         {"std", required_argument, NULL, OPT_STD},
         {"root", required_argument, NULL, 'r'},
         {"recursive", no_argument, NULL, 'R'},
         {"max-pixels", required_argument, NULL, OPT_MAXPIX},
-        {"keep-going", no_argument, NULL, 'k'},
-        {"jobs", required_argument, NULL, 'j'},
+        {"keep-going", no_argument, NULL, OPT_KEEP},
+        {"threads", required_argument, NULL, 'j'},
+        {"jobs", required_argument, NULL, OPT_JOBS},
         {"window", required_argument, NULL, 'w'},
         {"frame", required_argument, NULL, OPT_FRAME},
         {"salt", required_argument, NULL, OPT_SALT},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, OPT_VERSION},
+        MC_OPT_COMMON,
         {NULL, 0, NULL, 0},
     };
     int c, normalised = 0, size_given = 0, channels_given = 0;
@@ -197,8 +202,7 @@ static void parse_args(int argc, char **argv, options *o)
     for (int i = 0; i < 3; i++)
         o->spec.std[i] = 1.0;
     o->jobs = cores < 1 ? 1 : cores > 64 ? 64 : (int)cores;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":m:s:c:f:r:Rkj:w:h", longs, NULL)) != -1) {
+    while ((c = mc_getopt(argc, argv, ":m:s:c:f:r:Rkj:w:hqv", longs)) != -1) {
         switch (c) {
         case 's':
             if (mc_parse_long(optarg, 0, 8192, &v) != 0)
@@ -213,7 +217,10 @@ static void parse_args(int argc, char **argv, options *o)
             channels_given = 1;
             break;
         case 'm': model = optarg; break;
-        case 'f':
+        case 'f': /* -f is --format elsewhere (medcap(7)) */
+            mc_opt_deprecated("-f", "--fit");
+            /* fall through */
+        case OPT_FIT:
             if (strcmp(optarg, "letterbox") == 0)
                 o->spec.fit = FIT_LETTERBOX;
             else if (strcmp(optarg, "crop") == 0)
@@ -239,10 +246,16 @@ static void parse_args(int argc, char **argv, options *o)
                 mc_usage_error("--max-pixels needs a whole number from 1, not '%s'", optarg);
             o->spec.max_pixels = (uint64_t)v;
             break;
-        case 'k': o->keep_going = 1; break;
+        case 'k':
+            mc_opt_deprecated("-k", "--keep-going");
+            /* fall through */
+        case OPT_KEEP: o->keep_going = 1; break;
+        case OPT_JOBS:
+            mc_opt_deprecated("--jobs", "-j/--threads");
+            /* fall through */
         case 'j':
             if (mc_parse_long(optarg, 1, 64, &v) != 0)
-                mc_usage_error("--jobs needs a whole number from 1 to 64, not '%s'", optarg);
+                mc_usage_error("--threads needs a whole number from 1 to 64, not '%s'", optarg);
             o->jobs = (int)v;
             break;
         case 'w': parse_window(optarg, &o->spec); break;
@@ -261,10 +274,7 @@ static void parse_args(int argc, char **argv, options *o)
                 mc_usage_error("--salt needs a non-empty key");
             o->salt = optarg;
             break;
-        case 'h': usage(stdout); exit(mc_close_stdout());
-        case OPT_VERSION: printf("medcap-img-resize %s\n", MEDCAP_VERSION); exit(mc_close_stdout());
-        case ':': mc_usage_error("option '%s' needs a value", argv[optind - 1]);
-        default: mc_usage_error("unknown option '%s'", argv[optind - 1]);
+        default: mc_opt_common(c, argv, usage);
         }
     }
     if (normalised && !o->spec.as_float)
@@ -428,6 +438,7 @@ static int emit(job *j, const options *o, mc_idset *ids, long *skipped)
         if (rc != 0)
             status = mc_stdout_error();
     }
+    mc_progress_add(1);
     clear_job(j);
     return status;
 }
@@ -445,6 +456,9 @@ int main(int argc, char **argv)
 
     mc_set_prog(argv[0]);
     parse_args(argc, argv, &o);
+    if (o.ninputs == 0 && isatty(0))
+        mc_usage_error("standard input is a terminal: give images, folders or record files, or pipe them in");
+    mc_refuse_terminal_out();
     if (ir_img_init(argv[0]) != 0)
         return MC_EXIT_INTERNAL;
     in = ir_inputs_new(o.inputs, o.ninputs, o.root, o.recursive);
@@ -452,6 +466,7 @@ int main(int argc, char **argv)
     slots = 4 * o.jobs;
     jobs = mc_calloc((size_t)slots, sizeof *jobs);
     workers = ir_pool_new(o.jobs, slots, run_job, &o);
+    mc_progress_begin("images", NULL);
     while (status == 0 && (rc = ir_inputs_next(in, &it, &status)) > 0) {
         if (it.text && mc_blank(it.text))
             continue;
@@ -475,10 +490,9 @@ int main(int argc, char **argv)
         if (status == 0)
             status = emit(j, &o, &ids, &skipped);
     ir_pool_free(workers);
-    if (status == 0 && records == 0) {
-        mc_err("no records or image paths in the input");
-        status = MC_EXIT_INPUT;
-    }
+    mc_progress_end();
+    if (status == 0 && records == 0 && !mc_quiet) /* empty input: exit 0, nothing written (medcap(7)) */
+        mc_err("no records or image paths in the input: nothing written");
     if (status == 0 && skipped > 0) {
         mc_err("skipped %ld of %ld images", skipped, records);
         status = MC_EXIT_SKIPPED;

@@ -144,7 +144,7 @@ open('badvr.dcm', 'wb').write(bytes(b))" "$DCM/ct16.dcm" "$DCM/mr_multi.dcm"
     run -1 --separate-stderr medcap-img-resize --max-pixels 1000 <<<"$DCM/ct16.dcm"
     [[ "$stderr" == *"ct16.dcm: image is 64x48, over --max-pixels 1000"* ]]
     printf '%s\n' cut.dcm "$DCM/ct16.dcm" nopixels.dcm syntax.dcm badvr.dcm text.dcm >mixed.txt
-    run -5 --separate-stderr medcap-img-resize --jobs 3 --keep-going --size 8 mixed.txt
+    run -5 --separate-stderr medcap-img-resize -j 3 --keep-going --size 8 mixed.txt
     [[ "$stderr" == *"skipped 5 of 6 images"* ]]
     [ "$(grep -c 'mixed.txt:' <<<"$stderr")" -eq 5 ]
 }
@@ -194,7 +194,7 @@ open('badvr.dcm', 'wb').write(bytes(b))" "$DCM/ct16.dcm" "$DCM/mr_multi.dcm"
             medcap-csv-clean --format dicom -k --salt k in/$f.dcm 2>&1 >>records.jsonl
         done
         medcap-csv-clean --format dicom -k --stats in 2>&1
-        medcap-img-resize -k --salt k records.jsonl 2>&1 >img.frames
+        medcap-img-resize --keep-going --salt k records.jsonl 2>&1 >img.frames
         echo "$PWD/in/identity.dcm" | medcap-img-resize --size 0 --float --window none 2>&1
         echo "$PWD/in/broken.dcm" | medcap-img-resize 2>&1
         medcap-encode-features --model "$MODEL" img.frames 2>&1 >feat.frames

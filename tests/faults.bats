@@ -155,7 +155,7 @@ print(json.dumps(rec, separators=(",", ":")))' "$@"
     [ ! -s out.frames ]
     # --keep-going skips it and goes on
     cat big.ndjson "$BATS_FILE_TMPDIR/one.ndjson" > two.ndjson
-    run -5 --separate-stderr bash -c 'medcap-img-resize -k --root "$1" --size 32 two.ndjson > out.frames' \
+    run -5 --separate-stderr bash -c 'medcap-img-resize --keep-going --root "$1" --size 32 two.ndjson > out.frames' \
         _ "$DATA/images"
     run -0 medcap-frame-info out.frames
     assert_output --regexp '^a	u8	1x32x32	'

@@ -117,10 +117,10 @@ values() {
     assert_output "0.015259022"
 }
 
-@test "img-resize: --jobs 1 and --jobs 2 write the same frames in input order" {
+@test "img-resize: -j 1 and -j 2 write the same frames in input order" {
     for i in 1 2 3 4; do jq -c ".id += \"-$i\"" records.jsonl; done >many.jsonl
-    medcap-img-resize --jobs 1 --root "$IMAGES" many.jsonl >one.frames
-    medcap-img-resize --jobs 2 --root "$IMAGES" many.jsonl >two.frames
+    medcap-img-resize -j 1 --root "$IMAGES" many.jsonl >one.frames
+    medcap-img-resize -j 2 --root "$IMAGES" many.jsonl >two.frames
     cmp one.frames two.frames
     run -0 medcap-frame-info --count two.frames
     assert_output "12"
@@ -175,14 +175,14 @@ values() {
     [[ "$stderr" == *"mixed.jsonl:2: $IMAGES/no-such.png: cannot open"* ]]
     [[ "$stderr" == *"mixed.jsonl:3: $PWD/text.png: not an image format"* ]]
     [[ "$stderr" == *"skipped 2 of 4 images"* ]]
-    medcap-img-resize -k --root "$IMAGES" mixed.jsonl >kept.frames || [ $? -eq 5 ]
+    medcap-img-resize --keep-going --root "$IMAGES" mixed.jsonl >kept.frames || [ $? -eq 5 ]
     run -0 medcap-frame-info kept.frames
     assert_line --index 0 --partial "MPX1007_synpic46719"
     assert_line --index 1 --partial "ards"
     [ "${#lines[@]}" -eq 2 ]
 }
 
-@test "img-resize: --jobs 4 --keep-going: each of many failing images gets its own message" {
+@test "img-resize: -j 4 --keep-going: each of many failing images gets its own message" {
     # libvips has one error buffer per process; worker threads failing at
     # once must not read or clear each other's messages
     # 100 PNGs and 100 JPEGs cut short, every tenth line a whole image (one
@@ -204,21 +204,21 @@ PY
     local png='many\.txt:[0-9]+: cut[0-9]+\.png: cannot read image: vipspng: .*not enough data'
     local jpg='many\.txt:[0-9]+: cut[0-9]+\.jpg: cannot read image: VipsJpeg: Premature end'
     for round in 1 2 3 4; do
-        run -5 --separate-stderr medcap-img-resize --jobs 4 --keep-going --size 32 many.txt
+        run -5 --separate-stderr medcap-img-resize -j 4 --keep-going --size 32 many.txt
         [[ "$stderr" == *"skipped 200 of 210 images"* ]]
         # every other line is one image's own message, 200 of them
         grep -vF "skipped 200 of 210" <<<"$stderr" > msgs.txt || true
         if grep -vE "$png|$jpg" msgs.txt; then echo "bad message(s) above"; return 1; fi
         [ "$(wc -l < msgs.txt)" -eq 200 ]
     done
-    medcap-img-resize --jobs 4 --keep-going --size 32 many.txt 2>/dev/null >kept.frames || [ $? -eq 5 ]
+    medcap-img-resize -j 4 --keep-going --size 32 many.txt 2>/dev/null >kept.frames || [ $? -eq 5 ]
     run -0 medcap-frame-info kept.frames
     [ "${#lines[@]}" -eq 10 ]
 }
 
 @test "img-resize: a malformed JSON line names file and line, exit 1" {
     { sed -n 1p records.jsonl; echo '{"id": "x", "image": '; } >bad.jsonl
-    run -1 --separate-stderr medcap-img-resize --jobs 1 --root "$IMAGES" <(sed -n 2p bad.jsonl)
+    run -1 --separate-stderr medcap-img-resize -j 1 --root "$IMAGES" <(sed -n 2p bad.jsonl)
     assert_output ""
     [[ "$stderr" == *":1: malformed JSON near column"* ]]
     run -1 --separate-stderr medcap-img-resize --root "$IMAGES" bad.jsonl
@@ -234,10 +234,13 @@ PY
     [[ "$stderr" == *"-:1: record has no string \"image\""* ]]
 }
 
-@test "img-resize: empty input is an error, exit 1" {
-    run -1 --separate-stderr medcap-img-resize </dev/null
+@test "img-resize: empty input is exit 0 with nothing written" {
+    run -0 --separate-stderr medcap-img-resize </dev/null
     assert_output ""
-    [[ "$stderr" == *"no records or image paths in the input"* ]]
+    [[ "$stderr" == *"no records or image paths in the input: nothing written"* ]]
+    run -0 --separate-stderr medcap-img-resize -q </dev/null
+    assert_output ""
+    [ -z "$stderr" ]
 }
 
 @test "img-resize: frames as input are refused, exit 1" {
@@ -420,10 +423,10 @@ image_tree() {
 @test "img-resize: a folder without images, a missing folder or file" {
     mkdir -p none/sub
     cp "$IMAGES/ARDSSevere.jpg" none/sub/a.jpg
-    run -1 --separate-stderr medcap-img-resize -s 8 none
+    run -0 --separate-stderr medcap-img-resize -s 8 none
     assert_output ""
     [[ "$stderr" == *"none: warning: no images in the folder (its sub-folders are read with --recursive)"* ]]
-    [[ "$stderr" == *"no records or image paths in the input"* ]]
+    [[ "$stderr" == *"no records or image paths in the input: nothing written"* ]]
     run -3 --separate-stderr medcap-img-resize -s 8 no-such-folder
     assert_output ""
     [[ "$stderr" == *"no-such-folder: cannot open: No such file or directory"* ]]
@@ -450,7 +453,7 @@ image_tree() {
     { cat records.jsonl; sed -n 1p records.jsonl; } >dup.jsonl
     run -1 --separate-stderr medcap-img-resize -s 8 --root "$IMAGES" dup.jsonl
     [[ "$stderr" == *"dup.jsonl:4: duplicate id 'MPX1007_synpic46719' (first on line 1)"* ]]
-    run -5 --separate-stderr bash -c 'set -o pipefail; medcap-img-resize -k -s 8 --root "$IMAGES" dup.jsonl | medcap-frame-info --count'
+    run -5 --separate-stderr bash -c 'set -o pipefail; medcap-img-resize --keep-going -s 8 --root "$IMAGES" dup.jsonl | medcap-frame-info --count'
     assert_output "3"
     [[ "$stderr" == *"dup.jsonl:4: duplicate id 'MPX1007_synpic46719' (first on line 1) (skipped)"* ]]
     [[ "$stderr" == *"skipped 1 of 4 images"* ]]
@@ -472,4 +475,24 @@ image_tree() {
     echo '{"id":7.5,"image":"ARDSSevere.jpg"}' >frac.ndjson
     run -1 --separate-stderr medcap-img-resize -s 8 --root "$IMAGES" frac.ndjson
     [[ "$stderr" == *'frac.ndjson:1: record has no string "id" (nor a whole number)'* ]]
+}
+
+@test "img-resize: -f, -k and --jobs are deprecated spellings (warned, not with -q); -j is --threads" {
+    cp "$IMAGES/ARDSSevere.jpg" a.jpg
+    medcap-img-resize -s 8 --fit crop --keep-going -j 1 a.jpg > new.frames
+    run -0 --separate-stderr bash -c 'medcap-img-resize -s 8 -f crop -k --jobs 1 a.jpg > old.frames'
+    [[ "$stderr" == *"warning: -f is deprecated and goes in the next release; use --fit"* ]]
+    [[ "$stderr" == *"warning: -k is deprecated"*"use --keep-going"* ]]
+    [[ "$stderr" == *"warning: --jobs is deprecated"*"use -j/--threads"* ]]
+    cmp new.frames old.frames
+    run -0 --separate-stderr bash -c 'medcap-img-resize -q -s 8 -f crop a.jpg > /dev/null'
+    [ -z "$stderr" ]
+}
+
+@test "img-resize: binary frames to a terminal, or a terminal on standard input, are usage errors" {
+    cp "$IMAGES/ARDSSevere.jpg" a.jpg
+    run -2 script -qec "medcap-img-resize -s 8 a.jpg" /dev/null
+    [[ "$output" == *"standard output is a terminal"* ]]
+    run -0 script -qec "medcap-img-resize -s 8 > x.frames; echo status \$?" /dev/null
+    [[ "$output" == *"standard input is a terminal"*"status 2"* ]]
 }

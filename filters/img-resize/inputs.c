@@ -3,6 +3,7 @@
 #include "inputs.h"
 #include "io/dicom.h"
 #include "io/frame.h"
+#include "core/progress.h"
 #include "io/gzin.h"
 #include "core/util.h"
 
@@ -301,7 +302,7 @@ static int open_arg(ir_inputs *in, const char *arg, ir_item *it)
             return -status;
         if (in->nfound > 0)
             qsort(in->found, in->nfound, sizeof *in->found, cmp_path);
-        else
+        else if (!mc_quiet)
             mc_err_at(arg, 0, "warning: no images in the folder%s", in->recursive ? "" :
                       " (its sub-folders are read with --recursive)");
         in->dir = arg;

@@ -13,6 +13,8 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "csv-clean/clean.h"
+#include "core/cli.h"
+#include "core/progress.h"
 #include "core/util.h"
 #include "io/dicom.h"
 
@@ -22,6 +24,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 static const char *const format_names[] = {"auto", "medpix", "chexpert", "nih", "covid", "generic",
                                            "dicom"};
@@ -39,9 +42,9 @@ static void usage(FILE *out)
             "  -f, --format FMT       auto (default), medpix, chexpert, nih, covid, generic,\n"
             "                         dicom\n"
             "  -t, --template PARTS   caption parts in order, e.g. modality,plane,diagnosis\n"
-            "  -w, --min-words N      drop free-text captions under N words (default 3)\n"
+            "      --min-words N      drop free-text captions under N words (default 3)\n"
             "  -u, --uncertain HOW    CheXpert -1.0 labels: ignore (default), positive, negative\n"
-            "  -s, --split SPEC       NAME=WEIGHT,... for rows without a split of their own\n"
+            "      --split SPEC       NAME=WEIGHT,... for rows without a split of their own\n"
             "                         (default train=80,dev=10,test=10), hashed by patient/case\n"
             "      --resplit          hash every row, ignoring the data set's own split\n"
             "      --image-prefix P   put P before every image path\n"
@@ -51,8 +54,9 @@ static void usage(FILE *out)
             "      --patient-col COL  generic: the column that groups rows into one split\n"
             "      --salt KEY         dicom: key of the hashed ids (id, case_id) and of\n"
             "                         patient_id (written, and used for the split, only with a key)\n"
-            "  -k, --keep-going       skip (and report) malformed rows and repeated ids\n"
+            "      --keep-going       skip (and report) malformed rows and repeated ids\n"
             "      --stats            print rows, records and drops by reason to stderr\n"
+            "  -q, --quiet            no warnings\n"
             "  -h, --help             show this help and exit\n"
             "      --version          show the version and exit\n\n"
             "Exit status: 0 done, 1 bad input, 2 usage error, 3 I/O error,\n"
@@ -60,7 +64,7 @@ static void usage(FILE *out)
             "See medcap-csv-clean(1).\n");
 }
 
-enum { OPT_RESPLIT = 256, OPT_PREFIX, OPT_IMAGE, OPT_CAPTION, OPT_ID, OPT_PATIENT, OPT_STATS, OPT_VERSION,
+enum { OPT_RESPLIT = 256, OPT_PREFIX, OPT_IMAGE, OPT_CAPTION, OPT_ID, OPT_PATIENT, OPT_STATS, OPT_MINW, OPT_SPLIT, OPT_KEEP,
        OPT_SALT };
 
 static int parse_args(int argc, char **argv, clean_ctx *ctx)
@@ -68,20 +72,19 @@ static int parse_args(int argc, char **argv, clean_ctx *ctx)
     static const struct option longs[] = {
         {"format", required_argument, NULL, 'f'},
         {"template", required_argument, NULL, 't'},
-        {"min-words", required_argument, NULL, 'w'},
+        {"min-words", required_argument, NULL, OPT_MINW},
         {"uncertain", required_argument, NULL, 'u'},
-        {"split", required_argument, NULL, 's'},
+        {"split", required_argument, NULL, OPT_SPLIT},
         {"resplit", no_argument, NULL, OPT_RESPLIT},
         {"image-prefix", required_argument, NULL, OPT_PREFIX},
         {"image-col", required_argument, NULL, OPT_IMAGE},
         {"caption-col", required_argument, NULL, OPT_CAPTION},
         {"id-col", required_argument, NULL, OPT_ID},
         {"patient-col", required_argument, NULL, OPT_PATIENT},
-        {"keep-going", no_argument, NULL, 'k'},
+        {"keep-going", no_argument, NULL, OPT_KEEP},
         {"stats", no_argument, NULL, OPT_STATS},
         {"salt", required_argument, NULL, OPT_SALT},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, OPT_VERSION},
+        MC_OPT_COMMON,
         {NULL, 0, NULL, 0},
     };
     const char *split = "train=80,dev=10,test=10";
@@ -89,8 +92,7 @@ static int parse_args(int argc, char **argv, clean_ctx *ctx)
     int c, fmt_given = 0;
     memset(ctx, 0, sizeof *ctx);
     ctx->min_words = 3;
-    opterr = 0;
-    while ((c = getopt_long(argc, argv, ":f:t:w:u:s:kh", longs, NULL)) != -1) {
+    while ((c = mc_getopt(argc, argv, ":f:t:w:u:s:khqv", longs)) != -1) {
         switch (c) {
         case 'f':
             for (ctx->format = 0; ctx->format <= FMT_DICOM; ctx->format++)
@@ -106,7 +108,10 @@ static int parse_args(int argc, char **argv, clean_ctx *ctx)
                 mc_usage_error("--template '%s' is not a comma-separated list of parts", optarg);
             ctx->template_ = optarg;
             break;
-        case 'w':
+        case 'w': /* -w is --window elsewhere (medcap(7)) */
+            mc_opt_deprecated("-w", "--min-words");
+            /* fall through */
+        case OPT_MINW:
             if (mc_parse_long(optarg, 0, 1000, &ctx->min_words) < 0)
                 mc_usage_error("--min-words '%s' is not a whole number in 0..1000", optarg);
             break;
@@ -120,24 +125,27 @@ static int parse_args(int argc, char **argv, clean_ctx *ctx)
             else
                 mc_usage_error("--uncertain '%s' is not ignore, positive or negative", optarg);
             break;
-        case 's': split = optarg; break;
+        case 's': /* -s is --size elsewhere */
+            mc_opt_deprecated("-s", "--split");
+            /* fall through */
+        case OPT_SPLIT: split = optarg; break;
         case OPT_RESPLIT: ctx->resplit = 1; break;
         case OPT_PREFIX: ctx->image_prefix = optarg; break;
         case OPT_IMAGE: ctx->image_col = optarg; break;
         case OPT_CAPTION: ctx->caption_col = optarg; break;
         case OPT_ID: ctx->id_col = optarg; break;
         case OPT_PATIENT: ctx->patient_col = optarg; break;
-        case 'k': ctx->keep_going = 1; break;
+        case 'k':
+            mc_opt_deprecated("-k", "--keep-going");
+            /* fall through */
+        case OPT_KEEP: ctx->keep_going = 1; break;
         case OPT_STATS: ctx->stats = 1; break;
         case OPT_SALT:
             if (!optarg[0])
                 mc_usage_error("--salt needs a non-empty key");
             ctx->salt = optarg;
             break;
-        case 'h': usage(stdout); exit(mc_close_stdout());
-        case OPT_VERSION: printf("medcap-csv-clean %s\n", MEDCAP_VERSION); exit(mc_close_stdout());
-        case ':': mc_usage_error("option '%s' needs a value", argv[optind - 1]);
-        default: mc_usage_error("unknown option '%s'", argv[optind - 1]);
+        default: mc_opt_common(c, argv, usage);
         }
     }
     if (clean_split_parse(&ctx->split, split, err, sizeof err) < 0)
@@ -259,11 +267,14 @@ static int run_csv(clean_ctx *ctx, const char *path)
     }
     rc = mc_csv_read(&c);
     if (rc != MC_CSV_RECORD) {
-        if (rc == MC_CSV_EOF)
-            mc_err_at(path, 0, "empty input: no header row");
-        else
+        if (rc == MC_CSV_EOF) { /* empty input: exit 0, nothing written (medcap(7)) */
+            if (!mc_quiet)
+                mc_err_at(path, 0, "empty input: nothing written");
+            status = 0;
+        } else {
             mc_err_at(path, rc == MC_CSV_BAD ? c.rec_line : c.line + 1, "header: %s", c.err);
-        status = rc == MC_CSV_FAIL && c.io_error ? MC_EXIT_IO : MC_EXIT_INPUT;
+            status = rc == MC_CSV_FAIL && c.io_error ? MC_EXIT_IO : MC_EXIT_INPUT;
+        }
     } else if ((fmt = detect_csv(ctx, &c)) == FMT_AUTO) {
         mc_err_at(path, 1, "unknown format: the header matches none of chexpert, nih, covid "
                            "(use --format generic with --image-col and --caption-col)");
@@ -330,8 +341,11 @@ int main(int argc, char **argv)
         for (int i = first; i < argc && status == 0; i++)
             status = clean_dicom_run(&ctx, argv[i]);
         first = argc; /* nothing left for the CSV and JSON readers */
-    } else if (first == argc)
+    } else if (first == argc) {
+        if (isatty(0))
+            mc_usage_error("standard input is a terminal: give a data set folder or file, or pipe a CSV in");
         status = expand("-", &inputs, &n);
+    }
     for (int i = first; i < argc && status == 0; i++)
         status = expand(argv[i], &inputs, &n);
     if (status == 0 && n > 0)

@@ -67,7 +67,7 @@ medcap-csv-clean: fields other: split" ]
     run -0 --separate-stderr medcap-csv-clean --min-words 0 --stats "$CC/medpix2"
     assert_output --partial '"caption_text":"pelvis"'
     [[ "$stderr" == *"dropped short 0"* ]]
-    run -0 --separate-stderr medcap-csv-clean -w 1000 --stats "$CC/medpix2"
+    run -0 --separate-stderr medcap-csv-clean --min-words 1000 --stats "$CC/medpix2"
     assert_output ""
     [[ "$stderr" == *"dropped short 6"* ]]
     run -2 --separate-stderr medcap-csv-clean --min-words -1 "$CC/medpix2"
@@ -289,7 +289,7 @@ medcap-csv-clean: fields other: split" ]
     run -1 --separate-stderr medcap-csv-clean "$T/descriptions_dev.jsonl"
     [ "${#lines[@]}" -eq 2 ]
     [ "$stderr" = "medcap-csv-clean: $T/descriptions_dev.jsonl:3: malformed JSON near column 11" ]
-    run -5 --separate-stderr medcap-csv-clean -k "$T/descriptions_dev.jsonl"
+    run -5 --separate-stderr medcap-csv-clean --keep-going "$T/descriptions_dev.jsonl"
     [ "${#lines[@]}" -eq 2 ]
     [[ "$stderr" == *"descriptions_dev.jsonl:4: not a JSON object (skipped)"* ]]
     echo '{"image":"x","Description":{}}' > "$T/descriptions_dev.jsonl"
@@ -300,11 +300,13 @@ medcap-csv-clean: fields other: split" ]
 
 @test "empty input, a missing file, an empty folder" {
     : > "$T/empty.csv"
-    run -1 --separate-stderr medcap-csv-clean "$T/empty.csv"
+    run -0 --separate-stderr medcap-csv-clean "$T/empty.csv"
     assert_output ""
-    [ "$stderr" = "medcap-csv-clean: $T/empty.csv: empty input: no header row" ]
-    run -1 --separate-stderr medcap-csv-clean < /dev/null
-    [ "$stderr" = "medcap-csv-clean: -: empty input: no header row" ]
+    [ "$stderr" = "medcap-csv-clean: $T/empty.csv: empty input: nothing written" ]
+    run -0 --separate-stderr medcap-csv-clean < /dev/null
+    [ "$stderr" = "medcap-csv-clean: -: empty input: nothing written" ]
+    run -0 --separate-stderr medcap-csv-clean -q < /dev/null
+    [ -z "$stderr" ] && [ -z "$output" ]
     run -3 --separate-stderr medcap-csv-clean "$T/missing.csv"
     assert_output ""
     [ "$stderr" = "medcap-csv-clean: $T/missing.csv: cannot open: No such file or directory" ]
@@ -369,4 +371,12 @@ medcap-csv-clean: fields other: split" ]
     # the same file twice: every id of the second is a repeat, named with its file
     run -1 --separate-stderr medcap-csv-clean --format nih "$CC/nih-data-entry-10.csv.gz" "$CC/nih-data-entry-10.csv.gz"
     [[ "$stderr" == *"nih-data-entry-10.csv.gz:2: duplicate id '00000001_000' (first on line 2)"* ]]
+}
+
+@test "-k, -s and -w are deprecated spellings of --keep-going, --split and --min-words" {
+    run -0 --separate-stderr medcap-csv-clean -k -s train=1 -w 2 "$CC/medpix2"
+    [[ "$stderr" == *"warning: -k is deprecated and goes in the next release; use --keep-going"* ]]
+    [[ "$stderr" == *"warning: -s is deprecated"*"use --split"* ]]
+    [[ "$stderr" == *"warning: -w is deprecated"*"use --min-words"* ]]
+    [ "$output" = "$(medcap-csv-clean --keep-going --split train=1 --min-words 2 "$CC/medpix2")" ]
 }

@@ -179,7 +179,7 @@ open('badvr.dcm', 'wb').write(bytes(b))" "$DCM/ct16.dcm" "$DCM/mr_multi.dcm"
     echo "not dicom" >tree/bad.dcm
     run -1 --separate-stderr medcap-csv-clean --format dicom tree
     [[ "$stderr" == *"tree/bad.dcm: not a readable DICOM file"* ]]
-    run -5 --separate-stderr medcap-csv-clean --format dicom -k tree
+    run -5 --separate-stderr medcap-csv-clean --format dicom --keep-going tree
     [ "${#lines[@]}" -eq 3 ]
 }
 
@@ -191,9 +191,9 @@ open('badvr.dcm', 'wb').write(bytes(b))" "$DCM/ct16.dcm" "$DCM/mr_multi.dcm"
     {
         # one run each: the copy has the same SOP UID, a repeated id in one run
         for f in identity broken; do
-            medcap-csv-clean --format dicom -k --salt k in/$f.dcm 2>&1 >>records.jsonl
+            medcap-csv-clean --format dicom --keep-going --salt k in/$f.dcm 2>&1 >>records.jsonl
         done
-        medcap-csv-clean --format dicom -k --stats in 2>&1
+        medcap-csv-clean --format dicom --keep-going --stats in 2>&1
         medcap-img-resize --keep-going --salt k records.jsonl 2>&1 >img.frames
         echo "$PWD/in/identity.dcm" | medcap-img-resize --size 0 --float --window none 2>&1
         echo "$PWD/in/broken.dcm" | medcap-img-resize 2>&1

@@ -27,6 +27,7 @@
 typedef struct {
     const char *model; /* -m */
     const char *field; /* --field */
+    int keep_going;    /* --keep-going: skip bad frames and records, exit 5 at the end */
 } options;
 
 static void usage(FILE *out)
@@ -40,6 +41,7 @@ static void usage(FILE *out)
             "Options:\n"
             "  -m, --model MODEL  the embedding model (required)\n"
             "      --field KEY    record key of the caption text (default caption)\n"
+            "      --keep-going   skip bad frames and records (reported), exit 5 at the end\n"
             "  -q, --quiet        no warnings\n"
             "  -h, --help         show this help and exit\n"
             "      --version      show the version and exit\n\n"
@@ -50,9 +52,10 @@ static void usage(FILE *out)
 
 static void parse_args(int argc, char **argv, options *o)
 {
-    enum { O_FIELD = 256 };
+    enum { O_FIELD = 256, O_KEEP };
     static const struct option longs[] = {
         {"model", required_argument, NULL, 'm'}, {"field", required_argument, NULL, O_FIELD},
+        {"keep-going", no_argument, NULL, O_KEEP},
         MC_OPT_COMMON,
         {NULL, 0, NULL, 0},
     };
@@ -62,6 +65,7 @@ static void parse_args(int argc, char **argv, options *o)
         switch (c) {
         case 'm': o->model = optarg; break;
         case O_FIELD: o->field = optarg; break;
+        case O_KEEP: o->keep_going = 1; break;
         default: mc_opt_common(c, argv, usage);
         }
     }
@@ -73,6 +77,7 @@ static void parse_args(int argc, char **argv, options *o)
 typedef struct {
     options o;
     mc_embedder em;
+    long skipped; /* bad frames and records left out (--keep-going) */
 } embedder;
 
 /* Write out (D) as a frame carrying meta, the record at line or frame k
@@ -97,13 +102,18 @@ static int embed_frames(embedder *e, FILE *f, const char *name)
     mc_frame fr;
     char err[256];
     long k = 0;
-    int r, rc = 0;
+    int r, rc = 0, crc_ok = 1;
     memset(&fr, 0, sizeof fr);
-    while (rc == 0 && (r = mc_frame_read(f, &fr, err, sizeof err)) == MC_FRAME_OK) {
+    while (rc == 0 && (r = mc_frame_read_ex(f, &fr, 0, &crc_ok, err, sizeof err)) == MC_FRAME_OK) {
         size_t dim = mc_featvec_dim(&fr);
-        cJSON *rec = mc_frame_record(&fr, name, ++k);
+        cJSON *rec;
+        k++;
+        rec = crc_ok ? mc_frame_record(&fr, name, k) : NULL;
         cJSON_Delete(rec);
-        if (!rec) {
+        if (!crc_ok) { /* the header's CRC was right: the stream is still in step */
+            mc_err_at(name, k, "frame CRC mismatch (record or features damaged)");
+            rc = MC_EXIT_INPUT;
+        } else if (!rec) {
             rc = MC_EXIT_INPUT;
         } else if (dim != (size_t)e->em.m.cfg.feature_dim) {
             mc_err_at(name, k, "expected an F32 feature frame of size %d (the model's), got %s of size %zu",
@@ -114,6 +124,10 @@ static int embed_frames(embedder *e, FILE *f, const char *name)
             rc = MC_EXIT_INPUT;
         } else {
             rc = emit(e, mc_embedder_image(&e->em), fr.meta, name, k);
+        }
+        if (rc == MC_EXIT_INPUT && e->o.keep_going) {
+            e->skipped++;
+            rc = 0;
         }
     }
     if (rc == 0 && r == MC_FRAME_ERR) {
@@ -139,7 +153,11 @@ static int embed_records(embedder *e, FILE *f, const char *name)
             continue;
         if (!(rec = mc_record_parse(line, name, in.line))) {
             rc = MC_EXIT_INPUT;
-            break;
+            if (e->o.keep_going) {
+                e->skipped++;
+                rc = 0;
+            }
+            continue;
         }
         text = cJSON_GetObjectItemCaseSensitive(rec, e->o.field);
         if (!cJSON_IsString(text)) {
@@ -152,6 +170,10 @@ static int embed_records(embedder *e, FILE *f, const char *name)
             free(meta);
         }
         cJSON_Delete(rec);
+        if (rc == MC_EXIT_INPUT && e->o.keep_going) {
+            e->skipped++;
+            rc = 0;
+        }
     }
     if (rc == 0 && ferror(f)) {
         mc_err_at(name, 0, "read error");
@@ -192,5 +214,13 @@ int main(int argc, char **argv)
     for (int i = optind; i < argc && status == 0; i++)
         status = embed_file(&e, argv[i]);
     mc_embedder_close(&e.em);
-    return status ? status : mc_close_stdout();
+    if (status == 0 && e.skipped) {
+        mc_err("%ld frame(s) or record(s) skipped", e.skipped);
+        status = MC_EXIT_SKIPPED;
+    }
+    if (status == 0 || status == MC_EXIT_SKIPPED) {
+        int st = mc_close_stdout();
+        return st ? st : status;
+    }
+    return status;
 }

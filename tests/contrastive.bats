@@ -183,6 +183,20 @@ open(sys.argv[2],"wb").write(struct.pack("<Q",len(b))+b+d[8+n:])' m.st badvocab.
     [[ "$stderr" == *"cut.frames:2: truncated"* ]]
 }
 
+@test "medcap-embed --keep-going: a damaged frame (CRC), a record without its caption and a malformed one are skipped, exit 5" {
+    train16 m.st
+    damage_frame "$FEAT" 3 bad.frames
+    run -1 --separate-stderr bash -c 'medcap-embed -m m.st bad.frames > out.frames'
+    [[ "$stderr" == *"bad.frames:3: frame CRC mismatch"* ]]
+    printf '{"id":"a","caption":"axial ct"}\n{"id":"b","text":"x"}\n{"id":\n{"id":"c","caption":"mr"}\n' > mixed.ndjson
+    run -5 --separate-stderr bash -c 'medcap-embed -m m.st --keep-going bad.frames mixed.ndjson > out.frames'
+    [[ "$stderr" == *"bad.frames:3: frame CRC mismatch"* ]]
+    [[ "$stderr" == *"mixed.ndjson:2: record 'b' has no string \"caption\""* ]]
+    [[ "$stderr" == *"3 frame(s) or record(s) skipped"* ]]
+    run -0 medcap-frame-info --count out.frames
+    assert_output 17
+}
+
 @test "medcap-embed: empty input gives empty output" {
     train16 m.st
     run -0 medcap-embed -m m.st < /dev/null

@@ -24,7 +24,6 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 static const char *const format_names[] = {"auto", "medpix", "chexpert", "nih", "covid", "generic",
                                            "dicom"};
@@ -342,8 +341,7 @@ int main(int argc, char **argv)
             status = clean_dicom_run(&ctx, argv[i]);
         first = argc; /* nothing left for the CSV and JSON readers */
     } else if (first == argc) {
-        if (isatty(0))
-            mc_usage_error("standard input is a terminal: give a data set folder or file, or pipe a CSV in");
+        mc_refuse_terminal_in("a CSV");
         status = expand("-", &inputs, &n);
     }
     for (int i = first; i < argc && status == 0; i++)

@@ -384,13 +384,5 @@ int main(int argc, char **argv)
     }
     mc_capmodel_free(&m);
     free(model);
-    if (status == 0 && skipped) {
-        mc_err("%ld frame(s) skipped", skipped);
-        status = MC_EXIT_SKIPPED;
-    }
-    if (status == 0 || status == MC_EXIT_SKIPPED) {
-        int st = mc_close_stdout();
-        return st ? st : status;
-    }
-    return status;
+    return mc_stream_end(status, skipped, "frame(s)");
 }

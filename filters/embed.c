@@ -214,13 +214,5 @@ int main(int argc, char **argv)
     for (int i = optind; i < argc && status == 0; i++)
         status = embed_file(&e, argv[i]);
     mc_embedder_close(&e.em);
-    if (status == 0 && e.skipped) {
-        mc_err("%ld frame(s) or record(s) skipped", e.skipped);
-        status = MC_EXIT_SKIPPED;
-    }
-    if (status == 0 || status == MC_EXIT_SKIPPED) {
-        int st = mc_close_stdout();
-        return st ? st : status;
-    }
-    return status;
+    return mc_stream_end(status, e.skipped, "frame(s) or record(s)");
 }

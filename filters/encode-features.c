@@ -539,13 +539,5 @@ int main(int argc, char **argv)
                dt > 0 ? images / dt : 0.0, dt > 0 ? 1e-9 * flops / dt : 0.0);
     }
     mc_encoder_free(e);
-    if (status == 0 && skipped) {
-        mc_err("%ld frame(s) skipped", skipped);
-        status = MC_EXIT_SKIPPED;
-    }
-    if (status == MC_EXIT_SKIPPED || status == 0) {
-        int st = mc_close_stdout();
-        return st ? st : status;
-    }
-    return status;
+    return mc_stream_end(status, skipped, "frame(s)");
 }

@@ -456,8 +456,8 @@ int main(int argc, char **argv)
 
     mc_set_prog(argv[0]);
     parse_args(argc, argv, &o);
-    if (o.ninputs == 0 && isatty(0))
-        mc_usage_error("standard input is a terminal: give images, folders or record files, or pipe them in");
+    if (o.ninputs == 0)
+        mc_refuse_terminal_in("records or image paths");
     mc_refuse_terminal_out();
     if (ir_img_init(argv[0]) != 0)
         return MC_EXIT_INTERNAL;

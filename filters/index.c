@@ -24,7 +24,6 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #define MAX_FIELDS 32
 #define MAX_DIM 65536
@@ -196,10 +195,6 @@ static int index_file(run_state *st, const char *path)
         mc_err("%s: cannot open: %s", path, strerror(errno));
         return MC_EXIT_IO;
     }
-    if (f == stdin && isatty(0)) {
-        mc_err("standard input is a terminal: give an input FILE, or pipe the frames in");
-        return MC_EXIT_USAGE;
-    }
     mc_progress_begin("frames", f);
     rc = mc_frames_each(f, path, index_frame, st, st->o->keep_going ? &st->skipped : NULL);
     mc_progress_end();
@@ -218,6 +213,9 @@ int main(int argc, char **argv)
     mc_set_prog(argv[0]);
     first = parse_args(argc, argv, &o);
     st.o = &o;
+    for (int i = first; i < (first < argc ? argc : first + 1); i++)
+        if (i == argc || strcmp(argv[i], "-") == 0)
+            mc_refuse_terminal_in("the frames"); /* before any file is written */
     mc_strtab_init(&st.ids);
     if (o.append) {
         int rc = mc_cindex_open(&old, o.output, err, sizeof err);

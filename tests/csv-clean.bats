@@ -380,3 +380,9 @@ medcap-csv-clean: fields other: split" ]
     [[ "$stderr" == *"warning: -w is deprecated"*"use --min-words"* ]]
     [ "$output" = "$(medcap-csv-clean --keep-going --split train=1 --min-words 2 "$CC/medpix2")" ]
 }
+
+@test "a terminal on standard input is a usage error" {
+    run -0 script -qec "medcap-csv-clean > '$T/out.ndjson'; echo status \$?" /dev/null
+    [[ "$output" == *"medcap-csv-clean: standard input is a terminal: give an input FILE, or pipe a CSV in"*"status 2"* ]]
+    [ ! -s "$T/out.ndjson" ]
+}

@@ -243,3 +243,9 @@ neighbour_ids() { jq -r '[.neighbors[].id] | join(" ")'; }
     [ "${#lines[@]}" -eq 19 ]
     refute_output --partial false
 }
+
+@test "medcap-index: a terminal on standard input is a usage error, and no index is started" {
+    run -0 script -qec "medcap-index -o ix.idx; echo status \$?" /dev/null
+    [[ "$output" == *"standard input is a terminal: give an input FILE, or pipe the frames in"*"status 2"* ]]
+    [ -z "$(ls -A | grep '^ix\.idx')" ]
+}

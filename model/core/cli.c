@@ -47,3 +47,16 @@ void mc_refuse_terminal_out(void)
         mc_usage_error("standard output is a terminal: binary frames go to a file or a pipe "
                        "(> FILE, or | the next stage)");
 }
+
+int mc_stream_end(int status, long skipped, const char *what)
+{
+    int st;
+    if (status == 0 && skipped > 0) {
+        mc_err("%ld %s skipped", skipped, what);
+        status = MC_EXIT_SKIPPED;
+    }
+    if (status != 0 && status != MC_EXIT_SKIPPED)
+        return status;
+    st = mc_close_stdout();
+    return st ? st : status;
+}

@@ -48,6 +48,11 @@ void mc_opt_common(int c, char *const *argv, void (*usage)(FILE *out));
 /* A deprecated spelling was used: warn "PROG: warning: OLD is deprecated
  * and goes in the next release; use NOW" on stderr (not with --quiet). */
 void mc_opt_deprecated(const char *old, const char *now);
+/* The exit status of a stream stage at its end: with status 0 and
+ * skipped > 0 (--keep-going), "PROG: SKIPPED WHAT skipped" and
+ * MC_EXIT_SKIPPED; standard output is closed (mc_close_stdout) unless
+ * status is another error, whose status is returned. */
+int mc_stream_end(int status, long skipped, const char *what);
 /* Refuse (exit 2) to write binary frames to standard output when it is a
  * terminal. */
 void mc_refuse_terminal_out(void);

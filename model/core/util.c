@@ -168,12 +168,17 @@ int mc_parse_double(const char *s, double *out)
     return 0;
 }
 
+void mc_refuse_terminal_in(const char *what)
+{
+    if (isatty(0))
+        mc_usage_error("standard input is a terminal: give an input FILE, or pipe %s in", what);
+}
+
 FILE *mc_open_in(const char *path)
 {
     FILE *f;
     if (!path || strcmp(path, "-") == 0) {
-        if (isatty(0))
-            mc_usage_error("standard input is a terminal: give an input FILE, or pipe the input in");
+        mc_refuse_terminal_in("the input");
         return stdin;
     }
     f = fopen(path, "rb");

@@ -69,6 +69,10 @@ long mc_arg_long(const char *name, const char *s, long lo, long hi);
 /* Open a file for reading; "-" means stdin, refused (usage error, exit 2)
  * when it is a terminal.  Exits with MC_EXIT_IO on failure. */
 FILE *mc_open_in(const char *path);
+/* Refuse (usage error, exit 2) to read standard input when it is a
+ * terminal: the program would wait for input typed by hand; what names
+ * the input ("records", "frames", ...) in the message. */
+void mc_refuse_terminal_in(const char *what);
 
 /* Atomic output: write to PATH.tmp.PID, then rename over PATH on commit
  * (a PATH that exists and is not a regular file, such as /dev/null or a

@@ -93,6 +93,23 @@ void npz_name(npz_writer *z, const char *id, char *out)
         snprintf(out + n, 24, "~%ld", z->uses[k]);
 }
 
+/* The fields a stored member's local header and its central directory
+ * entry share, from "version needed" to the name's length, at p; returns
+ * the end.  big: the sizes are in the ZIP64 extra field. */
+static unsigned char *put_entry(unsigned char *p, unsigned need, uint32_t crc, uint64_t size, int big,
+                                size_t nlen)
+{
+    p = put16(p, need);
+    p = put16(p, 0); /* flags */
+    p = put16(p, 0); /* stored */
+    p = put16(p, DOS_TIME);
+    p = put16(p, DOS_DATE);
+    p = put32(p, crc);
+    p = put32(p, big ? U32_MAX : (uint32_t)size);
+    p = put32(p, big ? U32_MAX : (uint32_t)size);
+    return put16(p, (unsigned)nlen);
+}
+
 /* Write one stored member: its local header, then head (hlen bytes) and
  * data (dlen bytes), whose CRC32 is crc; and keep its central directory
  * entry. */
@@ -106,16 +123,7 @@ static int member(npz_writer *z, const char *name, const void *head, size_t hlen
     unsigned need = big || far ? 45 : 20;
 
     /* local file header (with the ZIP64 sizes when the member is big) */
-    p = put32(lh, 0x04034b50);
-    p = put16(p, need);
-    p = put16(p, 0); /* flags */
-    p = put16(p, 0); /* stored */
-    p = put16(p, DOS_TIME);
-    p = put16(p, DOS_DATE);
-    p = put32(p, crc);
-    p = put32(p, big ? U32_MAX : (uint32_t)size);
-    p = put32(p, big ? U32_MAX : (uint32_t)size);
-    p = put16(p, (unsigned)nlen);
+    p = put_entry(put32(lh, 0x04034b50), need, crc, size, big, nlen);
     p = put16(p, big ? 20 : 0);
     e = p;
     if (big) {
@@ -154,15 +162,7 @@ static int member(npz_writer *z, const char *name, const void *head, size_t hlen
     p = z->cd + z->cd_len;
     p = put32(p, 0x02014b50);
     p = put16(p, 45); /* made by: MS-DOS, spec 4.5 */
-    p = put16(p, need);
-    p = put16(p, 0);
-    p = put16(p, 0);
-    p = put16(p, DOS_TIME);
-    p = put16(p, DOS_DATE);
-    p = put32(p, crc);
-    p = put32(p, big ? U32_MAX : (uint32_t)size);
-    p = put32(p, big ? U32_MAX : (uint32_t)size);
-    p = put16(p, (unsigned)nlen);
+    p = put_entry(p, need, crc, size, big, nlen);
     p = put16(p, (big ? 16 : 0) + (far ? 8 : 0) + (big || far ? 4 : 0));
     p = put16(p, 0); /* comment */
     p = put16(p, 0); /* disk */

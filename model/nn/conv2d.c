@@ -128,10 +128,13 @@ void mc_conv2d_forward(float *out, float *col, const float *in, const float *wei
                 a = col;
                 lda = (int)(nb * hw);
             }
-            /* out (cog, nb*hw; row stride n) = W_g (cog, K) . col (K, nb*hw) */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cog, (int)(nb * hw), K, 1.0f,
-                        weight + (size_t)g * cog * K, K, a, lda, 0.0f,
-                        out + (size_t)g * cog * n + b0 * hw, (int)n);
+            /* out (cog, hw; row stride n) = W_g (cog, K) . col (K, hw), one GEMM
+             * per image: OpenBLAS's sums depend on the GEMM's width, so an
+             * image's output must not depend on the batch it came in */
+            for (int b = 0; b < nb; b++)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cog, (int)hw, K, 1.0f,
+                            weight + (size_t)g * cog * K, K, a + b * hw, lda, 0.0f,
+                            out + (size_t)g * cog * n + (b0 + b) * hw, (int)n);
         }
     }
     if (bias)

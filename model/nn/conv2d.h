@@ -1,9 +1,11 @@
-/* conv2d.h - 2-D convolution as im2col + one GEMM (cblas_sgemm), with
+/* conv2d.h - 2-D convolution as im2col + GEMM (cblas_sgemm), with
  * stride, zero padding and groups, forward and backward.
  *
  * Activations use the channel-major layout (C, B, H, W): the whole batch of
- * one channel is contiguous, so one GEMM covers all B images (N = B*Ho*Wo)
- * and the output lands in place without a transpose.  Weights are
+ * one channel is contiguous, so the output lands in place without a
+ * transpose.  The forward pass runs one GEMM per image (N = Ho*Wo), so an
+ * image's output is bit-identical whatever batch it is in (for a given
+ * thread count); the backward pass runs one GEMM per chunk of images.  Weights are
  * PyTorch's OIHW: (Co, Ci/groups, KH, KW).  Backward functions accumulate
  * (+=) into the gradients.
  */

@@ -63,7 +63,7 @@ print((a + b).min(), (a + b).max())"
     # the multi-frame MR has no window: auto spans its range, file is an error
     run -1 --separate-stderr medcap-img-resize --window file <<<"$DCM/mr_multi.dcm"
     assert_output ""
-    [[ "$stderr" == *"mr_multi.dcm: DICOM file has no Window Center/Width"* ]]
+    [[ "$stderr" == *"mr_multi.dcm: DICOM file has no VOI LUT or Window Center/Width"* ]]
 }
 
 @test "dicom: MONOCHROME1 X-ray with 12 bits stored: bright where values are low" {
@@ -254,4 +254,77 @@ open('badvr.dcm', 'wb').write(bytes(b))" "$DCM/ct16.dcm" "$DCM/mr_multi.dcm"
     assert_output 1
     run -1 --separate-stderr medcap-csv-clean --format dicom cuts
     [[ "$stderr" != *"Assertion"* ]]
+}
+
+@test "dicom: a misencoded file GDCM once zero-filled 1.3 GB for reads in a few MB, as the file it encodes" {
+    # implicit VR under an explicit VR syntax: a fall-back parse of GDCM's
+    # takes the Image Type's text for an element length; the allocation
+    # is refused (limit: 8 times the file) and the next parse reads it
+    run -0 /usr/bin/python3 -c "
+import resource, subprocess, sys
+for name in ('ct16', 'mixed_vr'):
+    with open(name + '.frames', 'wb') as out:
+        rc = subprocess.run(['medcap-img-resize', '--size', '0'], input=(sys.argv[1] + '/' + name + '.dcm').encode(),
+                            stdout=out).returncode
+    assert rc == 0, rc
+mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024
+print('peak', mib, 'MiB')
+assert mib < 400, mib" "$DCM"
+    [ "$(tensor ct16.frames 1 3072 u1)" = "$(tensor mixed_vr.frames 1 3072 u1)" ]
+    run -0 --separate-stderr medcap-csv-clean --format dicom "$DCM/mixed_vr.dcm"
+    [[ "$output" == *'"modality":"ct","plane":"axial"'* ]]
+}
+
+@test "dicom: a VOI LUT Sequence is applied (before the window) as pydicom's apply_voi_lut, in every encoding" {
+    /usr/bin/python3 -c "import pydicom, numpy" 2>/dev/null || skip "python3-pydicom is not installed"
+    # ct_voilut.dcm: LUT of 1000 entries from HU -500 (SS) besides a 40/400
+    # window; copies in big-endian and implicit VR (where the descriptor's
+    # VR comes from the pixel representation)
+    run -0 /usr/bin/python3 -c "
+import sys, warnings
+import numpy as np, pydicom
+from pydicom.pixel_data_handlers.util import apply_modality_lut, apply_voi_lut
+from pydicom.uid import ExplicitVRBigEndian, ImplicitVRLittleEndian
+warnings.simplefilter('ignore')
+ds = pydicom.dcmread(sys.argv[1])
+ref = apply_voi_lut(apply_modality_lut(ds.pixel_array, ds), ds) / 65535.0
+np.save('ref.npy', ref.astype(np.float32))
+print(ref.min(), ref.max(), len(np.unique(ref)))
+px = ds.pixel_array
+ds.file_meta.TransferSyntaxUID = ExplicitVRBigEndian
+ds.is_little_endian, ds.is_implicit_VR = False, False
+ds.PixelData = px.astype('>i2').tobytes()
+ds.save_as('be.dcm', write_like_original=False)
+ds.file_meta.TransferSyntaxUID = ImplicitVRLittleEndian
+ds.is_little_endian, ds.is_implicit_VR = True, True
+ds.PixelData = px.astype('<i2').tobytes()
+ds.save_as('implicit.dcm', write_like_original=False)" "$DCM/ct_voilut.dcm"
+    assert_output --regexp '^0.0 1.0 [0-9]{2}$'
+    for f in "$DCM/ct_voilut.dcm" be.dcm implicit.dcm; do
+        for w in file auto; do
+            medcap-img-resize --size 0 --float --window $w <<<"$f" >lut.frames
+            medcap-frame-to-npy lut.frames >lut.npy
+            run -0 /usr/bin/python3 -c "
+import numpy as np
+got, ref = np.load('lut.npy')[0], np.load('ref.npy')
+print(float(np.abs(got - ref).max()))"
+            assert_output "0.0"
+        done
+    done
+    # a given window or preset does without the LUT: the 40/400 window's output
+    medcap-img-resize --size 0 --window 400,40 <<<"$DCM/ct_voilut.dcm" >given.frames
+    medcap-img-resize --size 0 <<<"$DCM/ct16.dcm" >ct16.frames
+    [ "$(tensor given.frames 1 3072 u1)" = "$(tensor ct16.frames 1 3072 u1)" ]
+    # a LUT Data shorter than its descriptor is an error naming the file
+    /usr/bin/python3 -c "
+import sys
+b = open(sys.argv[1], 'rb').read()
+i = b.find(b'\x28\x00\x02\x30SS\x06\x00')
+open('short.dcm', 'wb').write(b[:i + 8] + (2000).to_bytes(2, 'little') + b[i + 10:])" "$DCM/ct_voilut.dcm"
+    run -1 --separate-stderr medcap-img-resize <<<"short.dcm"
+    [[ "$stderr" == *"short.dcm: malformed VOI LUT Sequence in the DICOM file"* ]]
+    medcap-img-resize --window brain <<<"short.dcm" >/dev/null
+    run -0 medcap-img-resize --help
+    assert_output --partial "auto (the file's VOI LUT or window,"
+    grep -q 'VOI LUT Sequence' "$ROOT/man/medcap-img-resize.1"
 }

@@ -469,12 +469,23 @@ static void grow(ir_img_result *res, size_t n)
     }
 }
 
-int ir_dcm_window(float *v, size_t n, const mc_dcm_info *info, const ir_img_spec *s, char *err,
-                  size_t errlen)
+int ir_dcm_window(float *v, size_t n, const mc_dcm *d, const mc_dcm_info *info,
+                  const ir_img_spec *s, char *err, size_t errlen)
 {
     double c, w, lo, hi;
     if (s->window == WIN_NONE)
         return 0;
+    if (s->window != WIN_FIXED && info->voi_lut < 0) {
+        snprintf(err, errlen, "malformed VOI LUT Sequence in the DICOM file (--window W,L or a "
+                              "preset does without it)");
+        return MC_EXIT_INPUT;
+    }
+    if (s->window != WIN_FIXED && info->voi_lut > 0) { /* preferred to the window, as pydicom */
+        mc_dcm_voi_lut(d, v, n);
+        for (size_t i = 0; info->monochrome1 && i < n; i++)
+            v[i] = 1.0f - v[i];
+        return 0;
+    }
     if (s->window == WIN_FIXED) {
         c = s->center;
         w = s->width;
@@ -482,7 +493,7 @@ int ir_dcm_window(float *v, size_t n, const mc_dcm_info *info, const ir_img_spec
         c = info->window_center;
         w = info->window_width;
     } else if (s->window == WIN_FILE) {
-        snprintf(err, errlen, "DICOM file has no Window Center/Width (--window file)");
+        snprintf(err, errlen, "DICOM file has no VOI LUT or Window Center/Width (--window file)");
         return MC_EXIT_INPUT;
     } else { /* auto: the frame's range */
         lo = hi = n ? v[0] : 0.0;
@@ -512,7 +523,7 @@ static int dcm_frame_values(mc_dcm *d, int k, float *buf, const ir_img_spec *s, 
     size_t n = (size_t)info->width * info->height;
     int status = mc_dcm_frame(d, k, buf, res->err, sizeof res->err);
     if (status == 0 && info->samples == 1)
-        status = ir_dcm_window(buf, n, info, s, res->err, sizeof res->err);
+        status = ir_dcm_window(buf, n, d, info, s, res->err, sizeof res->err);
     else if (status == 0 && s->window != WIN_NONE) {
         float scale = (float)(1.0 / (ldexp(1.0, info->bits_stored) - 1.0));
         for (size_t i = 0; i < 3 * n; i++)

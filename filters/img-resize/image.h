@@ -14,9 +14,10 @@
 
 typedef enum { FIT_LETTERBOX, FIT_CROP, FIT_STRETCH } ir_img_fit;
 
-/* The VOI window of grey DICOM images: the file's own, else the frame's
- * range (AUTO); the file's, or an error (FILE); none: modality units as
- * they are (F32 output only); a given centre and width (FIXED). */
+/* The VOI transform of grey DICOM images: the file's own (its VOI LUT,
+ * else its window), else the frame's range (AUTO); the file's, or an
+ * error (FILE); none: modality units as they are (F32 output only); a
+ * given centre and width (FIXED). */
 typedef enum { WIN_AUTO, WIN_FILE, WIN_NONE, WIN_FIXED } ir_img_window;
 
 /* --frame of multi-frame DICOM: a frame index from 0, or these. */
@@ -68,11 +69,12 @@ size_t ir_img_bytes(const ir_img_spec *spec, const ir_img_result *res);
  * truncated or corrupt, or is over the pixel cap; res->err says which. */
 int ir_img_load(const char *path, const ir_img_spec *spec, ir_img_result *res);
 
-/* Map a grey DICOM frame (n values in modality units, from info) through
- * spec's window to 0..1 in place, inverted for MONOCHROME1; WIN_NONE
- * leaves it.  Returns 0, or MC_EXIT_INPUT with err set (WIN_FILE and the
- * file has no window). */
-int ir_dcm_window(float *v, size_t n, const mc_dcm_info *info, const ir_img_spec *spec, char *err,
-                  size_t errlen);
+/* Map a grey DICOM frame (n values in modality units, from d, whose
+ * attributes are info) through spec's VOI transform to 0..1 in place,
+ * inverted for MONOCHROME1; WIN_NONE leaves it.  Returns 0, or
+ * MC_EXIT_INPUT with err set (WIN_FILE and the file has neither a VOI
+ * LUT nor a window; AUTO or FILE and its VOI LUT is malformed). */
+int ir_dcm_window(float *v, size_t n, const mc_dcm *d, const mc_dcm_info *info,
+                  const ir_img_spec *spec, char *err, size_t errlen);
 
 #endif

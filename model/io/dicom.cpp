@@ -9,6 +9,7 @@ extern "C" {
 #include <gdcmImage.h>
 #include <gdcmImageReader.h>
 #include <gdcmReader.h>
+#include <gdcmSequenceOfItems.h>
 #include <gdcmStringFilter.h>
 #include <gdcmTrace.h>
 
@@ -21,10 +22,13 @@ extern "C" {
 #include <cstring>
 #include <exception>
 #include <memory>
+#include <new>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -37,6 +41,9 @@ struct mc_dcm {
     int planar;              // 1: colour planes one after another
     int ybr;                 // 1: YBR_FULL or YBR_FULL_422 samples, to convert
     int halves_swapped;      // 1: 32-bit samples come with their 16-bit halves swapped
+    std::vector<uint16_t> voi_lut; // the VOI LUT's entries when info.voi_lut is 1
+    int voi_first;           // the value mapped to voi_lut[0]
+    int voi_bits;            // bits of an entry: output 0 .. 2^voi_bits - 1
     mc_dcm_info info;
 };
 
@@ -63,6 +70,68 @@ class thread_sink : public std::streambuf {
 };
 static thread_sink sink;
 static std::ostream gdcm_stream(&sink);
+
+/* GDCM allocates an element's value at the length its header claims, and
+ * zero-fills it, before reading it; one of its fall-back parses of a
+ * misencoded file (an implicit VR data set under an explicit VR transfer
+ * syntax, as pydicom's SC_rgb_jpeg.dcm) takes text for such a length:
+ * 1.3 GB allocated and zeroed for a 4 KB file, 15-35 s on the dev box.
+ * While a parse_cap lives on a thread, a single C++ allocation on that
+ * thread over its limit throws std::bad_alloc before any byte is touched
+ * (alloc_refused records it); GDCM takes that as the parse mode failing
+ * and tries the next (that file then reads in milliseconds, as pydicom
+ * reads it).  The global operator new and delete are replaced for this
+ * below: malloc and free, as libstdc++'s own, so that sanitizers see
+ * matching pairs. */
+static thread_local size_t alloc_cap;     // 0: no limit
+static thread_local bool alloc_refused;
+
+void *operator new(std::size_t n)
+{
+    if (alloc_cap != 0 && n > alloc_cap) {
+        alloc_refused = true;
+        throw std::bad_alloc();
+    }
+    void *p = std::malloc(n ? n : 1);
+    if (!p)
+        throw std::bad_alloc();
+    return p;
+}
+void *operator new[](std::size_t n) { return ::operator new(n); }
+void *operator new(std::size_t n, const std::nothrow_t &) noexcept
+{
+    try {
+        return ::operator new(n);
+    } catch (const std::bad_alloc &) {
+        return nullptr;
+    }
+}
+void *operator new[](std::size_t n, const std::nothrow_t &t) noexcept { return ::operator new(n, t); }
+// noinline: inlined into a delete expression, free() would draw GCC's
+// -Wmismatched-new-delete
+__attribute__((noinline)) void operator delete(void *p) noexcept { std::free(p); }
+void operator delete[](void *p) noexcept { ::operator delete(p); }
+void operator delete(void *p, std::size_t) noexcept { ::operator delete(p); }
+void operator delete[](void *p, std::size_t) noexcept { ::operator delete(p); }
+void operator delete(void *p, const std::nothrow_t &) noexcept { ::operator delete(p); }
+void operator delete[](void *p, const std::nothrow_t &) noexcept { ::operator delete(p); }
+
+/* Limits the calling thread's single C++ allocations, while it lives, to
+ * what parsing a file of file_size bytes can need: no element is longer
+ * than the file; the slack covers GDCM's own tables (8 times: a list of
+ * fragments costs more per entry than the 8 bytes each takes in the
+ * file).  Clears alloc_refused. */
+struct parse_cap {
+    explicit parse_cap(uint64_t file_size)
+    {
+        uint64_t cap = 8 * file_size + ((uint64_t)1 << 20);
+        alloc_cap = cap < SIZE_MAX ? (size_t)cap : SIZE_MAX;
+        alloc_refused = false;
+    }
+    ~parse_cap() { alloc_cap = 0; }
+    parse_cap(const parse_cap &) = delete;
+    parse_cap &operator=(const parse_cap &) = delete;
+};
 
 /* Decoded pixel data above this many bytes is refused before decoding. */
 static const uint64_t MAX_DECODED = (uint64_t)4 << 30;
@@ -198,17 +267,62 @@ static int read_info(const gdcm::File &file, mc_dcm_info *info, char *err, size_
     return 0;
 }
 
-/* Whether the file at path exists and can be read; errno otherwise. */
-static bool readable(const char *path)
+/* The first item of the VOI LUT Sequence (0028,3010) of ds into d (LUT
+ * Descriptor: entries (0: 65536), first mapped value, bits per entry;
+ * LUT Data: one 16-bit word per entry, in host order as GDCM gives it).
+ * The first mapped value is signed when its VR is SS, or, in an implicit
+ * VR file, when the pixels are signed (as pydicom decides).  Returns 1,
+ * 0 when there is no sequence or its item lacks the descriptor or the
+ * data (as pydicom, which then windows), or -1 when they are malformed
+ * (a descriptor of other than 3 values, bits outside 8..16, fewer words
+ * than entries). */
+static int read_voi_lut(const gdcm::DataSet &ds, int pixels_signed, mc_dcm *d)
 {
+    const gdcm::Tag sequence(0x0028, 0x3010), descriptor(0x0028, 0x3002), data(0x0028, 0x3006);
+    if (!ds.FindDataElement(sequence) || ds.GetDataElement(sequence).IsEmpty())
+        return 0;
+    gdcm::SmartPointer<gdcm::SequenceOfItems> items = ds.GetDataElement(sequence).GetValueAsSQ();
+    if (!items || items->GetNumberOfItems() < 1)
+        return 0;
+    const gdcm::DataSet &item = items->GetItem(1).GetNestedDataSet();
+    if (!item.FindDataElement(descriptor) || !item.FindDataElement(data))
+        return 0;
+    const gdcm::DataElement &de = item.GetDataElement(descriptor);
+    const gdcm::ByteValue *desc = de.GetByteValue(), *words = item.GetDataElement(data).GetByteValue();
+    uint16_t v[3];
+    if (!desc || desc->GetLength() != sizeof v || !words)
+        return -1;
+    memcpy(v, desc->GetPointer(), sizeof v);
+    size_t entries = v[0] ? v[0] : 65536;
+    bool first_signed = de.GetVR() == gdcm::VR::SS || (de.GetVR() != gdcm::VR::US && pixels_signed);
+    if (v[2] < 8 || v[2] > 16 || words->GetLength() < 2 * entries)
+        return -1;
+    d->voi_lut.resize(entries);
+    memcpy(d->voi_lut.data(), words->GetPointer(), 2 * entries);
+    d->voi_first = first_signed ? (int)(int16_t)v[1] : (int)v[1];
+    d->voi_bits = v[2];
+    return 1;
+}
+
+/* Whether the file at path can be read, with its size in *size; errno
+ * set otherwise. */
+static bool readable(const char *path, uint64_t *size)
+{
+    struct stat st;
     FILE *f = fopen(path, "rb");
     if (!f)
         return false;
+    if (fstat(fileno(f), &st) != 0) {
+        int e = errno;
+        fclose(f);
+        errno = e;
+        return false;
+    }
+    *size = (uint64_t)st.st_size;
     fclose(f);
     return true;
 }
 
-/* Open, in the modes of mc_dcm_open, throwing nothing. */
 /* 1 when GDCM parses path's elements up to the pixel data without dying,
  * tried in a child process: Debian's GDCM asserts (aborts the process) on
  * some malformed files, e.g. one cut within its first elements, instead of
@@ -239,22 +353,28 @@ static int header_survives(const char *path)
     return !WIFSIGNALED(st);
 }
 
+/* Open, in the modes of mc_dcm_open; GDCM's allocations limited by a
+ * parse_cap (a std::bad_alloc may come out of here, with alloc_refused
+ * set when the cap threw it). */
 static int open_dcm(const char *path, int header_only, mc_dcm *d, char *err, size_t n)
 {
     const gdcm::Tag pixel_data(0x7fe0, 0x0010);
     gdcm::Reader &r = d->reader;
+    uint64_t size;
     r.SetFileName(path);
-    if (!readable(path)) {
+    if (!readable(path, &size)) {
         snprintf(err, n, "cannot open: %s", strerror(errno));
         return MC_EXIT_IO;
     }
+    parse_cap cap(size);
     if (!header_survives(path)) {
         snprintf(err, n, "not a readable DICOM file (truncated or malformed: GDCM fails on it)");
         return MC_EXIT_INPUT;
     }
     if (header_only) {
         if (!r.ReadUpToTag(pixel_data)) {
-            snprintf(err, n, "not a readable DICOM file (truncated, or a malformed element)");
+            snprintf(err, n, "not a readable DICOM file (truncated, or a malformed element%s)",
+                     alloc_refused ? " claiming more bytes than the file holds" : "");
             return MC_EXIT_INPUT;
         }
         return read_info(r.GetFile(), &d->info, err, n);
@@ -262,7 +382,10 @@ static int open_dcm(const char *path, int header_only, mc_dcm *d, char *err, siz
     gdcm_said.clear();
     if (!d->reader.Read()) {
         const gdcm::DataSet &ds = r.GetFile().GetDataSet();
-        if (!ds.IsEmpty() && !ds.FindDataElement(pixel_data))
+        if (alloc_refused)
+            snprintf(err, n, "not a readable DICOM file (an element claims more bytes than the "
+                             "file holds)");
+        else if (!ds.IsEmpty() && !ds.FindDataElement(pixel_data))
             snprintf(err, n, "DICOM file without pixel data (or cut before it)");
         else
             snprintf(err, n, "not a readable DICOM image (truncated, a malformed element, or an "
@@ -275,6 +398,11 @@ static int open_dcm(const char *path, int header_only, mc_dcm *d, char *err, siz
     }
     if (read_info(r.GetFile(), &d->info, err, n) != 0)
         return MC_EXIT_INPUT;
+    try {
+        d->info.voi_lut = read_voi_lut(r.GetFile().GetDataSet(), d->info.is_signed, d);
+    } catch (const std::exception &) { /* a sequence GDCM cannot parse */
+        d->info.voi_lut = -1;
+    }
     const gdcm::Image &im = d->reader.GetImage();
     const gdcm::PixelFormat &pf = im.GetPixelFormat();
     mc_dcm_info *info = &d->info;
@@ -334,7 +462,11 @@ int mc_dcm_open(const char *path, int header_only, mc_dcm **out, mc_dcm_info *in
     try {
         status = open_dcm(path, header_only, d, err, errlen);
     } catch (const std::bad_alloc &) {
-        mc_die(MC_EXIT_INTERNAL, "out of memory reading a DICOM file");
+        if (!alloc_refused)
+            mc_die(MC_EXIT_INTERNAL, "out of memory reading a DICOM file");
+        snprintf(err, errlen, "not a readable DICOM file (an element claims more bytes than the "
+                              "file holds)");
+        status = MC_EXIT_INPUT;
     } catch (const std::exception &) {
         snprintf(err, errlen, "not a readable DICOM file (GDCM could not parse it)");
         status = MC_EXIT_INPUT;
@@ -473,6 +605,17 @@ int mc_dcm_frame(mc_dcm *d, int frame, float *out, char *err, size_t n)
                 out[3 * i + c] = (float)s[c];
     }
     return 0;
+}
+
+void mc_dcm_voi_lut(const mc_dcm *d, float *v, size_t n)
+{
+    const uint16_t *lut = d->voi_lut.data();
+    double last = (double)d->voi_lut.size() - 1, top = std::ldexp(1.0, d->voi_bits) - 1.0;
+    for (size_t i = 0; i < n; i++) {
+        double k = std::floor((double)v[i] - d->voi_first);
+        double t = lut[!(k >= 0) ? 0 : k > last ? (size_t)last : (size_t)k] / top;
+        v[i] = (float)(t > 1.0 ? 1.0 : t);
+    }
 }
 
 void mc_dcm_close(mc_dcm *d)

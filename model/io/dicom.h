@@ -30,6 +30,9 @@ typedef struct {
     double slope, intercept;   /* Rescale Slope/Intercept (1 and 0 when absent) */
     int has_window;            /* the first Window Center/Width of the file */
     double window_center, window_width;
+    int voi_lut;               /* the VOI LUT Sequence's first item (not read with
+                                  header_only): 1 usable (mc_dcm_voi_lut), 0 none,
+                                  -1 malformed */
     int has_orientation;       /* Image Orientation (Patient): row and column cosines */
     double orientation[6];
     int has_spacing;           /* Pixel Spacing: row spacing, column spacing (mm) */
@@ -73,6 +76,12 @@ int mc_dcm_open(const char *path, int header_only, mc_dcm **out, mc_dcm_info *in
  * err set (a codec that fails, a transfer syntax GDCM cannot decode,
  * pixel data shorter than the image). */
 int mc_dcm_frame(mc_dcm *d, int frame, float *out, char *err, size_t errlen);
+
+/* Map n grey values in modality units (from mc_dcm_frame) through the VOI
+ * LUT of an image whose info.voi_lut is 1, in place, to 0..1: as
+ * pydicom's apply_voi, a value v becomes entry floor(v - first mapped
+ * value), clamped to the first and last entries, over 2^bits - 1. */
+void mc_dcm_voi_lut(const mc_dcm *d, float *v, size_t n);
 
 /* Free a handle (NULL is a no-op). */
 void mc_dcm_close(mc_dcm *d);

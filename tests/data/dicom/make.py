@@ -8,6 +8,13 @@
   mr_multi.dcm  5-frame 24x24 MR, sagittal; frame k is all 100 * (k + 1)
   identity.dcm  ct16.dcm with recognisable fake identities in every
                 identifying attribute (the privacy test looks for them)
+  ct_voilut.dcm ct16.dcm with a VOI LUT Sequence besides its window: 1000
+                16-bit entries from HU -500 (SS), a square-root curve
+                65535 * sqrt(i / 999), rounded
+  mixed_vr.dcm  ct16.dcm's data set in implicit VR under the explicit VR
+                transfer syntax its file meta names (as pydicom's
+                SC_rgb_jpeg.dcm): one of GDCM's fall-back parses takes the
+                Image Type's text for a 1.3 GB element length
 Run once; the files are committed, so the tests do not need pydicom.
 """
 import os
@@ -99,6 +106,21 @@ def main():
     ds.SeriesDescription = "Quizzlewick series"
     ds.StationName = "GLOAM-CT-7"
     save(ds, "identity.dcm", px)
+
+    ds, px = ct()
+    ds.SOPInstanceUID = ds.file_meta.MediaStorageSOPInstanceUID = "1.2.826.0.1.3680043.10.1.1004.3"
+    lut = Dataset()
+    lut.LUTDescriptor = [1000, -500, 16]
+    lut.add_new(0x00283006, "US", [int(round(65535 * (i / 999) ** 0.5)) for i in range(1000)])
+    lut.LUTExplanation = "SQRT"
+    ds.VOILUTSequence = [lut]
+    save(ds, "ct_voilut.dcm", px)
+
+    ds, px = ct()
+    ds.ImageType = ["DERIVED", "SECONDARY", "OTHER"]
+    ds.PixelData = px.tobytes()
+    ds.is_little_endian, ds.is_implicit_VR = True, True
+    ds.save_as(os.path.join(HERE, "mixed_vr.dcm"), write_like_original=True)
 
 
 if __name__ == "__main__":

@@ -58,7 +58,7 @@ programs() {
 # "$@" with standard output on a pipe whose reader has gone, SIGPIPE ignored
 # (deterministic: the read end is closed before the program starts).
 reader_gone() {
-    python3 -c 'import os, subprocess, sys
+    /usr/bin/python3 -c 'import os, subprocess, sys
 r, w = os.pipe()
 os.close(r)
 sys.exit(subprocess.run(sys.argv[1:], stdout=w, restore_signals=False).returncode)' "$@"
@@ -119,7 +119,7 @@ expect_output_error() {
 # Frames IN with the first frame's metadata replaced by the bytes of file
 # META (CRCs recomputed), to OUT.
 remeta() {
-    python3 - "$@" <<'PY'
+    /usr/bin/python3 - "$@" <<'PY'
 import struct, sys, zlib
 src, meta_file, out = sys.argv[1:]
 buf = open(src, "rb").read()
@@ -139,7 +139,7 @@ PY
 
 # A record {"id":ID,...,"caption":"xxx..."} of at least N bytes, to stdout.
 big_record() {
-    python3 -c 'import json, sys
+    /usr/bin/python3 -c 'import json, sys
 n, rid = int(sys.argv[1]), sys.argv[2]
 rec = {"id": rid, "image": "MPX1007_synpic46719.png", "caption": ""}
 rec["caption"] = "x" * (n - len(json.dumps(rec, separators=(",", ":"))))
@@ -191,7 +191,7 @@ print(json.dumps(rec, separators=(",", ":")))' "$@"
 
 # Text of depth levels of nested arrays around a record, as one line.
 deep_json() {
-    python3 -c 'import sys; n = int(sys.argv[1]); print("{\"id\":\"a\",\"x\":" + "[" * n + "]" * n + "}")' "$1"
+    /usr/bin/python3 -c 'import sys; n = int(sys.argv[1]); print("{\"id\":\"a\",\"x\":" + "[" * n + "]" * n + "}")' "$1"
 }
 
 @test "csv-clean: a malformed MedPix JSON array file is reported once and leaks nothing (LeakSanitizer)" {
@@ -217,13 +217,13 @@ deep_json() {
     run -1 --separate-stderr medcap-csv-clean --format medpix mp/Descriptions.json
     [ "$stderr" = "medcap-csv-clean: mp/Descriptions.json: JSON array nested too deep (over 1000 levels)" ] || { echo "$stderr"; false; }
     # brackets inside strings do not count
-    python3 -c 'print("{\"id\":\"a\",\"caption\":\"" + "[" * 1500 + "\"}")' > strings.ndjson
+    /usr/bin/python3 -c 'print("{\"id\":\"a\",\"caption\":\"" + "[" * 1500 + "\"}")' > strings.ndjson
     run -0 medcap-score --refs strings.ndjson strings.ndjson
 }
 
 @test "csv-clean: a write error in the middle of its output names the reason" {
     cd "$BATS_TEST_TMPDIR"
-    python3 -c 'print("image,caption")
+    /usr/bin/python3 -c 'print("image,caption")
 for i in range(3000): print("img%d.png,a small nodule in the left lung number %d" % (i, i))' > many.csv
     run -3 --separate-stderr bash -c 'medcap-csv-clean --format generic --image-col image --caption-col caption many.csv > /dev/full'
     [ "$stderr" = "medcap-csv-clean: error writing standard output: No space left on device" ] || { echo "$stderr"; false; }
@@ -260,4 +260,203 @@ for i in range(3000): print("img%d.png,a small nodule in the left lung number %d
     medcap-train "${args[@]}" --checkpoint-every 3 --stop-after 5 -o part.st "$F" 2>/dev/null
     medcap-train --resume part.st.ckpt --threads 1 -o part.st "$F" 2>/dev/null
     cmp whole.st part.st
+}
+
+# ---- a full disk while a file is written (a 64 KiB tmpfs; root only) ----
+
+# Frames FROM..TO (counted from 1) of the frame stream IN, to stdout.
+frames_range() {
+    /usr/bin/python3 - "$@" <<'PY'
+import struct, sys
+b = open(sys.argv[1], "rb").read()
+lo, hi = int(sys.argv[2]), int(sys.argv[3])
+pad = lambda x: (x + 63) // 64 * 64
+at, n = 0, 0
+while at < len(b):
+    meta_len, = struct.unpack_from("<I", b, at + 32)
+    payload_len, = struct.unpack_from("<Q", b, at + 40)
+    end = at + 64 + pad(meta_len) + pad(payload_len)
+    n += 1
+    if lo <= n <= hi:
+        sys.stdout.buffer.write(b[at:end])
+    at = end
+PY
+}
+
+# Mount a 64 KiB tmpfs on DISK ($BATS_TEST_TMPDIR/disk) holding each file
+# named ($DISK/NAME, content "previous NAME"), then fill it and free 8 KiB:
+# a write of more than that fails part way with ENOSPC.  Skips the test when
+# not root or when no tmpfs can be mounted; teardown unmounts it.
+small_disk() {
+    local f
+    [ "$(id -u)" -eq 0 ] || skip "a full disk needs a tmpfs mount: run as root"
+    DISK="$BATS_TEST_TMPDIR/disk"
+    mkdir -p "$DISK"
+    mount -t tmpfs -o size=64k tmpfs "$DISK" 2>/dev/null || skip "cannot mount a tmpfs here"
+    for f in "$@"; do echo "previous $f" > "$DISK/$f"; done
+    dd if=/dev/zero of="$DISK/filler" bs=4k 2>/dev/null || true
+    truncate -s -8K "$DISK/filler"
+}
+
+teardown() {
+    if [ -n "${DISK:-}" ] && mountpoint -q "$DISK"; then umount "$DISK"; fi
+}
+
+# The last run failed with exit 3 and a message from PROG naming WHAT
+# (a path or "standard output") and "No space left on device".
+expect_disk_full() {
+    local prog=$1 what=$2
+    [ "$status" -eq 3 ] || { echo "$prog: exit $status, stderr: $stderr"; return 1; }
+    [[ "$stderr" == *"$prog: "*"$what"*"No space left on device"* ]] || { echo "$prog: stderr: $stderr"; return 1; }
+}
+
+# DISK holds the filler and each file named with its previous content, and
+# nothing else (no temporary left behind).
+expect_previous() {
+    local f
+    [ "$(ls -A "$DISK" | LC_ALL=C sort | tr '\n' ' ')" = "$(printf '%s\n' filler "$@" | LC_ALL=C sort | tr '\n' ' ')" ] ||
+        { echo "left on the disk: $(ls -A "$DISK")"; return 1; }
+    for f in "$@"; do
+        [ "$(cat "$DISK/$f")" = "previous $f" ] || { echo "$f was changed"; return 1; }
+    done
+}
+
+@test "full disk: train's model and checkpoint fail with exit 3 and a message, the previous files kept" {
+    small_disk m.st m.st.ckpt
+    local train=(medcap-train --min-freq 1 --hidden 4 --embed 4 --attn-dim 4 --epochs 1 --threads 1
+                 "$DATA/medpix2-16-features.frames")
+    run --separate-stderr "${train[@]}" -o "$DISK/m.st"
+    expect_disk_full medcap-train "$DISK/m.st"
+    expect_previous m.st m.st.ckpt
+    # the checkpoint alone on the full disk
+    run --separate-stderr "${train[@]}" --epochs 2 --checkpoint "$DISK/m.st.ckpt" -o "$BATS_TEST_TMPDIR/m.st"
+    expect_disk_full medcap-train "$DISK/m.st.ckpt"
+    expect_previous m.st m.st.ckpt
+    [ ! -e "$BATS_TEST_TMPDIR/m.st" ]
+}
+
+@test "full disk: index and index --append fail with exit 3 and a message, the previous index kept" {
+    small_disk ix.idx
+    run --separate-stderr medcap-index -o "$DISK/ix.idx" "$DATA/medpix2-16-features.frames"
+    expect_disk_full medcap-index "$DISK/ix.idx"
+    expect_previous ix.idx
+    # an index of the first 8 frames that fits, then an append of the other 8 that does not
+    frames_range "$DATA/medpix2-16-features.frames" 1 8 > "$BATS_TEST_TMPDIR/a.frames"
+    frames_range "$DATA/medpix2-16-features.frames" 9 16 > "$BATS_TEST_TMPDIR/b.frames"
+    umount "$DISK"
+    mount -t tmpfs -o size=64k tmpfs "$DISK"
+    medcap-index -o "$DISK/ix.idx" "$BATS_TEST_TMPDIR/a.frames"
+    cp "$DISK/ix.idx" "$BATS_TEST_TMPDIR/before.idx"
+    dd if=/dev/zero of="$DISK/filler" bs=4k 2>/dev/null || true
+    truncate -s -8K "$DISK/filler"
+    run --separate-stderr medcap-index --append -o "$DISK/ix.idx" "$BATS_TEST_TMPDIR/b.frames"
+    expect_disk_full medcap-index "$DISK/ix.idx"
+    cmp "$DISK/ix.idx" "$BATS_TEST_TMPDIR/before.idx"
+    [ "$(ls -A "$DISK" | tr '\n' ' ')" = "filler ix.idx " ]
+}
+
+@test "full disk: img-resize and encode-features writing to a file there give exit 3 and a message" {
+    # standard output: the shell makes the file, so what is left there is
+    # the shell's; the program's part is to fail loudly
+    small_disk
+    run --separate-stderr bash -c 'medcap-img-resize --root "$1" --size 128 "$2" > "$3/out.frames"' \
+        _ "$DATA/images" "$BATS_FILE_TMPDIR/one.ndjson" "$DISK"
+    expect_disk_full medcap-img-resize "standard output: "
+    run --separate-stderr bash -c 'medcap-encode-features --allow-random -j 1 -b 4 "$1" > "$2/out.frames"' \
+        _ "$DATA/medpix2-16-64px.frames" "$DISK"
+    expect_disk_full medcap-encode-features "standard output: "
+}
+
+@test "full disk: frame-to-npy --npz and -o fail with exit 3 and a message, the previous files kept" {
+    small_disk x.npz x.npy
+    run --separate-stderr medcap-frame-to-npy --npz "$DISK/x.npz" "$DATA/medpix2-16-features.frames"
+    expect_disk_full medcap-frame-to-npy "$DISK/x.npz"
+    expect_previous x.npz x.npy
+    # -o writes one frame: a 128x128 image (16 KiB)
+    medcap-img-resize --root "$DATA/images" --size 128 "$BATS_FILE_TMPDIR/one.ndjson" > "$BATS_TEST_TMPDIR/big.frames"
+    run --separate-stderr medcap-frame-to-npy -o "$DISK/x.npy" "$BATS_TEST_TMPDIR/big.frames"
+    expect_disk_full medcap-frame-to-npy "$DISK/x.npy"
+    expect_previous x.npz x.npy
+}
+
+# ---- kill -9 at a random point, then a rerun ----
+
+@test "train killed with kill -9 at random points: each rerun (--resume when there is a checkpoint) ends with the uninterrupted model" {
+    cd "$BATS_TEST_TMPDIR"
+    local F="$DATA/medpix2-16-features.frames" pid ms kills=""
+    local args=(--min-freq 1 --hidden 16 --embed 8 --attn-dim 8 --epochs 12 --batch 2 --threads 1 --fields none
+                --seed 4 --checkpoint-every 2)
+    medcap-train "${args[@]}" -o whole.st "$F" 2>/dev/null
+    # up to 4 runs killed after 0-999 ms each, each resuming the one before
+    for _ in 1 2 3 4; do
+        ms=$((RANDOM % 1000))
+        if [ -e m.st.ckpt ]; then
+            medcap-train --resume m.st.ckpt --threads 1 -o m.st "$F" 2>/dev/null &
+        elif [ ! -e m.st ]; then
+            medcap-train "${args[@]}" -o m.st "$F" 2>/dev/null &
+        else
+            break
+        fi
+        pid=$!
+        sleep "$(printf '%d.%03d' 0 "$ms")"
+        kill -9 "$pid" 2>/dev/null && kills="$kills ${ms}ms"
+        wait "$pid" || true
+    done
+    if [ -e m.st.ckpt ]; then
+        medcap-train --resume m.st.ckpt --threads 1 -o m.st "$F" 2>/dev/null
+    elif [ ! -e m.st ]; then
+        medcap-train "${args[@]}" -o m.st "$F" 2>/dev/null
+    fi
+    cmp whole.st m.st || { echo "killed after:$kills"; false; }
+    [ ! -e m.st.ckpt ]
+    run -0 ls -A
+    [[ "$output" != *".tmp."* ]] || { echo "killed after:$kills; left: $output"; false; }
+}
+
+# The ids of the records in the case index IN, one a line, in file order.
+index_ids() {
+    /usr/bin/python3 - "$1" <<'PY'
+import json, struct, sys
+b = open(sys.argv[1], "rb").read()
+pad = lambda x: (x + 63) // 64 * 64
+at = 0
+while at < len(b):
+    meta_len, = struct.unpack_from("<I", b, at + 32)
+    payload_len, = struct.unpack_from("<Q", b, at + 40)
+    meta = json.loads(b[at + 64:at + 64 + meta_len])
+    data = b[at + 64 + pad(meta_len):at + 64 + pad(meta_len) + payload_len]
+    if meta.get("format") == "medcap-index-records":
+        for line in data.decode().splitlines():
+            print(json.loads(line)["id"])
+    at += 64 + pad(meta_len) + pad(payload_len)
+PY
+}
+
+@test "index --append killed with kill -9 at a random point: the old index or the new one, and a rerun holds every row once" {
+    cd "$BATS_TEST_TMPDIR"
+    local F="$DATA/medpix2-16-features.frames" pid ms
+    frames_range "$F" 1 8 > a.frames
+    frames_range "$F" 9 12 > b1.frames
+    frames_range "$F" 13 16 > b2.frames
+    medcap-index -o ix.idx a.frames
+    # the frames to append come in two halves 0.4 s apart: a kill within
+    # 0-799 ms lands before, while or after the append reads, writes and renames
+    ms=$((RANDOM % 800))
+    { cat b1.frames; sleep 0.4; cat b2.frames; } | medcap-index --append -o ix.idx 2>/dev/null &
+    pid=$!
+    sleep "$(printf '%d.%03d' 0 "$ms")"
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" || true
+    # the index opens and holds the first 8 rows or all 16
+    run -0 medcap-retrieve -i ix.idx b1.frames
+    run -0 index_ids ix.idx
+    [ "${#lines[@]}" -eq 8 ] || [ "${#lines[@]}" -eq 16 ] || { echo "killed after ${ms} ms: ${#lines[@]} rows"; false; }
+    # the rerun adds what is missing, skips what is there (exit 5)
+    run --separate-stderr medcap-index --append --keep-going -o ix.idx b1.frames b2.frames
+    [ "$status" -eq 0 ] || [ "$status" -eq 5 ] || { echo "exit $status: $stderr"; false; }
+    [ "$(index_ids ix.idx | LC_ALL=C sort | uniq -d)" = "" ]
+    [ "$(index_ids ix.idx | LC_ALL=C sort)" = "$(medcap-frame-info "$F" | cut -f1 | LC_ALL=C sort)" ] ||
+        { echo "killed after ${ms} ms"; index_ids ix.idx; false; }
+    run -0 ls -A
+    [[ "$output" != *".tmp."* ]] || { echo "killed after ${ms} ms; left: $output"; false; }
 }

@@ -53,6 +53,9 @@ static void usage(FILE *out)
             "      --patient-col COL  generic: the column that groups rows into one split\n"
             "      --salt KEY         dicom: key of the hashed ids (id, case_id) and of\n"
             "                         patient_id (written, and used for the split, only with a key)\n"
+            "      --patient-characteristics  dicom: also write sex and age (the\n"
+            "                         de-identification profile's Retain Patient\n"
+            "                         Characteristics option; off: its basic profile)\n"
             "      --keep-going       skip (and report) malformed rows and repeated ids\n"
             "      --stats            print rows, records and drops by reason to stderr\n"
             "  -q, --quiet            no warnings\n"
@@ -64,7 +67,7 @@ static void usage(FILE *out)
 }
 
 enum { OPT_RESPLIT = 256, OPT_PREFIX, OPT_IMAGE, OPT_CAPTION, OPT_ID, OPT_PATIENT, OPT_STATS, OPT_MINW, OPT_SPLIT, OPT_KEEP,
-       OPT_SALT };
+       OPT_SALT, OPT_CHARS };
 
 static int parse_args(int argc, char **argv, clean_ctx *ctx)
 {
@@ -83,6 +86,7 @@ static int parse_args(int argc, char **argv, clean_ctx *ctx)
         {"keep-going", no_argument, NULL, OPT_KEEP},
         {"stats", no_argument, NULL, OPT_STATS},
         {"salt", required_argument, NULL, OPT_SALT},
+        {"patient-characteristics", no_argument, NULL, OPT_CHARS},
         MC_OPT_COMMON,
         {NULL, 0, NULL, 0},
     };
@@ -144,6 +148,7 @@ static int parse_args(int argc, char **argv, clean_ctx *ctx)
                 mc_usage_error("--salt needs a non-empty key");
             ctx->salt = optarg;
             break;
+        case OPT_CHARS: ctx->characteristics = 1; break;
         default: mc_opt_common(c, argv, usage);
         }
     }
@@ -158,6 +163,9 @@ static int parse_args(int argc, char **argv, clean_ctx *ctx)
         mc_usage_error("--format generic needs --image-col and --caption-col");
     if (ctx->salt && ctx->format != FMT_DICOM)
         mc_usage_error("--salt applies to --format dicom only");
+    if (ctx->characteristics && ctx->format != FMT_DICOM)
+        mc_usage_error("--patient-characteristics applies to --format dicom only (the other "
+                       "formats write sex and age as their data sets give them)");
     if (ctx->format == FMT_DICOM && optind == argc)
         mc_usage_error("--format dicom needs a DIR (or DICOM files) to read");
     if (ctx->format == FMT_GENERIC && ctx->template_)

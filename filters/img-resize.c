@@ -44,6 +44,7 @@ typedef struct {
     int keep_going;
     int jobs;
     const char *salt;  /* --salt KEY for the hashed DICOM ids, or NULL */
+    int characteristics; /* --patient-characteristics: DICOM sex and age */
 } options;
 
 /* One record in flight: filled by the reader, loaded by a worker,
@@ -94,6 +95,8 @@ static void usage(FILE *out)
             "                         middle); all: one frame per slice, \"frame\" in the record\n"
             "      --salt KEY         key of the hashed ids (id, case_id) and of patient_id,\n"
             "                         which is only written with a key\n"
+            "      --patient-characteristics  also write sex and age (the de-identification\n"
+            "                         profile's Retain Patient Characteristics option)\n"
             "  -j, --threads N        worker threads (default: the number of cores)\n"
             "  -q, --quiet            no progress line on a terminal, no warnings\n"
             "  -v, --verbose          the number of images and their rate at the end\n"
@@ -167,7 +170,8 @@ static void parse_window(const char *arg, ir_img_spec *spec)
 
 static void parse_args(int argc, char **argv, options *o)
 {
-    enum { OPT_FLOAT = 256, OPT_MEAN, OPT_STD, OPT_MAXPIX, OPT_FRAME, OPT_SALT, OPT_FIT, OPT_KEEP, OPT_JOBS };
+    enum { OPT_FLOAT = 256, OPT_MEAN, OPT_STD, OPT_MAXPIX, OPT_FRAME, OPT_SALT, OPT_FIT, OPT_KEEP, OPT_JOBS,
+           OPT_CHARS };
     static const struct option longs[] = {
         {"model", required_argument, NULL, 'm'},
         {"size", required_argument, NULL, 's'},
@@ -185,6 +189,7 @@ static void parse_args(int argc, char **argv, options *o)
         {"window", required_argument, NULL, 'w'},
         {"frame", required_argument, NULL, OPT_FRAME},
         {"salt", required_argument, NULL, OPT_SALT},
+        {"patient-characteristics", no_argument, NULL, OPT_CHARS},
         MC_OPT_COMMON,
         {NULL, 0, NULL, 0},
     };
@@ -274,6 +279,7 @@ static void parse_args(int argc, char **argv, options *o)
                 mc_usage_error("--salt needs a non-empty key");
             o->salt = optarg;
             break;
+        case OPT_CHARS: o->characteristics = 1; break;
         default: mc_opt_common(c, argv, usage);
         }
     }
@@ -308,7 +314,7 @@ static void run_job(void *arg, void *ctx)
     if (im->is_dicom) {
         if (j->bare) /* a file name may be a UID: the hashed id instead */
             cJSON_DeleteItemFromObjectCaseSensitive(j->rec, "id");
-        mc_dcm_record(&im->dicom, j->rec, o->salt);
+        mc_dcm_record(&im->dicom, j->rec, o->salt, o->characteristics);
     }
     j->nmeta = im->nframes;
     j->meta = mc_calloc((size_t)im->nframes, sizeof *j->meta);

@@ -190,11 +190,13 @@ open('badvr.dcm', 'wb').write(bytes(b))" "$DCM/ct16.dcm" "$DCM/mr_multi.dcm"
     MODEL="$MEDCAP_SHARE/model.safetensors"
     {
         # one run each: the copy has the same SOP UID, a repeated id in one run
+        # with sex and age (--patient-characteristics): never the birth date
         for f in identity broken; do
-            medcap-csv-clean --format dicom --keep-going --salt k in/$f.dcm 2>&1 >>records.jsonl
+            medcap-csv-clean --format dicom --keep-going --salt k --patient-characteristics \
+                in/$f.dcm 2>&1 >>records.jsonl
         done
         medcap-csv-clean --format dicom --keep-going --stats in 2>&1
-        medcap-img-resize --keep-going --salt k records.jsonl 2>&1 >img.frames
+        medcap-img-resize --keep-going --salt k --patient-characteristics records.jsonl 2>&1 >img.frames
         echo "$PWD/in/identity.dcm" | medcap-img-resize --size 0 --float --window none 2>&1
         echo "$PWD/in/broken.dcm" | medcap-img-resize 2>&1
         medcap-encode-features --model "$MODEL" img.frames 2>&1 >feat.frames
@@ -205,6 +207,7 @@ open('badvr.dcm', 'wb').write(bytes(b))" "$DCM/ct16.dcm" "$DCM/mr_multi.dcm"
     [ "${#lines[@]}" -eq 1 ]
     cat records.jsonl img.frames feat.frames >>everything.out
     [ -s records.jsonl ] && grep -q caption everything.out
+    grep -q '"sex":"female","age":90' records.jsonl
     for secret in Quizzlewick Orsolya MRN-40417713 40417713 19230417 Nevermore Gloamshire \
                   Zebulon Fogbound Pemberbrook Halvard Quillfeather Ysolde Thistlewaite \
                   ACC-66051234 66051234 20190311 101112 STUDY-8181 73920011 GLOAM-CT-7 \
@@ -327,4 +330,46 @@ open('short.dcm', 'wb').write(b[:i + 8] + (2000).to_bytes(2, 'little') + b[i + 1
     run -0 medcap-img-resize --help
     assert_output --partial "auto (the file's VOI LUT or window,"
     grep -q 'VOI LUT Sequence' "$ROOT/man/medcap-img-resize.1"
+}
+
+@test "dicom: sex and age only with --patient-characteristics (the profile's Retain Patient Characteristics option)" {
+    # identity.dcm: Patient's Sex F, Patient's Age 094Y (over 89: written as 90)
+    run -0 medcap-csv-clean --format dicom "$DCM/identity.dcm"
+    [[ "$output" != *'"sex"'* && "$output" != *'"age"'* ]]
+    run -0 bash -c "medcap-img-resize --size 8 <<<'$DCM/identity.dcm' | strings | grep -o '{.*}'"
+    [[ "$output" != *'"sex"'* && "$output" != *'"age"'* ]]
+    run -0 medcap-csv-clean --format dicom --patient-characteristics "$DCM/identity.dcm"
+    [[ "$output" == *'"pixel_spacing":[0.5,0.5],"sex":"female","age":90,'* ]]
+    run -0 bash -c "medcap-img-resize --size 8 --patient-characteristics <<<'$DCM/identity.dcm' | strings | grep -o '{.*}'"
+    [[ "$output" == *'"sex":"female","age":90'* ]]
+    # a record's own keys win
+    echo "{\"id\":\"x\",\"image\":\"$DCM/identity.dcm\",\"sex\":\"male\",\"age\":7}" |
+        medcap-img-resize --size 8 --patient-characteristics >own.frames
+    run -0 bash -c "strings own.frames | grep -o '{.*}'"
+    [[ "$output" == *'"sex":"male","age":7'* && "$output" != *female* ]]
+    # Patient's Age in days, weeks, months and years, to whole years; other
+    # values (and sex O) write nothing
+    local age sex want
+    for age_sex_want in "800D F 2" "200W M 3" "030M F 2" "045Y M 45" "45Y\x20 F 45" "A45Y F -" "0450 O -"; do
+        read -r age sex want <<<"$age_sex_want"
+        /usr/bin/python3 -c "
+import sys
+b = open(sys.argv[1], 'rb').read()
+age = sys.argv[2].encode().decode('unicode_escape').encode()
+b = b.replace(b'094Y', age, 1).replace(b'\x10\x00\x40\x00CS\x02\x00F ', b'\x10\x00\x40\x00CS\x02\x00' + sys.argv[3].encode() + b' ', 1)
+open('p.dcm', 'wb').write(b)" "$DCM/identity.dcm" "$age" "$sex"
+        run -0 medcap-csv-clean --format dicom --patient-characteristics p.dcm
+        case $sex in M) [[ "$output" == *'"sex":"male"'* ]] ;; F) [[ "$output" == *'"sex":"female"'* ]] ;;
+                     *) [[ "$output" != *'"sex"'* ]] ;; esac
+        if [ "$want" = - ]; then [[ "$output" != *'"age"'* ]]; else [[ "$output" == *"\"age\":$want,"* ]]; fi
+    done
+    # the other formats write sex and age as their data sets give them
+    run -2 --separate-stderr medcap-csv-clean --patient-characteristics "$DATA/csv-clean"
+    [[ "$stderr" == *"--patient-characteristics applies to --format dicom only"* ]]
+    run -0 medcap-csv-clean --help
+    assert_output --partial "--patient-characteristics"
+    run -0 medcap-img-resize --help
+    assert_output --partial "--patient-characteristics"
+    grep -q 'Retain Patient Characteristics' "$ROOT/man/medcap-csv-clean.1"
+    grep -q 'Retain Patient Characteristics' "$ROOT/man/medcap-img-resize.1"
 }

@@ -55,6 +55,7 @@ typedef struct {
     int resplit;            /* hash every row, ignoring a data set's own split */
     int keep_going, stats;
     const char *salt;       /* dicom: --salt KEY of the hashed ids, or NULL */
+    int characteristics;    /* dicom: --patient-characteristics, sex and age */
     /* counters */
     long rows, written, dropped[DROP_N];
     int nsplits_seen;                   /* distinct split names written */

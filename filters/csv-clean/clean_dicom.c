@@ -89,7 +89,7 @@ static int one_file(clean_ctx *ctx, const char *path, const char *rel)
     rec = cJSON_CreateObject();
     if (!rec)
         mc_die(MC_EXIT_INTERNAL, "out of memory");
-    mc_dcm_record(&info, rec, ctx->salt);
+    mc_dcm_record(&info, rec, ctx->salt, ctx->characteristics);
     image = clean_emit_image_path(ctx, "", rel);
     cJSON_AddStringToObject(rec, "image", image);
     free(image);

@@ -198,6 +198,25 @@ static int whole(const std::string &s, int dflt)
     return number(s, &v) && v >= 0 && v <= 2147483647.0 && v == std::floor(v) ? (int)v : -1;
 }
 
+/* Patient's Age (an AS value: up to 3 digits and D, W, M or Y) in whole
+ * years, ages over 89 as 90 (HIPAA's Safe Harbor groups them); -1 when
+ * empty or not of that form. */
+static int age_years(const std::string &s)
+{
+    size_t digits = s.find_first_not_of("0123456789");
+    if (digits < 1 || digits > 3 || digits + 1 != s.size())
+        return -1;
+    int n = atoi(s.c_str()), years;
+    switch (s[digits]) {
+    case 'D': years = n / 365; break;
+    case 'W': years = n * 7 / 365; break;
+    case 'M': years = n / 12; break;
+    case 'Y': years = n; break;
+    default: return -1;
+    }
+    return years > 89 ? 90 : years;
+}
+
 /* Fill info from the data set (every mode: the image geometry here is
  * what the header says; mc_dcm_open checks it against GDCM's image).
  * Returns 0, or MC_EXIT_INPUT with err set when an attribute of the
@@ -260,6 +279,9 @@ static int read_info(const gdcm::File &file, mc_dcm_info *info, char *err, size_
     put(info->body_part, sizeof info->body_part, attr(sf, ds, 0x0018, 0x0015));
     s = attr(sf, ds, 0x0020, 0x0062);
     put(info->laterality, sizeof info->laterality, s.empty() ? attr(sf, ds, 0x0020, 0x0060) : s);
+    s = attr(sf, ds, 0x0010, 0x0040);
+    put(info->sex, sizeof info->sex, s == "M" ? "male" : s == "F" ? "female" : "");
+    info->age = age_years(attr(sf, ds, 0x0010, 0x1010));
     put(info->patient_id, sizeof info->patient_id, attr(sf, ds, 0x0010, 0x0020));
     put(info->study_uid, sizeof info->study_uid, attr(sf, ds, 0x0020, 0x000D));
     put(info->series_uid, sizeof info->series_uid, attr(sf, ds, 0x0020, 0x000E));

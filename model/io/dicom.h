@@ -43,6 +43,10 @@ typedef struct {
     char view[20];             /* View Position, e.g. PA, AP, LL */
     char body_part[68];        /* Body Part Examined */
     char laterality[4];        /* Image Laterality or Laterality: R, L, B */
+    /* patient characteristics, written only on request (mc_dcm_record) */
+    char sex[8];               /* Patient's Sex: "male" (M), "female" (F), else "" */
+    int age;                   /* Patient's Age in whole years, at most 90; -1 when
+                                  absent or not nnnD|W|M|Y */
     /* identifying: read only to be hashed, never printed */
     char patient_id[68];
     char study_uid[68], series_uid[68], sop_uid[68];

@@ -53,7 +53,7 @@ static void lower(char *out, size_t n, const char *s)
     out[i] = '\0';
 }
 
-void mc_dcm_record(const mc_dcm_info *info, cJSON *rec, const char *salt)
+void mc_dcm_record(const mc_dcm_info *info, cJSON *rec, const char *salt, int characteristics)
 {
     char buf[80];
     add_hash(rec, "id", "dcm-", salt, info->sop_uid);
@@ -87,4 +87,9 @@ void mc_dcm_record(const mc_dcm_info *info, cJSON *rec, const char *salt)
         double sp[2] = {info->spacing[0], info->spacing[1]};
         cJSON_AddItemToObject(rec, "pixel_spacing", cJSON_CreateDoubleArray(sp, 2));
     }
+    if (!characteristics)
+        return;
+    add(rec, "sex", info->sex);
+    if (info->age >= 0 && !cJSON_HasObjectItem(rec, "age"))
+        cJSON_AddNumberToObject(rec, "age", info->age);
 }

@@ -16,9 +16,13 @@
  *   plane     axial, coronal, sagittal or oblique, from Image Orientation
  *   view      pa, ap, lateral (LL, RL, LAT), or the View Position in lower case
  *   body_part, laterality (lower case), rows, columns, pixel_spacing [row, column]
+ *   sex (male|female) and age (whole years, over 89 as 90), only when
+ *             characteristics is set: the Retain Patient Characteristics
+ *             option of the DICOM de-identification profile (PS3.15), whose
+ *             basic profile removes them
  * An attribute the file lacks adds no key.  salt NULL: no patient key, and
  * the UIDs hashed with an empty key. */
-void mc_dcm_record(const mc_dcm_info *info, cJSON *rec, const char *salt);
+void mc_dcm_record(const mc_dcm_info *info, cJSON *rec, const char *salt, int characteristics);
 
 /* The plane of an image whose rows and columns run along the direction
  * cosines o[0..2] and o[3..5]: the axis its normal is closest to, or

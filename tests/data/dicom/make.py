@@ -7,7 +7,8 @@
                 stored value = 64 * column (0 .. 2496)
   mr_multi.dcm  5-frame 24x24 MR, sagittal; frame k is all 100 * (k + 1)
   identity.dcm  ct16.dcm with recognisable fake identities in every
-                identifying attribute (the privacy test looks for them)
+                identifying attribute (the privacy test looks for them),
+                Patient's Sex F and Patient's Age 094Y
   ct_voilut.dcm ct16.dcm with a VOI LUT Sequence besides its window: 1000
                 16-bit entries from HU -500 (SS), a square-root curve
                 65535 * sqrt(i / 999), rounded
@@ -90,6 +91,7 @@ def main():
     ds.PatientName = "Quizzlewick^Orsolya"
     ds.PatientID = "MRN-40417713"
     ds.PatientBirthDate = "19230417"
+    ds.PatientSex, ds.PatientAge = "F", "094Y"
     ds.PatientAddress = "17 Nevermore Lane, Gloamshire"
     ds.InstitutionName = "Saint Zebulon Infirmary"
     ds.InstitutionAddress = "99 Fogbound Road, Gloamshire"

@@ -24,6 +24,7 @@ static void context(clean_ctx *ctx, int resplit)
     if (clean_split_parse(&ctx->split, "train=80,dev=10,test=10", err, sizeof err) != 0)
         abort();
     mc_strtab_init(&ctx->keys);
+    clean_emit_init(ctx);
 }
 
 /* Run CSV handler h (0-3) on path after its header row. */
@@ -66,6 +67,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         clean_medpix_descriptions(&ctx, path);
     }
     clean_medpix_free_cases();
+    clean_emit_free(&ctx);
     mc_strtab_free(&ctx.keys);
     return 0;
 }

@@ -72,17 +72,18 @@ static thread_sink sink;
 static std::ostream gdcm_stream(&sink);
 
 /* GDCM allocates an element's value at the length its header claims, and
- * zero-fills it, before reading it; one of its fall-back parses of a
- * misencoded file (an implicit VR data set under an explicit VR transfer
- * syntax, as pydicom's SC_rgb_jpeg.dcm) takes text for such a length:
- * 1.3 GB allocated and zeroed for a 4 KB file, 15-35 s on the dev box.
- * While a parse_cap lives on a thread, a single C++ allocation on that
- * thread over its limit throws std::bad_alloc before any byte is touched
- * (alloc_refused records it); GDCM takes that as the parse mode failing
- * and tries the next (that file then reads in milliseconds, as pydicom
- * reads it).  The global operator new and delete are replaced for this
- * below: malloc and free, as libstdc++'s own, so that sanitizers see
- * matching pairs. */
+ * zero-fills it, before reading it: a 7 KB file whose pixel data claims
+ * 2 GB cost 40 s and 2 GB on the dev box, and one of GDCM's fall-back
+ * parses of a misencoded file (an implicit VR data set under an explicit
+ * VR transfer syntax, as pydicom's SC_rgb_jpeg.dcm) takes text for such a
+ * length (1.3 GB for a 4 KB file).  While a parse_cap lives on a thread,
+ * a single C++ allocation on that thread over its limit throws
+ * std::bad_alloc before any byte is touched (alloc_refused records it):
+ * the first file is then bad input at once; GDCM takes the second's as
+ * its parse mode failing and tries the next, which reads it (as pydicom
+ * does) in milliseconds.  The global operator new and delete are
+ * replaced for this below: malloc and free, as libstdc++'s own, so that
+ * sanitizers see matching pairs. */
 static thread_local size_t alloc_cap;     // 0: no limit
 static thread_local bool alloc_refused;
 

@@ -68,13 +68,14 @@ DEPS_STAMP := .deps-ok
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(DEPS_STAMP) $(PROGS) $(BIN)/medcap-caption-dir $(UNITS)
+all: $(DEPS_STAMP) $(PROGS) $(BIN)/medcap-caption-dir $(BIN)/medcap-caption-many $(UNITS)
 
-# The nightly job beside the programs, so that "medcap caption-dir" works in
-# the source tree as after make install.
-$(BIN)/medcap-caption-dir: examples/caption-dir.sh
+# The nightly job and the sharded run beside the programs, so that "medcap
+# caption-dir" and "medcap caption-many" work in the source tree as after
+# make install.
+$(BIN)/medcap-caption-%: examples/caption-%.sh
 	@mkdir -p $(BIN)
-	ln -sf ../examples/caption-dir.sh $@
+	ln -sf ../examples/caption-$*.sh $@
 
 # Install missing Debian packages once; the stamp records success.
 $(DEPS_STAMP):
@@ -155,9 +156,10 @@ bench: all
 demo: all
 	@MEDCAP_BIN=$(CURDIR)/$(BIN) bash examples/demo.sh
 
-# make install: the programs, and examples/caption-dir.sh as
-# medcap-caption-dir, in PREFIX/bin; the man pages; share/medcap (the
-# models); the examples in PREFIX/share/medcap/examples; the bash completion
+# make install: the programs, and examples/caption-dir.sh and caption-many.sh
+# as medcap-caption-dir and medcap-caption-many, in PREFIX/bin; the man
+# pages; share/medcap (the models); the examples in
+# PREFIX/share/medcap/examples; the bash completion
 # (PREFIX/share/bash-completion/completions/medcap, and a link to it for each
 # medcap-NAME).  Nothing is rebuilt for another PREFIX or a DESTDIR: the
 # programs find the model relative to themselves (bin/../share/medcap,
@@ -173,12 +175,13 @@ COMPLETIONS = share/bash-completion/completions
 INSTALL_FILES = \
 	$(foreach p,$(PROGS),755 $(p) bin/$(notdir $(p))) \
 	755 examples/caption-dir.sh bin/medcap-caption-dir \
+	755 examples/caption-many.sh bin/medcap-caption-many \
 	644 python/medcap_frames.py share/medcap/python/medcap_frames.py \
 	$(foreach m,$(wildcard man/*.[157]),644 $(m) share/man/man$(patsubst .%,%,$(suffix $(m)))/$(notdir $(m))) \
 	$(foreach f,$(wildcard share/medcap/* share/medcap/*/*),$(if $(wildcard $(f)/.),,644 $(f) $(f))) \
 	$(foreach f,$(filter-out %.pyc,$(wildcard examples/* examples/*/*)),$(if $(wildcard $(f)/.),,x $(f) share/medcap/$(f))) \
 	644 share/bash-completion/medcap $(COMPLETIONS)/medcap \
-	$(foreach n,$(PROG_NAMES) caption-dir,link medcap $(COMPLETIONS)/medcap-$(n))
+	$(foreach n,$(PROG_NAMES) caption-dir caption-many,link medcap $(COMPLETIONS)/medcap-$(n))
 
 install: all
 	@set -e; root='$(INSTALL_ROOT)'; last=; list=$$(mktemp); trap 'rm -f "$$list"' EXIT; \

@@ -28,6 +28,7 @@ static const struct {
     {"frame-info", "print one line per frame: id, dtype, shape, bytes, CRC status"},
     {"frame-to-npy", "a frame as a NumPy .npy file, or a stream as one .npz"},
     {"caption-dir", "the nightly job: caption the new images of a folder"},
+    {"caption-many", "caption a long stream in shards over cores and machines (GNU parallel)"},
 };
 
 static void usage(FILE *out)

@@ -301,6 +301,7 @@ false"
 
 @test "man/medcap.1 examples run" { run_page medcap.1; }
 @test "man/medcap-caption-dir.1 examples run" { run_page medcap-caption-dir.1; }
+@test "man/medcap-caption-many.1 examples run" { run_page medcap-caption-many.1; }
 @test "man/medcap-csv-clean.1 examples run" { run_page medcap-csv-clean.1; }
 @test "man/medcap-img-resize.1 examples run" { run_page medcap-img-resize.1; }
 @test "man/medcap-encode-features.1 examples run" { run_page medcap-encode-features.1; }

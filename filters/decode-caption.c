@@ -217,7 +217,7 @@ static const float *add_context(const mc_capmodel *m, cJSON *rec, const float *f
             cJSON_AddItemToObject(given, c->f[i].name, cJSON_Duplicate(item, 0));
     }
     memcpy(grid, features, (size_t)m->dec.cfg.grid * m->dec.cfg.channels * sizeof *grid);
-    mc_context_forward(c, grid, 1, m->dec.cfg.grid, vals, c->nf, 0.0f, 0);
+    mc_context_forward(c, grid, 1, m->dec.cfg.grid, vals, c->nf, 0.0f, NULL);
     cJSON_DeleteItemFromObjectCaseSensitive(rec, "given");
     if (given->child)
         cJSON_AddItemToObject(rec, "given", given);

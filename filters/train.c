@@ -23,6 +23,7 @@
 #include "arch/caption_search.h"
 #include "io/frame.h"
 #include "io/record_roles.h"
+#include "core/mix64.h"
 #include "core/prng.h"
 #include "arch/tokenizer.h"
 #include "train/dataset.h"
@@ -496,12 +497,18 @@ static void field_targets(trainer *t, const tr_dataset *d, const int *rows, int 
 }
 
 /* Loss of one batch (teacher forced, plus the field heads' weighted loss);
- * with training, the backward too. */
+ * with training, the backward too.  A sample's dropout streams come from
+ * (seed, its row in d) alone, whatever batch or process it is in. */
 static double batch_loss(trainer *t, const tr_dataset *d, const int *rows, int B, int training,
                          uint64_t seed, int *count)
 {
     const mc_decoder_arch *a = t->m.dec.arch;
     int T = 1;
+    uint64_t *seeds = mc_malloc((size_t)(B ? B : 1) * 2 * sizeof *seeds), *ctx_seeds = seeds + B;
+    for (int b = 0; b < B; b++) {
+        seeds[b] = mc_mix64(seed ^ mc_mix64((uint64_t)rows[b] + 1));
+        ctx_seeds[b] = seeds[b] ^ 0xc0ffee;
+    }
     for (int b = 0; b < B; b++) {
         int used = encode(t, d->caption[rows[b]], t->tok + b * t->T1, t->tgt + b * t->T1, t->T1);
         T = used > T ? used : T;
@@ -518,9 +525,10 @@ static double batch_loss(trainer *t, const tr_dataset *d, const int *rows, int B
             for (int i = 0; i < nc; i++)
                 t->cvals[(size_t)b * nc + i] = d->fval[(size_t)rows[b] * d->nf + t->o.nf + i];
         mc_context_forward(t->m.ctx, t->grid, B, t->G, t->cvals, nc, training ? (float)t->o.ctx_drop : 0.0f,
-                           seed ^ 0xc0ffee);
+                           ctx_seeds);
     }
-    float extra = a->forward(t->m.dec.impl, t->logits, t->tok, t->tgt, t->grid, B, T, training, seed);
+    float extra = a->forward(t->m.dec.impl, t->logits, t->tok, t->tgt, t->grid, B, T, training, seeds);
+    free(seeds);
     double ce = mc_xent_forward(t->logits, t->logits, t->tgt, B * T, t->V, (float)t->o.smoothing, count);
     mc_heads *h = t->m.heads;
     if (h) {

@@ -193,7 +193,7 @@ static void add_pair(const char *tok, void *ctx)
 }
 
 void mc_context_forward(mc_context *c, float *grid, int B, int G, char *const *vals, int stride,
-                        float drop, uint64_t seed)
+                        float drop, const uint64_t *seeds)
 {
     const float *E = mc_params_at(&c->p, 0);
     float *vec = mc_malloc((size_t)c->C * sizeof *vec);
@@ -205,7 +205,7 @@ void mc_context_forward(mc_context *c, float *grid, int B, int G, char *const *v
             const char *v = vals[(size_t)b * stride + i];
             int start = c->used;
             lookup l = {c, 0};
-            uint64_t h = mc_mix64(seed ^ mc_mix64(((uint64_t)b << 8 | (uint64_t)i) + 1));
+            uint64_t h = drop > 0 ? mc_mix64(seeds[b] ^ mc_mix64((uint64_t)i + 1)) : 0;
             if (drop > 0 && (double)(h >> 11) / 9007199254740992.0 < drop)
                 v = NULL;
             tokens_of(c, i, v, add_pair, &l);

@@ -68,11 +68,12 @@ void mc_context_build(mc_context *c, char *const *vals, int n, int stride, long 
 const char *mc_context_value(const cJSON *item, char *buf, size_t n);
 /* Forward over B samples: vals[b * stride + i] is field i's value (NULL:
  * missing); each field is read as unknown with probability drop (a
- * deterministic draw from seed, sample b and field i).  Adds the sample's
+ * deterministic draw from seeds[b] and field i; seeds may be NULL when drop
+ * is 0).  Adds the sample's
  * vector to each of the G cells of grid (B,G,C) and keeps the pairs for
  * the backward. */
 void mc_context_forward(mc_context *c, float *grid, int B, int G, char *const *vals, int stride,
-                        float drop, uint64_t seed);
+                        float drop, const uint64_t *seeds);
 /* Accumulate E's gradient from dgrid (B,G,C) of the last forward. */
 void mc_context_backward(mc_context *c, const float *dgrid, int B, int G);
 /* The context as the metadata JSON text (malloc'd). */

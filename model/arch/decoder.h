@@ -57,11 +57,12 @@ struct mc_decoder_arch {
     /* Teacher-forced forward: logits (B,T,V) for input tokens (B,T)
      * (<bos> w1 .. padded with <pad>) and grid (B,G,C); targets (B,T) are
      * the next tokens (<pad> where there is none: steps not counted by
-     * regularisers).  training: dropout on, with masks from seed.  Keeps
-     * the activations for backward.  Returns the architecture's extra loss
-     * (0 if none). */
+     * regularisers).  training: dropout on, row b's masks drawn from
+     * seeds[b] alone (so a sample's masks do not depend on the batch it is
+     * in; seeds may be NULL when not training).  Keeps the activations for
+     * backward.  Returns the architecture's extra loss (0 if none). */
     float (*forward)(void *impl, float *logits, const int *tokens, const int *targets,
-                     const float *grid, int B, int T, int training, uint64_t seed);
+                     const float *grid, int B, int T, int training, const uint64_t *seeds);
     /* Backward of the last forward from dlogits (B,T,V) (plus the extra
      * loss's own gradient): accumulates into the parameter gradients, and
      * into dgrid (B,G,C) when not NULL. */

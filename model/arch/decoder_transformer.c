@@ -52,11 +52,11 @@ static void tfd_init(void *impl, uint64_t seed)
 }
 
 static float tfd_forward(void *impl, float *logits, const int *tokens, const int *targets,
-                         const float *grid, int B, int T, int training, uint64_t seed)
+                         const float *grid, int B, int T, int training, const uint64_t *seeds)
 {
     tf_decoder *d = impl;
     (void)targets; /* no regulariser of its own */
-    mc_tf_forward(d->net, logits, tokens, grid, B, T, training ? d->dropout : 0.0f, seed);
+    mc_tf_forward(d->net, logits, tokens, grid, B, T, training ? d->dropout : 0.0f, seeds);
     return 0.0f;
 }
 

@@ -192,14 +192,14 @@ static void sat_embed(sat *s, float *pre, float *embs, const int *tokens, int N)
 }
 
 static float sat_forward(void *impl, float *logits, const int *tokens, const int *targets,
-                         const float *grid, int B, int T, int training, uint64_t seed)
+                         const float *grid, int B, int T, int training, const uint64_t *seeds)
 {
     sat *s = impl;
     int G = s->c.grid, C = s->c.channels, A = s->c.attention, H = s->c.hidden, V = s->c.vocab;
     long BH = (long)B * H;
     float *ph, penalty = 0.0f;
     int *ttok;
-    mc_prng r;
+    mc_prng *r = NULL; /* row b's dropout stream */
     sat_reserve(s, B, T);
     s->training = training;
     memcpy(s->grid, grid, (size_t)B * G * C * sizeof *grid);
@@ -214,7 +214,11 @@ static float sat_forward(void *impl, float *logits, const int *tokens, const int
     sat_embed(s, s->pre_emb, s->embs, ttok, B * T);
     free(ttok);
     ph = mc_workspace_fit(&s->scratch, (size_t)B * A * sizeof *ph);
-    mc_prng_seed(&r, seed);
+    if (training && s->c.dropout > 0) {
+        r = mc_malloc((size_t)B * sizeof *r);
+        for (int b = 0; b < B; b++)
+            mc_prng_seed(&r[b], seeds[b]);
+    }
     for (int t = 0; t < T; t++) {
         long tc = (long)t * B * C;
         float *pre = s->gates + t * B * 4L * H;
@@ -226,8 +230,8 @@ static float sat_forward(void *impl, float *logits, const int *tokens, const int
         for (int b = 0; b < B; b++) {
             const float *hb = s->h + (t + 1) * BH + (long)b * H;
             float *m = s->mask + ((long)b * T + t) * H, *d = s->drop + ((long)b * T + t) * H;
-            if (training && s->c.dropout > 0)
-                mc_dropout_forward(d, m, hb, H, s->c.dropout, &r);
+            if (r)
+                mc_dropout_forward(d, m, hb, H, s->c.dropout, &r[b]);
             else
                 for (int j = 0; j < H; j++) {
                     m[j] = 1.0f;
@@ -235,6 +239,7 @@ static float sat_forward(void *impl, float *logits, const int *tokens, const int
                 }
         }
     }
+    free(r);
     mc_linear_forward(logits, s->drop, W(s, OUT_W), W(s, OUT_B), B * T, H, V, 0);
     /* doubly stochastic attention penalty over the counted steps */
     memset(s->asum, 0, (size_t)B * G * sizeof *s->asum);

@@ -223,14 +223,21 @@ static void memory_forward(mc_tf *m, float *memp, float *mem, float *mean, float
 
 static void zero(float *b, size_t n) { memset(b, 0, n * sizeof *b); }
 
-/* Residual branch: x_out (N*D, holding the branch output) becomes
- * x_in + dropout(branch); mask saved when m->dropped. */
-static void residual(mc_tf *m, float *x_out, const float *x_in, float *mask, size_t n, float p,
-                     mc_prng *r)
+/* Dropout in place over x (B rows of n floats), row b's mask from r[b]. */
+static void drop_rows(float *x, float *mask, int B, size_t n, float p, mc_prng *r)
+{
+    for (int b = 0; b < B; b++)
+        mc_dropout_forward(x + b * n, mask + b * n, x + b * n, (int)n, p, &r[b]);
+}
+
+/* Residual branch: x_out (B rows of n floats, holding the branch output)
+ * becomes x_in + dropout(branch); mask saved when m->dropped. */
+static void residual(mc_tf *m, float *x_out, const float *x_in, float *mask, int B, size_t n,
+                     float p, mc_prng *r)
 {
     if (m->dropped)
-        mc_dropout_forward(x_out, mask, x_out, (int)n, p, r);
-    for (size_t i = 0; i < n; i++)
+        drop_rows(x_out, mask, B, n, p, r);
+    for (size_t i = 0; i < (size_t)B * n; i++)
         x_out[i] += x_in[i];
 }
 
@@ -246,15 +253,19 @@ static const float *branch_grad(mc_tf *m, const float *mask, size_t n)
 }
 
 void mc_tf_forward(mc_tf *m, float *logits, const int *tokens, const float *grid, int B, int T,
-                   float dropout, uint64_t seed)
+                   float dropout, const uint64_t *seeds)
 {
     int D = m->c.dim, G = m->c.grid, NH = m->c.heads, F = 4 * D, N = B * T, M = B * G;
-    size_t ND = (size_t)N * D;
+    size_t TD = (size_t)T * D;
     const float *x;
-    mc_prng r;
+    mc_prng *r = NULL; /* row b's dropout stream */
     reserve(m, B, T);
-    mc_prng_seed(&r, seed);
     m->dropped = dropout > 0.0f;
+    if (m->dropped) {
+        r = mc_malloc((size_t)B * sizeof *r);
+        for (int b = 0; b < B; b++)
+            mc_prng_seed(&r[b], seeds[b]);
+    }
     memcpy(m->tokens, tokens, (size_t)N * sizeof *tokens);
     memcpy(m->grid, grid, (size_t)M * m->c.channels * sizeof *grid);
     memory_forward(m, m->memp, m->mem, m->mm, m->mr, m->grid, B);
@@ -265,7 +276,7 @@ void mc_tf_forward(mc_tf *m, float *logits, const int *tokens, const float *grid
             m->x0[(size_t)n * D + d] = te[d] + pe[d];
     }
     if (m->dropped)
-        mc_dropout_forward(m->x0, m->drop0, m->x0, (int)ND, dropout, &r);
+        drop_rows(m->x0, m->drop0, B, TD, dropout, r);
     x = m->x0;
     for (int l = 0; l < m->c.layers; l++) {
         const tf_block *k = &m->blk[l];
@@ -276,7 +287,7 @@ void mc_tf_forward(mc_tf *m, float *logits, const int *tokens, const float *grid
         mc_linear_forward(a->v, a->ln1, P(k->v_w), P(k->v_b), N, D, D, 0);
         mc_attention_forward(a->y, a->att, a->q, a->k, a->v, B, T, T, D, NH, 1);
         mc_linear_forward(a->x1, a->y, P(k->o_w), P(k->o_b), N, D, D, 0);
-        residual(m, a->x1, x, a->drop1, ND, dropout, &r);
+        residual(m, a->x1, x, a->drop1, B, TD, dropout, r);
 
         mc_layernorm_forward(a->ln2, a->m2, a->r2, a->x1, P(k->ln2_w), P(k->ln2_b), N, D);
         mc_linear_forward(a->cq, a->ln2, P(k->cq_w), P(k->cq_b), N, D, D, 0);
@@ -284,15 +295,16 @@ void mc_tf_forward(mc_tf *m, float *logits, const int *tokens, const float *grid
         mc_linear_forward(a->cv, m->mem, P(k->cv_w), P(k->cv_b), M, D, D, 0);
         mc_attention_forward(a->cy, a->catt, a->cq, a->ck, a->cv, B, T, G, D, NH, 0);
         mc_linear_forward(a->x2, a->cy, P(k->co_w), P(k->co_b), N, D, D, 0);
-        residual(m, a->x2, a->x1, a->drop2, ND, dropout, &r);
+        residual(m, a->x2, a->x1, a->drop2, B, TD, dropout, r);
 
         mc_layernorm_forward(a->ln3, a->m3, a->r3, a->x2, P(k->ln3_w), P(k->ln3_b), N, D);
         mc_linear_forward(a->h, a->ln3, P(k->f1_w), P(k->f1_b), N, D, F, 0);
         mc_gelu_forward(a->g, a->h, (size_t)N * F);
         mc_linear_forward(a->x3, a->g, P(k->f2_w), P(k->f2_b), N, F, D, 0);
-        residual(m, a->x3, a->x2, a->drop3, ND, dropout, &r);
+        residual(m, a->x3, a->x2, a->drop3, B, TD, dropout, r);
         x = a->x3;
     }
+    free(r);
     mc_layernorm_forward(m->lnf, m->fm, m->fr, x, P(m->lnf_w), P(m->lnf_b), N, D);
     mc_linear_forward(logits, m->lnf, P(m->head_w), P(m->head_b), N, D, m->c.vocab, 0);
 }

@@ -45,9 +45,10 @@ void mc_tf_init_random(mc_tf *m, uint64_t seed);
 /* Teacher-forced forward: logits (B,T,V) for input tokens (B,T) and grid
  * (B,G,C), T <= max_len.  With dropout > 0 (training), inverted dropout
  * with that probability on the embeddings and on each residual branch,
- * masks drawn from seed.  Keeps the activations for mc_tf_backward. */
+ * row b's masks drawn from seeds[b] alone (seeds may be NULL without
+ * dropout).  Keeps the activations for mc_tf_backward. */
 void mc_tf_forward(mc_tf *m, float *logits, const int *tokens, const float *grid, int B, int T,
-                   float dropout, uint64_t seed);
+                   float dropout, const uint64_t *seeds);
 
 /* Backward of the last forward from dlogits (B,T,V): accumulates into the
  * parameter gradients, and into dgrid (B,G,C) when it is not NULL. */

@@ -57,11 +57,11 @@ static void check_forward(void)
         r_i = mc_strtab_find(&c->tok, "notes=intubated"), r_f = mc_strtab_find(&c->tok, "notes=fever");
     for (size_t k = 0; k < c->tok.n; k++)
         E[k] = (float)(k + 1) * 0.5f;
-    mc_context_forward(c, grid, 2, 1, in, 3, 0.0f, 1);
+    mc_context_forward(c, grid, 2, 1, in, 3, 0.0f, NULL);
     check(grid[0] == E[r_age7] + E[r_m] + 0.5f * (E[r_i] + E[r_f]) && grid[1] == E[0] + E[1] + E[2],
           "context: known values sum their rows; unseen values use the unknown rows");
     grid[0] = 0;
-    mc_context_forward(c, grid, 1, 1, in, 3, 1.0f, 1);
+    mc_context_forward(c, grid, 1, 1, in, 3, 1.0f, (const uint64_t[]){1});
     check(grid[0] == E[0] + E[1] + E[2], "context: dropout 1 reads every field as unknown");
     mc_context_free(c);
 }
@@ -80,7 +80,7 @@ static double cx_loss(void *ctx)
     size_t n = (size_t)x->B * x->G * x->c->C;
     double s = 0;
     memcpy(x->grid, x->base, n * sizeof(float));
-    mc_context_forward(x->c, x->grid, x->B, x->G, x->in, 3, 0.0f, 1);
+    mc_context_forward(x->c, x->grid, x->B, x->G, x->in, 3, 0.0f, NULL);
     for (size_t i = 0; i < n; i++)
         s += (double)x->grid[i] * x->r[i];
     return s;

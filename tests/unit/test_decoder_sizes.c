@@ -33,15 +33,18 @@ typedef struct {
     float *grid, *logits, *probs;
 } batch;
 
+/* Row b's dropout seed: 7 + b (B is at most 7). */
+static const uint64_t seeds[] = {7, 8, 9, 10, 11, 12, 13};
+
 /* Mean label-smoothed cross-entropy of the batch plus the extra loss,
- * dropout 0.2 under seed 7. */
+ * dropout 0.2 under the seeds above. */
 static double batch_loss(void *ctx)
 {
     batch *b = ctx;
     const size_case *s = &b->s;
     int count;
     float extra = b->dec.arch->forward(b->dec.impl, b->logits, b->tok, b->tgt, b->grid, s->B,
-                                       s->T, 1, 7);
+                                       s->T, 1, seeds);
     double ce = mc_xent_forward(b->probs, b->logits, b->tgt, s->B * s->T, s->V, 0.1f, &count);
     return ce / count + extra;
 }
@@ -104,7 +107,7 @@ static void check_size(const char *arch, size_case s)
         float *ctx = malloc(cf * sizeof *ctx), *st = malloc(sf * sizeof *st);
         float *lg = malloc((size_t)s.V * sizeof *lg), *att = malloc((size_t)s.G * sizeof *att);
         float worst = 0.0f;
-        b.dec.arch->forward(b.dec.impl, b.logits, b.tok, b.tgt, b.grid, s.B, s.T, 0, 0);
+        b.dec.arch->forward(b.dec.impl, b.logits, b.tok, b.tgt, b.grid, s.B, s.T, 0, NULL);
         b.dec.arch->start(b.dec.impl, ctx, st, b.grid);
         b.dec.arch->step(b.dec.impl, lg, att, b.grid, ctx, st, b.tok, 1, 0);
         for (int v = 0; v < s.V; v++)
@@ -114,6 +117,22 @@ static void check_size(const char *arch, size_case s)
                  worst);
         check(worst < 1e-4f, what);
         free(ctx), free(st), free(lg), free(att);
+    }
+    /* with dropout, the last image's logits alone (its seed, a batch of
+     * one) equal its row of the whole batch's: masks follow the sample */
+    if (s.B > 1) {
+        size_t row = (size_t)s.T * s.V, last = (size_t)(s.B - 1);
+        float *alone = malloc(row * sizeof *alone), worst = 0.0f;
+        b.dec.arch->forward(b.dec.impl, b.logits, b.tok, b.tgt, b.grid, s.B, s.T, 1, seeds);
+        b.dec.arch->forward(b.dec.impl, alone, b.tok + last * s.T, b.tgt + last * s.T,
+                            b.grid + last * s.G * s.C, 1, s.T, 1, seeds + last);
+        for (size_t k = 0; k < row; k++)
+            if (fabsf(alone[k] - b.logits[last * row + k]) > worst)
+                worst = fabsf(alone[k] - b.logits[last * row + k]);
+        snprintf(what, sizeof what, "%s: a sample's dropout does not depend on its batch (%.1e)",
+                 arch, worst);
+        check(worst < 1e-4f, what);
+        free(alone);
     }
     free(b.tok), free(b.tgt), free(b.grid), free(b.logits), free(b.probs);
     free(dlogits), free(dgrid);

@@ -55,7 +55,7 @@ static double loss(void *c)
 {
     loss_ctx *l = c;
     double s = 0.0;
-    mc_tf_forward(l->m, l->logits, l->tok, l->grid, B, T, dropout, 99);
+    mc_tf_forward(l->m, l->logits, l->tok, l->grid, B, T, dropout, (const uint64_t[]){99, 100});
     for (size_t i = 0; i < (size_t)B * T * cfg.vocab; i++)
         s += (double)l->logits[i] * l->r[i];
     return s;
@@ -72,7 +72,7 @@ static const int vt_targets[B * T] = {4, 5, 6, 7, 2, 8, 9, 2, 0, 0};
 static double vt_loss(void *grid)
 {
     int count;
-    float extra = dec.arch->forward(dec.impl, vt_logits, vt_tokens, vt_targets, grid, B, T, 1, 5);
+    float extra = dec.arch->forward(dec.impl, vt_logits, vt_tokens, vt_targets, grid, B, T, 1, (const uint64_t[]){5, 6});
     double ce = mc_xent_forward(vt_probs, vt_logits, vt_targets, B * T, cfg.vocab, 0.1f, &count);
     return ce / count + extra;
 }
@@ -155,7 +155,8 @@ static void test_learns(void)
     }
     for (int step = 1; step <= 300; step++) {
         mc_params_zero_grad(&p);
-        d.arch->forward(d.impl, logits, tok, tgt, grid, LB, LT, 1, (uint64_t)step);
+        d.arch->forward(d.impl, logits, tok, tgt, grid, LB, LT, 1,
+                        (const uint64_t[]){(uint64_t)step, step + 1u, step + 2u, step + 3u});
         l = mc_xent_forward(probs, logits, tgt, LB * LT, LV, 0.0f, &count) / count;
         memset(dlogits, 0, sizeof dlogits);
         mc_xent_backward(dlogits, probs, tgt, LB * LT, LV, 0.0f, 1.0f / count);
@@ -232,7 +233,7 @@ int main(void)
         printf("-- dropout %.1f\n", dropout);
         mc_params_zero_grad(&p);
         memset(dgrid, 0, sizeof dgrid);
-        mc_tf_forward(m, logits, tok, grid, B, T, dropout, 99);
+        mc_tf_forward(m, logits, tok, grid, B, T, dropout, (const uint64_t[]){99, 100});
         mc_tf_backward(m, r, dgrid);
         memcpy(grad, p.grad, p.total * sizeof *grad);
         /* 16 elements of each tensor; the absolute bound covers gradients
@@ -246,7 +247,7 @@ int main(void)
     }
 
     /* a second backward accumulates: gradients double */
-    mc_tf_forward(m, logits, tok, grid, B, T, dropout, 99);
+    mc_tf_forward(m, logits, tok, grid, B, T, dropout, (const uint64_t[]){99, 100});
     mc_tf_backward(m, r, NULL);
     worst = 0.0;
     for (size_t i = 0; i < p.total; i++)
@@ -260,7 +261,7 @@ int main(void)
     size_t sf = mc_tf_state_floats(m), cf = mc_tf_ctx_floats(m);
     float *state = malloc(3 * sf * sizeof *state), *ctx = malloc(2 * cf * sizeof *ctx);
     float step[2 * 11], att[2 * 4];
-    mc_tf_forward(m, logits, tok, grid, B, T, dropout, 99);
+    mc_tf_forward(m, logits, tok, grid, B, T, dropout, (const uint64_t[]){99, 100});
     worst = 0.0;
     for (int b = 0; b < B; b++)
         mc_tf_start(m, ctx + b * cf, grid + (size_t)b * 4 * 5);

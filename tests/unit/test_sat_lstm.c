@@ -25,7 +25,7 @@ static double loss(void *ctx)
 {
     int count;
     double ce;
-    float extra = dec.arch->forward(dec.impl, logits, tokens, targets, grid, B, T, 1, 99);
+    float extra = dec.arch->forward(dec.impl, logits, tokens, targets, grid, B, T, 1, (const uint64_t[]){99, 100});
     (void)ctx;
     ce = mc_xent_forward(probs, logits, targets, B * T, V, 0.1f, &count);
     return ce / count + extra;
@@ -77,7 +77,7 @@ static void test_step_matches_forward(void)
     size_t cf = dec.arch->ctx_floats(dec.impl), sf = dec.arch->state_floats(dec.impl);
     float *ctx = malloc(cf * sizeof *ctx), *st = malloc(sf * sizeof *st), lg[V];
     float maxd = 0;
-    dec.arch->forward(dec.impl, logits, tokens, targets, grid, B, T, 0, 0);
+    dec.arch->forward(dec.impl, logits, tokens, targets, grid, B, T, 0, NULL);
     dec.arch->start(dec.impl, ctx, st, grid + G * C); /* image 1 */
     for (int t = 0; t < T; t++) {
         dec.arch->step(dec.impl, lg, NULL, grid + G * C, ctx, st, &tokens[T + t], 1, t);

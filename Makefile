@@ -58,6 +58,11 @@ PROG_NAMES := $(filter-out medcap,$(patsubst filters/%.c,%,$(wildcard filters/*.
 PRIV_DIRS := $(patsubst filters/%/,%,$(sort $(dir $(wildcard filters/*/*.c))))
 PRIV_LIBS := $(foreach d,$(PRIV_DIRS),$(BIN)/obj/filters/$(d)/lib$(d).a)
 PROGS := $(BIN)/medcap $(addprefix $(BIN)/medcap-,$(PROG_NAMES))
+# medcap-train-mpi: filters/train.c built with -DMEDCAP_MPI by Debian's
+# OpenMPI wrapper, only where mpicc is installed (make deps does not install
+# it; plain make builds everything else without it).
+MPICC := $(shell command -v mpicc 2>/dev/null)
+MPI_PROGS := $(if $(MPICC),$(BIN)/medcap-train-mpi)
 UNIT_SRC := $(sort $(wildcard tests/unit/test_*.c))
 UNITS := $(patsubst tests/unit/%.c,$(BIN)/test/%,$(UNIT_SRC))
 DEBS = jq python3 python3-numpy man-db libgdcm-dev libvips-dev libopenblas-dev libcjson-dev zlib1g-dev pkg-config bats bats-assert bats-support
@@ -68,7 +73,7 @@ DEPS_STAMP := .deps-ok
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(DEPS_STAMP) $(PROGS) $(BIN)/medcap-caption-dir $(BIN)/medcap-caption-many $(UNITS)
+all: $(DEPS_STAMP) $(PROGS) $(MPI_PROGS) $(BIN)/medcap-caption-dir $(BIN)/medcap-caption-many $(UNITS)
 
 # The nightly job and the sharded run beside the programs, so that "medcap
 # caption-dir" and "medcap caption-many" work in the source tree as after
@@ -132,6 +137,15 @@ $(BIN)/medcap-%: $(BIN)/obj/filters/%.o $$(if $$(wildcard filters/$$*/*.c),$(BIN
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) -o $@ $(filter-out $(DCM_LIB),$^) $(EXTRA_LIBS) $(LDLIBS_ALL)
 
+$(BIN)/obj/filters/train-mpi.o: filters/train.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  MPICC   $<")
+	$(Q)OMPI_CC=$(CC) $(MPICC) $(CFLAGS_ALL) -DMEDCAP_MPI -c -o $@ $<
+
+$(BIN)/medcap-train-mpi: $(BIN)/obj/filters/train-mpi.o $(BIN)/obj/filters/train/libtrain.a $(LIB)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)OMPI_CC=$(CC) $(MPICC) -o $@ $^ $(LDLIBS_ALL)
+
 $(BIN)/test/%: $(BIN)/obj/tests/unit/%.o $(PRIV_LIBS) $(LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
@@ -176,6 +190,7 @@ INSTALL_FILES = \
 	$(foreach p,$(PROGS),755 $(p) bin/$(notdir $(p))) \
 	755 examples/caption-dir.sh bin/medcap-caption-dir \
 	755 examples/caption-many.sh bin/medcap-caption-many \
+	$(foreach p,$(MPI_PROGS),755 $(p) bin/$(notdir $(p))) \
 	644 python/medcap_frames.py share/medcap/python/medcap_frames.py \
 	$(foreach m,$(wildcard man/*.[157]),644 $(m) share/man/man$(patsubst .%,%,$(suffix $(m)))/$(notdir $(m))) \
 	$(foreach f,$(wildcard share/medcap/* share/medcap/*/*),$(if $(wildcard $(f)/.),,644 $(f) $(f))) \

@@ -13,6 +13,15 @@
  * moments, position) is written atomically after every epoch and on
  * SIGINT/SIGTERM; --resume continues from one exactly.  The model file
  * (--out) is written at the end.
+ *
+ * Built with -DMEDCAP_MPI (medcap-train-mpi, when Debian's OpenMPI is
+ * there), R processes train data-parallel: each reads the whole training
+ * set, takes its share of every batch, and the gradients are averaged by
+ * one MPI_Allreduce over a flat buffer before the (identical) optimiser
+ * step on every rank; the losses' normalisers (tokens, the heads' weight
+ * sums) are summed first, so R ranks compute one process's batch gradient
+ * up to float summation order.  Rank 0 writes the model, checkpoints, log
+ * and messages.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "nn/adamw.h"
@@ -48,6 +57,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#ifdef MEDCAP_MPI
+#include <mpi.h>
+#endif
 
 #define MAX_FIELDS 8
 
@@ -420,6 +432,82 @@ static void parse_args(int argc, char **argv, options *o)
 static volatile sig_atomic_t stop_signal;
 static void on_signal(int sig) { stop_signal = sig; }
 
+/* ---- data parallelism: this process is rank dist_rank of dist_ranks ---- */
+static int dist_rank = 0, dist_ranks = 1;
+
+/* Start MPI (medcap-train-mpi) and learn this process's rank. */
+static void dist_init(int *argc, char ***argv)
+{
+#ifdef MEDCAP_MPI
+    MPI_Init(argc, argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &dist_rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &dist_ranks);
+#else
+    (void)argc, (void)argv;
+#endif
+}
+
+/* End MPI; status is the process's exit status (a rank that fails alone
+ * aborts the others, which would otherwise wait for it). */
+static int dist_finish(int status)
+{
+#ifdef MEDCAP_MPI
+    int worst = status;
+    MPI_Allreduce(&status, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+    MPI_Finalize();
+    return worst;
+#else
+    return status;
+#endif
+}
+
+/* v[0..n) summed over the ranks, in place. */
+static void dist_sum(double *v, int n)
+{
+#ifdef MEDCAP_MPI
+    if (dist_ranks > 1)
+        MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+#else
+    (void)v, (void)n;
+#endif
+}
+
+/* The gradients of the tables p[0..n) (NULL entries skipped) averaged over
+ * the ranks: one flat buffer, one allreduce. */
+static void dist_average_grads(mc_params *const *p, int n)
+{
+#ifdef MEDCAP_MPI
+    static float *flat;
+    static size_t cap;
+    size_t total = 0, at = 0;
+    if (dist_ranks == 1)
+        return;
+    for (int i = 0; i < n; i++)
+        total += p[i] ? p[i]->total : 0;
+    if (total > cap) {
+        free(flat);
+        flat = mc_malloc(total * sizeof *flat);
+        cap = total;
+    }
+    for (int i = 0; i < n; i++)
+        if (p[i]) {
+            memcpy(flat + at, mc_params_grad(p[i]), p[i]->total * sizeof *flat);
+            at += p[i]->total;
+        }
+    MPI_Allreduce(MPI_IN_PLACE, flat, (int)total, MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD);
+    at = 0;
+    for (int i = 0; i < n; i++)
+        if (p[i]) {
+            float *g = mc_params_grad(p[i]);
+            for (size_t k = 0; k < p[i]->total; k++)
+                g[k] = flat[at + k] / (float)dist_ranks;
+            at += p[i]->total;
+        }
+#else
+    (void)p, (void)n;
+#endif
+}
+
 typedef struct {
     options o;
     tr_dataset tr, va;
@@ -498,13 +586,21 @@ static void field_targets(trainer *t, const tr_dataset *d, const int *rows, int 
 
 /* Loss of one batch (teacher forced, plus the field heads' weighted loss);
  * with training, the backward too.  A sample's dropout streams come from
- * (seed, its row in d) alone, whatever batch or process it is in. */
+ * (seed, its row in d) alone, whatever batch or process it is in.  In a
+ * data-parallel run (training, R ranks), rows[0..B) is this rank's share
+ * (B may be 0): the normalisers and losses are summed over the ranks
+ * first, and each rank's gradients are scaled so that their average
+ * (dist_average_grads) is the whole batch's gradient; the loss returned is
+ * the whole batch's. */
 static double batch_loss(trainer *t, const tr_dataset *d, const int *rows, int B, int training,
                          uint64_t seed, int *count)
 {
     const mc_decoder_arch *a = t->m.dec.arch;
-    int T = 1;
+    mc_heads *h = t->m.heads;
+    int T = 1, nh = h ? h->nf : 0, dist = training && dist_ranks > 1;
+    double ce = 0, extra = 0, hloss[MC_HEADS_MAX] = {0}, hw[MC_HEADS_MAX] = {0}, *wnorm = NULL;
     uint64_t *seeds = mc_malloc((size_t)(B ? B : 1) * 2 * sizeof *seeds), *ctx_seeds = seeds + B;
+    *count = 0;
     for (int b = 0; b < B; b++) {
         seeds[b] = mc_mix64(seed ^ mc_mix64((uint64_t)rows[b] + 1));
         ctx_seeds[b] = seeds[b] ^ 0xc0ffee;
@@ -518,35 +614,49 @@ static double batch_loss(trainer *t, const tr_dataset *d, const int *rows, int B
             memmove(t->tok + b * T, t->tok + b * t->T1, (size_t)T * sizeof(int));
             memmove(t->tgt + b * T, t->tgt + b * t->T1, (size_t)T * sizeof(int));
         }
-    batch_grid(t, d, rows, B, training);
-    if (t->m.ctx) {
-        int nc = t->m.ctx->nf;
-        for (int b = 0; b < B; b++)
-            for (int i = 0; i < nc; i++)
-                t->cvals[(size_t)b * nc + i] = d->fval[(size_t)rows[b] * d->nf + t->o.nf + i];
-        mc_context_forward(t->m.ctx, t->grid, B, t->G, t->cvals, nc, training ? (float)t->o.ctx_drop : 0.0f,
-                           ctx_seeds);
+    if (B > 0) {
+        batch_grid(t, d, rows, B, training);
+        if (t->m.ctx) {
+            int nc = t->m.ctx->nf;
+            for (int b = 0; b < B; b++)
+                for (int i = 0; i < nc; i++)
+                    t->cvals[(size_t)b * nc + i] = d->fval[(size_t)rows[b] * d->nf + t->o.nf + i];
+            mc_context_forward(t->m.ctx, t->grid, B, t->G, t->cvals, nc,
+                               training ? (float)t->o.ctx_drop : 0.0f, ctx_seeds);
+        }
+        extra = a->forward(t->m.dec.impl, t->logits, t->tok, t->tgt, t->grid, B, T, training, seeds);
+        ce = mc_xent_forward(t->logits, t->logits, t->tgt, B * T, t->V, (float)t->o.smoothing, count);
+        if (h) {
+            field_targets(t, d, rows, B);
+            mc_heads_forward(h, t->grid, B, t->G);
+            mc_heads_sums(h, t->ftgt, B, hloss, hw);
+        }
     }
-    float extra = a->forward(t->m.dec.impl, t->logits, t->tok, t->tgt, t->grid, B, T, training, seeds);
     free(seeds);
-    double ce = mc_xent_forward(t->logits, t->logits, t->tgt, B * T, t->V, (float)t->o.smoothing, count);
-    mc_heads *h = t->m.heads;
-    if (h) {
-        field_targets(t, d, rows, B);
-        mc_heads_forward(h, t->grid, B, t->G);
-        extra += (float)(t->o.field_weight * mc_heads_loss(h, t->ftgt, B, NULL));
+    if (dist) { /* tokens, losses and the heads' sums over the whole batch */
+        double v[3 + 2 * MC_HEADS_MAX] = {*count, ce, extra};
+        for (int i = 0; i < nh; i++)
+            v[3 + i] = hloss[i], v[3 + nh + i] = hw[i];
+        dist_sum(v, 3 + 2 * nh);
+        *count = (int)v[0], ce = v[1], extra = v[2] / dist_ranks;
+        for (int i = 0; i < nh; i++)
+            hloss[i] = v[3 + i], hw[i] = v[3 + nh + i] / dist_ranks;
+        wnorm = hw; /* the average of the ranks' gradients divides by the whole sum */
     }
-    if (training) {
+    for (int i = 0; i < nh; i++)
+        extra += t->o.field_weight * (hw[i] > 0 ? hloss[i] / (hw[i] * (dist ? dist_ranks : 1)) : 0.0);
+    if (training && B > 0) {
         size_t n = (size_t)B * T * t->V;
+        /* R ranks' average: each scales by R over the whole batch's tokens */
+        float xscale = (float)(dist ? dist_ranks : 1) / (float)(*count > 0 ? *count : 1);
         memset(t->dlogits, 0, n * sizeof(float));
-        mc_xent_backward(t->dlogits, t->logits, t->tgt, B * T, t->V, (float)t->o.smoothing,
-                         1.0f / (float)(*count > 0 ? *count : 1));
+        mc_xent_backward(t->dlogits, t->logits, t->tgt, B * T, t->V, (float)t->o.smoothing, xscale);
         float *dgrid = t->m.enc || t->m.ctx ? t->dgrid : NULL;
         if (dgrid)
             memset(dgrid, 0, (size_t)B * t->G * t->C * sizeof(float));
         a->backward(t->m.dec.impl, t->dlogits, dgrid);
         if (h)
-            mc_heads_backward(h, t->ftgt, B, t->G, (float)t->o.field_weight, dgrid);
+            mc_heads_backward_norm(h, t->ftgt, B, t->G, (float)t->o.field_weight, wnorm, dgrid);
         if (t->m.ctx)
             mc_context_backward(t->m.ctx, dgrid, B, t->G);
         if (t->m.enc)
@@ -716,6 +826,7 @@ static cJSON *train_state(const trainer *t)
     cJSON_AddNumberToObject(o, "batch_pos", t->batch_pos);
     cJSON_AddNumberToObject(o, "step", (double)t->step);
     cJSON_AddNumberToObject(o, "samples", t->tr.n);
+    cJSON_AddNumberToObject(o, "ranks", dist_ranks);
 #define NUM(f) cJSON_AddNumberToObject(o, #f, (double)t->o.f);
     NUM(epochs) NUM(batch) NUM(seed) NUM(warmup) NUM(max_len) NUM(lr) NUM(smoothing) NUM(clip)
     NUM(wd) NUM(field_weight) NUM(encoder_lr) NUM(freeze_bn) NUM(augment)
@@ -758,8 +869,11 @@ static void add_input_meta(const trainer *t, cJSON *meta)
 /* Write the model file --out with its input metadata; 0 or MC_EXIT_IO. */
 static int save_model(trainer *t)
 {
-    cJSON *meta = cJSON_CreateObject();
+    cJSON *meta;
     int rc;
+    if (dist_rank > 0) /* rank 0 writes for all */
+        return 0;
+    meta = cJSON_CreateObject();
     add_input_meta(t, meta);
     rc = mc_capmodel_save(&t->m, t->o.out, 0, meta);
     cJSON_Delete(meta);
@@ -768,6 +882,8 @@ static int save_model(trainer *t)
 
 static int save_checkpoint(trainer *t)
 {
+    if (dist_rank > 0) /* rank 0 writes for all */
+        return 0;
     update_encoder_hash(t);
     cJSON *meta = train_state(t);
     add_input_meta(t, meta);
@@ -798,6 +914,13 @@ static int restore(trainer *t, const mc_st_file *f)
                t->o.train, t->tr.n);
         cJSON_Delete(o);
         return MC_EXIT_INPUT;
+    }
+    x = ok ? cJSON_GetObjectItemCaseSensitive(o, "ranks") : NULL; /* absent: one process */
+    if (ok && (cJSON_IsNumber(x) ? x->valueint : 1) != dist_ranks) {
+        mc_err("%s: checkpoint was trained by %d processes; resume it with as many (this run has %d)",
+               t->o.resume, cJSON_IsNumber(x) ? x->valueint : 1, dist_ranks);
+        cJSON_Delete(o);
+        return MC_EXIT_USAGE;
     }
     GET(epochs, v) t->o.epochs = (long)v;
     GET(batch, v) t->o.batch = (long)v;
@@ -1078,7 +1201,9 @@ static void progress(const trainer *t, long step_in_epoch, double loss, double s
 /* Train from the current position to the end (or a stop). */
 static int train(trainer *t, FILE *logf)
 {
-    int tty = isatty(2) && !mc_quiet, rows[4096];
+    int tty = isatty(2) && !mc_quiet && dist_rank == 0, rows[4096];
+    mc_params *tables[4] = {&t->m.dparams, t->m.enc ? mc_encoder_params(t->m.enc) : NULL,
+                            t->m.heads ? &t->m.heads->p : NULL, t->m.ctx ? &t->m.ctx->p : NULL};
     for (; t->epoch < t->o.epochs; t->epoch++, t->batch_pos = 0) {
         double t0 = mc_now(), loss_sum = 0;
         long nb = 0, samples = 0;
@@ -1094,7 +1219,12 @@ static int train(trainer *t, FILE *logf)
                 mc_params_zero_grad(&t->m.heads->p);
             if (t->m.ctx)
                 mc_params_zero_grad(&t->m.ctx->p);
-            loss = batch_loss(t, &t->tr, rows, B, 1, (uint64_t)t->o.seed * 0x9E3779B1u + (uint64_t)t->step, &count);
+            {   /* this rank's share of the batch */
+                int lo = (int)((long)B * dist_rank / dist_ranks), hi = (int)((long)B * (dist_rank + 1) / dist_ranks);
+                loss = batch_loss(t, &t->tr, rows + lo, hi - lo, 1,
+                                  (uint64_t)t->o.seed * 0x9E3779B1u + (uint64_t)t->step, &count);
+            }
+            dist_average_grads(tables, 4);
             optimizer_step(t, lr_at(t, t->step));
             t->step++;
             t->batch_pos += B;
@@ -1106,11 +1236,17 @@ static int train(trainer *t, FILE *logf)
             if (t->o.ckpt_every && t->step % t->o.ckpt_every == 0 && t->batch_pos < t->tr.n &&
                 save_checkpoint(t) != 0)
                 return MC_EXIT_IO;
+            if (dist_ranks > 1) { /* every rank stops at the same step */
+                double sig = stop_signal;
+                dist_sum(&sig, 1);
+                if (sig > 0 && !stop_signal)
+                    stop_signal = SIGTERM;
+            }
             if (stop_signal || (t->o.stop_after && t->step >= t->o.stop_after)) {
                 int rc = save_checkpoint(t);
                 if (tty)
                     fputc('\n', stderr);
-                if (rc == 0)
+                if (rc == 0 && dist_rank == 0)
                     mc_err("%s at step %ld: checkpoint written to %s", stop_signal ? "interrupted" : "stopped",
                            t->step, t->o.ckpt);
                 return rc ? rc : stop_signal ? 128 + stop_signal : -1;
@@ -1133,6 +1269,8 @@ static int train(trainer *t, FILE *logf)
         }
         if (tty)
             fputc('\n', stderr);
+        if (dist_rank > 0)
+            goto next_epoch; /* rank 0 reports */
         fprintf(stderr, "epoch %d/%ld step %ld loss %.4f", t->epoch + 1, t->o.epochs, t->step,
                 nb ? loss_sum / nb : 0);
         if (t->o.val) {
@@ -1159,6 +1297,7 @@ static int train(trainer *t, FILE *logf)
                 return MC_EXIT_IO;
             }
         }
+    next_epoch:
         t->epoch++, t->batch_pos = 0; /* the checkpoint continues at the next epoch */
         if (save_checkpoint(t) != 0)
             return MC_EXIT_IO;
@@ -1336,7 +1475,7 @@ static int run(trainer *t)
     t->ftgt = mc_malloc(B * MC_HEADS_MAX * sizeof(int));
     t->cvals = mc_malloc(B * MC_CONTEXT_MAX * sizeof *t->cvals);
     t->dlogits = mc_malloc(B * t->T1 * t->V * sizeof(float));
-    if (t->o.log && !(logf = fopen(t->o.log, "a"))) {
+    if (t->o.log && dist_rank == 0 && !(logf = fopen(t->o.log, "a"))) {
         mc_err("%s: cannot open the log for writing", t->o.log);
         return MC_EXIT_IO;
     }
@@ -1351,11 +1490,11 @@ static int run(trainer *t)
     /* with --val, the kept epoch's model is already written */
     if (rc == 0 && !t->o.val && save_model(t) != 0)
         rc = MC_EXIT_IO;
-    if (rc == 0 && t->o.val)
+    if (rc == 0 && t->o.val && dist_rank == 0)
         mc_err("kept epoch %d (%s %.4f) in %s", t->best_epoch, t->o.select,
                strcmp(t->o.select, "loss") == 0 ? -t->best : t->best, t->o.out);
     /* the run is done: its checkpoint has nothing left to resume */
-    if (rc == 0 && !t->o.keep_ckpt && remove(t->o.ckpt) != 0 && errno != ENOENT)
+    if (rc == 0 && dist_rank == 0 && !t->o.keep_ckpt && remove(t->o.ckpt) != 0 && errno != ENOENT)
         mc_err("%s: cannot remove the checkpoint: %s", t->o.ckpt, strerror(errno));
     return rc;
 }
@@ -1366,7 +1505,13 @@ int main(int argc, char **argv)
     struct sigaction sa;
     int status;
     mc_set_prog(argv[0]);
+    dist_init(&argc, &argv);
     parse_args(argc, argv, &t.o);
+    if (dist_ranks > 1 && t.o.contrastive)
+        mc_usage_error("--objective contrastive trains in one process (not with %d MPI ranks)", dist_ranks);
+    if (dist_ranks > 1 && strcmp(t.o.train, "-") == 0)
+        mc_usage_error("with %d MPI ranks, give the training frames as a file every rank can read",
+                       dist_ranks);
     mc_blas_setup(argv, (int)t.o.threads);
     if (t.o.contrastive) {
         tr_embed_train_options eo = {t.o.train, t.o.val, t.o.out, t.o.field, t.o.log, t.o.epochs,
@@ -1394,5 +1539,5 @@ int main(int argc, char **argv)
     mc_capmodel_free(&t.m);
     tr_dataset_free(&t.tr);
     tr_dataset_free(&t.va);
-    return status ? status : mc_close_stdout();
+    return dist_finish(status ? status : mc_close_stdout());
 }

@@ -248,7 +248,19 @@ double mc_heads_loss(const mc_heads *h, const int *targets, int B, double *loss_
     return total;
 }
 
+void mc_heads_sums(const mc_heads *h, const int *targets, int B, double *loss, double *wsum)
+{
+    for (int i = 0; i < h->nf; i++)
+        loss[i] = field_loss(h, i, targets + (size_t)i * B, B, &wsum[i]);
+}
+
 void mc_heads_backward(mc_heads *h, const int *targets, int B, int G, float scale, float *dgrid)
+{
+    mc_heads_backward_norm(h, targets, B, G, scale, NULL, dgrid);
+}
+
+void mc_heads_backward_norm(mc_heads *h, const int *targets, int B, int G, float scale,
+                            const double *wnorm, float *dgrid)
 {
     int C = h->C;
     float *gw = mc_params_grad(&h->p);
@@ -258,6 +270,8 @@ void mc_heads_backward(mc_heads *h, const int *targets, int B, int G, float scal
         const int *t = targets + (size_t)i * B;
         double wsum;
         field_loss(h, i, t, B, &wsum);
+        if (wnorm)
+            wsum = wsum > 0 ? wnorm[i] : 0;
         if (wsum <= 0)
             continue;
         memset(h->dlogits, 0, (size_t)B * f->K * sizeof(float));

@@ -72,6 +72,15 @@ double mc_heads_loss(const mc_heads *h, const int *targets, int B, double *loss_
 /* Backward of mc_heads_loss times scale: accumulates the tensors'
  * gradients and, when dgrid is not NULL, adds into dgrid (B,G,C). */
 void mc_heads_backward(mc_heads *h, const int *targets, int B, int G, float scale, float *dgrid);
+/* Each field's weighted loss sum loss[i] and weight sum wsum[i] over the
+ * batch (mc_heads_loss's field i is loss[i] / wsum[i]), for a mean over
+ * batches split between processes. */
+void mc_heads_sums(const mc_heads *h, const int *targets, int B, double *loss, double *wsum);
+/* mc_heads_backward with field i's loss divided by wnorm[i] instead of
+ * its weight sum over this batch (NULL: the batch's own, as
+ * mc_heads_backward). */
+void mc_heads_backward_norm(mc_heads *h, const int *targets, int B, int G, float scale,
+                            const double *wnorm, float *dgrid);
 /* The fewest tokens to decode for classes cls (one per field, -1: none):
  * the min_len of the opening field's class where it has one (> 0), else
  * fallback. */

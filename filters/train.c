@@ -1028,8 +1028,9 @@ static mc_heads *build_heads(trainer *t)
             cc[k].count++;
         }
         if (K < 2) {
-            mc_err("note: field '%s' has %s in %s: no head for it", t->o.fkeys[j],
-                   K ? "one value" : "no string values", t->o.train);
+            if (!mc_quiet)
+                mc_err("note: field '%s' has %s in %s: no head for it", t->o.fkeys[j],
+                       K ? "one value" : "no string values", t->o.train);
         } else {
             char **names = mc_malloc((size_t)K * sizeof *names);
             float *w = mc_malloc((size_t)K * sizeof *w);
@@ -1507,6 +1508,8 @@ int main(int argc, char **argv)
     mc_set_prog(argv[0]);
     dist_init(&argc, &argv);
     parse_args(argc, argv, &t.o);
+    if (dist_rank > 0) /* rank 0 speaks for all; errors still come from every rank */
+        mc_quiet = 1;
     if (dist_ranks > 1 && t.o.contrastive)
         mc_usage_error("--objective contrastive trains in one process (not with %d MPI ranks)", dist_ranks);
     if (dist_ranks > 1 && strcmp(t.o.train, "-") == 0)

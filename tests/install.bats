@@ -5,6 +5,10 @@
 # make uninstall removes exactly what make install wrote.
 load common
 
+# One prefix for the file, and a test moves its model away for a moment:
+# under bats --jobs the tests of this file run in turn (beside other files).
+BATS_NO_PARALLELIZE_WITHIN_FILE=true
+
 # make in the checkout, for the build the suite runs (bin/ or bin-san/);
 # everything is built already, so install only copies.
 mk() {

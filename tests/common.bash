@@ -9,6 +9,13 @@ PATH="$MEDCAP_BIN:$PATH"
 DATA="$ROOT/tests/data"
 export OPENBLAS_NUM_THREADS=1
 export MEDCAP_SHARE="${MEDCAP_SHARE:-$ROOT/share/medcap}"
+# python3 is Debian's (numpy, pydicom: what make deps installs), as the
+# helper scripts' #!/usr/bin/python3 says, also where a version manager's
+# shim comes first on PATH (pyenv's costs seconds a call on a busy machine).
+if [ -x /usr/bin/python3 ]; then
+    python3() { /usr/bin/python3 "$@"; }
+    export -f python3
+fi
 # A pipeline fails when any of its commands fails, not only the last: a
 # program that dies in `prog | jq -e ...` fails the test.  (A bare `! cmd`
 # in the middle of a test never fails it: write `run -1 cmd` or `run ! cmd`.)

@@ -134,8 +134,10 @@ if [ -z "$bin" ] || [ ! -x "$bin/medcap-img-resize" ]; then
     exit 3
 fi
 command -v parallel > /dev/null || { echo "$me: GNU parallel not found (Debian: apt-get install parallel)" >&2; exit 3; }
-if [ -z "$frames" ] && [ -t 0 ] && [ $# -eq 0 ]; then
-    die_usage "standard input is a terminal; give FILEs of records or pipe them in"
+if [ -t 0 ] && [ $# -eq 0 ]; then
+    what=records
+    [ -z "$frames" ] || what=frames
+    die_usage "standard input is a terminal; give FILEs or pipe the $what in"
 fi
 [ -z "$model" ] || [ -r "$model" ] || { echo "$me: $model: cannot read the model" >&2; exit 3; }
 [ -z "$root" ] || [ -d "$root" ] || die_usage "--root $root: not a directory"

@@ -84,6 +84,15 @@ setup() {
     [[ "$stderr" == *"cannot find the medcap programs"* ]]
 }
 
+@test "caption-many: empty input is exit 0 with nothing written; a terminal on standard input is exit 2" {
+    run -0 --separate-stderr medcap-caption-many < /dev/null
+    assert_output ""
+    run -0 --separate-stderr medcap-caption-many --frames < /dev/null
+    assert_output ""
+    run -2 script -qec "$MEDCAP_BIN/medcap-caption-many --frames" /dev/null
+    assert_output --partial "standard input is a terminal"
+}
+
 @test "caption-many: | head ends it quietly" {
     head -30 "$W/recs.ndjson" > "$T/r30"
     run -0 --separate-stderr bash -c 'medcap-caption-many --root "$1" --shard 5 "$2" | head -2' _ "$W/img" "$T/r30"

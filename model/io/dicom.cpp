@@ -30,6 +30,8 @@ extern "C" {
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <signal.h>
+#include <time.h>
 #include <unistd.h>
 
 struct mc_dcm {
@@ -346,34 +348,71 @@ static bool readable(const char *path, uint64_t *size)
     return true;
 }
 
+/* Seconds a header-parsing child may take before it is taken for hung. */
+#define HEADER_CHILD_SECONDS 10
+/* Tries of the child before the parent parses without one. */
+#define HEADER_CHILD_TRIES 3
+
+/* The child's status, or -1 if it has not ended within
+ * HEADER_CHILD_SECONDS (it is then killed and reaped) or cannot be
+ * waited for. */
+static int wait_child(pid_t pid)
+{
+    struct timespec nap = {0, 200000}; /* 0.2 ms, doubling up to 20 ms */
+    double waited = 0;
+    int st;
+    for (;;) {
+        pid_t r = waitpid(pid, &st, WNOHANG);
+        if (r == pid)
+            return st;
+        if (r < 0 && errno != EINTR)
+            return -1;
+        if (waited > HEADER_CHILD_SECONDS) {
+            kill(pid, SIGKILL);
+            while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+                ;
+            return -1;
+        }
+        nanosleep(&nap, NULL);
+        waited += (double)nap.tv_nsec / 1e9;
+        if (nap.tv_nsec < 20000000)
+            nap.tv_nsec *= 2;
+    }
+}
+
 /* 1 when GDCM parses path's elements up to the pixel data without dying,
  * tried in a child process: Debian's GDCM asserts (aborts the process) on
  * some malformed files, e.g. one cut within its first elements, instead of
  * returning an error, and that would end a whole batch.  0 when the child
  * died of a signal; 1 too when no child could be made (the parent then
- * takes its chances).  Costs a fork and a second parse of the header. */
+ * takes its chances).  Costs a fork and a second parse of the header.
+ * A child forked while another of our threads held an allocator lock can
+ * wait on it forever (AddressSanitizer's allocator is not fork-safe: it
+ * hung the sanitized suite); a child that has not ended in
+ * HEADER_CHILD_SECONDS is killed and the fork tried again. */
 static int header_survives(const char *path)
 {
-    pid_t pid = fork();
-    int st;
-    if (pid < 0)
-        return 1;
-    if (pid == 0) { /* the child: parse, say nothing, exit without cleanup */
-        int fd = open("/dev/null", O_WRONLY);
-        if (fd >= 0)
-            dup2(fd, 2);
-        try {
-            gdcm::Reader r;
-            r.SetFileName(path);
-            r.ReadUpToTag(gdcm::Tag(0x7fe0, 0x0010));
-        } catch (...) {
-        }
-        _exit(0);
-    }
-    while (waitpid(pid, &st, 0) < 0)
-        if (errno != EINTR)
+    for (int tries = 0; tries < HEADER_CHILD_TRIES; tries++) {
+        pid_t pid = fork();
+        if (pid < 0)
             return 1;
-    return !WIFSIGNALED(st);
+        if (pid == 0) { /* the child: parse, say nothing, exit without cleanup */
+            int fd = open("/dev/null", O_WRONLY);
+            if (fd >= 0)
+                dup2(fd, 2);
+            try {
+                gdcm::Reader r;
+                r.SetFileName(path);
+                r.ReadUpToTag(gdcm::Tag(0x7fe0, 0x0010));
+            } catch (...) {
+            }
+            _exit(0);
+        }
+        int st = wait_child(pid);
+        if (st != -1)
+            return !WIFSIGNALED(st);
+    }
+    return 1;
 }
 
 /* Open, in the modes of mc_dcm_open; GDCM's allocations limited by a

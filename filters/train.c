@@ -87,8 +87,11 @@ typedef struct {
 
 static void usage(FILE *f)
 {
+    fprintf(f, "Usage: %s [OPTIONS] TRAIN.frames\n", mc_prog());
+#ifdef MEDCAP_MPI
+    fprintf(f, "       mpirun -np R %s [OPTIONS] TRAIN.frames   (R data-parallel ranks)\n", mc_prog());
+#endif
     fprintf(f,
-            "Usage: medcap-train [OPTIONS] TRAIN.frames\n"
             "Train a caption decoder on feature frames with captions; write a model file.\n"
             "With --objective contrastive, train a joint image-text embedding instead.\n\n"
             "      --objective NAME     caption (default) or contrastive\n"
@@ -1506,8 +1509,8 @@ int main(int argc, char **argv)
     struct sigaction sa;
     int status;
     mc_set_prog(argv[0]);
+    parse_args(argc, argv, &t.o); /* --help, --version and usage errors before MPI starts */
     dist_init(&argc, &argv);
-    parse_args(argc, argv, &t.o);
     if (dist_rank > 0) /* rank 0 speaks for all; errors still come from every rank */
         mc_quiet = 1;
     if (dist_ranks > 1 && t.o.contrastive)

@@ -253,6 +253,7 @@ run_page() {
     want="medcap-caption-dir.1: a crontab line, for an installed copy
 medcap-encode-features.1: needs torch and torchvision
 medcap-train.1: trains a ResNet-18, minutes on two cores
+medcap-train-mpi.1: needs OpenMPI (tests/mpi.bats runs it)
 "
     got=$(printf '%s' "$got" | LC_ALL=C sort)
     want=$(printf '%s' "$want" | LC_ALL=C sort)
@@ -302,6 +303,9 @@ false"
 @test "man/medcap.1 examples run" { run_page medcap.1; }
 @test "man/medcap-caption-dir.1 examples run" { run_page medcap-caption-dir.1; }
 @test "man/medcap-caption-many.1 examples run" { run_page medcap-caption-many.1; }
+@test "man/medcap-train-mpi.1 examples run" {
+    [ -x "$MEDCAP_BIN/medcap-train-mpi" ] || skip "medcap-train-mpi not built (no mpicc)"
+    run_page medcap-train-mpi.1; }
 @test "man/medcap-csv-clean.1 examples run" { run_page medcap-csv-clean.1; }
 @test "man/medcap-img-resize.1 examples run" { run_page medcap-img-resize.1; }
 @test "man/medcap-encode-features.1 examples run" { run_page medcap-encode-features.1; }

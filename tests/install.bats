@@ -116,7 +116,7 @@ setup_file() {
         t medcap-caption-dir --he
         complete -p medcap-img-resize' _ "$c"
     assert_output "medcap dec -> decode-caption
-medcap cap -> caption-dir
+medcap cap -> caption-dir caption-many
 medcap img-resize --ro -> --root
 medcap-img-resize --ro -> --root
 medcap-decode-caption --bea -> --beam

@@ -153,7 +153,9 @@ encode=$(q "$bin/medcap-encode-features" "${common[@]}")
 decode=$(q "$bin/medcap-decode-caption" "${common[@]}" --beam "$beam")
 if [ -n "$frames" ]; then
     stages="$encode | $decode"
-    split=(--recstart $'\x89MCFRAME' --recend '')
+    # a shard of frames is read whole: room for 1000 128 px frames without
+    # parallel's "record longer than the block" warnings (it grows the block)
+    split=(--recstart $'\x89MCFRAME' --recend '' --block 32M)
 else
     stages="$resize | $encode | $decode"
     split=()

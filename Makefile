@@ -157,9 +157,11 @@ unit: all
 	@set -e; for t in $(UNITS); do echo "== $$t"; OPENBLAS_NUM_THREADS=1 ./$$t; done
 
 # The sanitized run leaves out the packaging tests (make install, and the
-# README and man page examples run as a newcomer would): they test files and
+# README and man page examples run as a newcomer would) and the sharding
+# script's (caption-many: hundreds of stage start-ups): they test files and
 # shell, and their programs are under the sanitizers in their own tests.
-BATS_FILES := $(if $(filter 1,$(SANITIZE)),$(filter-out tests/install.bats tests/examples.bats,$(sort $(wildcard tests/*.bats))),tests/)
+SAN_SKIP := tests/install.bats tests/examples.bats tests/caption-many.bats
+BATS_FILES := $(if $(filter 1,$(SANITIZE)),$(filter-out $(SAN_SKIP),$(sort $(wildcard tests/*.bats))),tests/)
 
 # Two test files at a time (bats --jobs, which needs GNU parallel; the tests
 # are single-threaded and each works in its own temporary folder): close to

@@ -37,8 +37,9 @@
 # whole input, not in its shard.
 #
 # Exit status: 0 done; 5 done, but --keep-going skipped records (named on
-# stderr); 1 a shard failed; 2 usage; 3 the medcap programs or GNU parallel
-# not found, or an output error.  Manual: man/medcap-caption-many.1.
+# stderr); 1 a shard failed; 2 usage; 3 the medcap programs, GNU parallel or
+# an input file not found.  A write error on standard output is not seen:
+# GNU parallel ignores it (a known gap).  Manual: man/medcap-caption-many.1.
 #
 # Environment: MEDCAP_BIN (the programs' folder; default: beside this script
 # when installed as medcap-caption-many, else ../bin of it, else
@@ -80,7 +81,7 @@ usage() {
     echo "      --version        show the version and exit"
     echo
     echo "Exit status: 0 done, 5 records skipped (--keep-going), 1 a shard failed,"
-    echo "2 usage, 3 programs or GNU parallel not found, or an output error."
+    echo "2 usage, 3 the programs, GNU parallel or an input file not found."
     echo "See medcap-caption-many(1)."
 }
 # --help and --version on standard output; a failed write is exit 3.

@@ -36,7 +36,7 @@ typedef struct {
     long seed;          /* --seed for --allow-random */
     int output;         /* OUT_* */
     long batch;         /* --batch */
-    long threads;       /* --threads, 0: OpenBLAS default */
+    long threads;       /* --threads (0: OpenBLAS default), then the encoder's threads */
     int verbose;
     int keep_going;     /* --keep-going: skip bad frames, exit 5 at the end */
     long layout;        /* --layout N, 0: none */
@@ -61,7 +61,8 @@ static void usage(FILE *out)
             "      --layout N        pooled: append the image's N x N layout (area averages,\n"
             "                        1-32), each part scaled to unit length\n"
             "  -b, --batch N         images per forward pass, 1-1024 (default 16)\n"
-            "  -j, --threads N       OpenBLAS threads (default: all cores); 1 is reproducible\n"
+            "  -j, --threads N       threads (default: all cores, or OPENBLAS_NUM_THREADS); the\n"
+            "                        features depend on N (float rounding), never on --batch\n"
             "      --keep-going      skip bad frames (reported), exit 5 at the end\n"
             "  -q, --quiet           no progress line on a terminal, no warnings\n"
             "  -v, --verbose         report the encoder, kernels and speed on stderr\n"
@@ -461,6 +462,7 @@ static int run(const options *o, mc_encoder **ep, long *images, long *skipped, d
             break;
         if (!e) {
             e = *ep = load_encoder(o, C);
+            mc_encoder_set_threads(e, o->threads);
             pooled = mc_malloc(((size_t)mc_encoder_channels(e) + (size_t)C * o->layout * o->layout) *
                                sizeof *pooled);
             if (o->verbose)
@@ -528,6 +530,7 @@ int main(int argc, char **argv)
     mc_blas_setup(argv, 0);
     parse_args(argc, argv, &o);
     mc_blas_setup(argv, (int)o.threads);
+    o.threads = mc_blas_take_threads(); /* the encoder's own threads call OpenBLAS */
     if (o.model)
         check_model_file(o.model);
     t0 = mc_now();

@@ -134,7 +134,8 @@ print('ok')"
         medcap-encode-features --allow-random --threads 1 --batch $b "$T/five.fr" > "$T/b$b.fr"
     done
     for b in 2 4 5; do cmp "$T/b1.fr" "$T/b$b.fr"; done
-    # the same for two threads (OpenBLAS splits one image's GEMM the same way)
+    # the same for two threads (each convolution's output channels are split
+    # the same way whatever the batch)
     medcap-encode-features --allow-random --threads 2 --batch 1 "$T/five.fr" > "$T/t2b1.fr"
     medcap-encode-features --allow-random --threads 2 --batch 4 "$T/five.fr" > "$T/t2b4.fr"
     cmp "$T/t2b1.fr" "$T/t2b4.fr"
@@ -144,6 +145,12 @@ print('ok')"
     medcap-encode-features --allow-random --arch resnet50 --threads 1 --batch 1 "$T/rgb.fr" > "$T/r1.fr"
     medcap-encode-features --allow-random --arch resnet50 --threads 1 --batch 3 "$T/rgb.fr" > "$T/r3.fr"
     cmp "$T/r1.fr" "$T/r3.fr"
+    # three threads: the pooling, residual and element-wise passes split too
+    medcap-encode-features --allow-random --arch resnet18 --threads 1 --batch 1 "$T/rgb.fr" > "$T/s1.fr"
+    medcap-encode-features --allow-random --arch resnet18 --threads 3 --batch 1 "$T/rgb.fr" > "$T/s3b1.fr"
+    medcap-encode-features --allow-random --arch resnet18 --threads 3 --batch 2 "$T/rgb.fr" > "$T/s3b2.fr"
+    cmp "$T/s3b1.fr" "$T/s3b2.fr"
+    run -0 helper compare "$T/s1.fr" "$T/s3b1.fr" 1e-4
 }
 
 @test "encode-features: --seed changes the random weights and their hash" {

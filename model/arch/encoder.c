@@ -13,6 +13,7 @@
 #include "io/frame.h"
 #include "core/mix64.h"
 #include "nn/pooling.h"
+#include "core/pool.h"
 #include "core/util.h"
 
 #include <math.h>
@@ -125,6 +126,7 @@ static mc_encoder *finish(mc_encoder *e, const char *arch)
 {
     snprintf(e->arch, sizeof e->arch, "%s", arch);
     mc_params_alloc(&e->p);
+    e->pool = mc_pool_new(1);
     for (int i = 0; i < e->nu; i++) {
         e->u[i].fw = mc_malloc(e->p.t[e->u[i].w].count * sizeof(float));
         e->u[i].fb = mc_malloc((size_t)e->u[i].s.co * sizeof(float));
@@ -176,10 +178,16 @@ int mc_encoder_in_channels(const mc_encoder *e) { return e->in_ch; }
 void mc_encoder_set_freeze_bn(mc_encoder *e, int on) { e->freeze_bn = on; }
 mc_params *mc_encoder_params(mc_encoder *e)
 {
-    e->folded = 0; /* the caller may change the values */
+    e->folded = e->hashed = 0; /* the caller may change the values */
     return &e->p;
 }
 int mc_encoder_channels(const mc_encoder *e) { return e->channels; }
+
+void mc_encoder_set_threads(mc_encoder *e, int n)
+{
+    mc_pool_free(e->pool);
+    e->pool = mc_pool_new(n);
+}
 
 void mc_encoder_grid(const mc_encoder *e, int H, int W, int *gh, int *gw)
 {
@@ -209,7 +217,7 @@ static double gauss(uint64_t *s)
 void mc_encoder_init_random(mc_encoder *e, uint64_t seed)
 {
     uint64_t s = seed;
-    e->folded = 0;
+    e->folded = e->hashed = 0;
     for (int i = 0; i < e->nu; i++) {
         unit *u = &e->u[i];
         float *w = mc_params_at(&e->p, u->w);
@@ -255,17 +263,20 @@ int mc_encoder_load(mc_encoder *e, const mc_st_file *f, const char *prefix, char
     /* a ResNet's classifier "fc." is not part of the encoder */
     mc_st_load_rules r = {owner, e->resnet ? "fc." : NULL, load_summed, e};
     snprintf(owner, sizeof owner, "encoder %s", e->arch);
-    e->folded = 0;
+    e->folded = e->hashed = 0;
     return mc_st_load_ruled(f, &e->p, prefix, &r, err, n);
 }
 
 const char *mc_encoder_hash(mc_encoder *e)
 {
     uLong crc = crc32(0L, Z_NULL, 0);
+    if (e->hashed)
+        return e->hash;
     for (int i = 0; i < e->p.n; i++)
         crc = crc32(crc, (const Bytef *)mc_params_at(&e->p, i),
                     (uInt)(e->p.t[i].count * sizeof(float)));
     snprintf(e->hash, sizeof e->hash, "%08lx", (unsigned long)crc);
+    e->hashed = 1;
     return e->hash;
 }
 
@@ -304,8 +315,37 @@ int mc_encoder_pixels_ok(const void *pixels, int dtype, size_t n, float *bad)
 
 /* ---- inference ---- */
 
+/* One convolution unit over a chunk of images, for the pool's threads:
+ * thread t of n takes part t of the column matrix's rows, then of the
+ * output channels (multiples of 16, so a channel's sums depend on the
+ * thread count but not on the batch). */
+typedef struct {
+    const unit *u;
+    float *out, *col;
+    const float *in;
+    int B, H, W, b0, nb;
+} conv_job;
+
+static void im2col_job(void *ctx, int t, int n)
+{
+    const conv_job *j = ctx;
+    long r0, r1;
+    mc_pool_part(mc_conv_col_rows(&j->u->s), t, n, 1, &r0, &r1);
+    mc_conv2d_im2col_part(j->col, j->in, &j->u->s, j->B, j->H, j->W, 0, j->b0, j->nb, r0, r1);
+}
+
+static void gemm_job(void *ctx, int t, int n)
+{
+    const conv_job *j = ctx;
+    long m0, m1;
+    mc_pool_part(j->u->s.co, t, n, 16, &m0, &m1);
+    mc_conv2d_gemm_part(j->out, j->col, j->in, j->u->fw, j->u->fb, j->u->relu, &j->u->s, j->B, j->H,
+                        j->W, 0, j->b0, j->nb, (int)m0, (int)m1);
+}
+
 /* Run unit u (folded weights, optional ReLU) from in (ci, B, *H, *W) into
- * out; updates *H, *W to the output size.  In planning mode only sizes. */
+ * out on the pool; updates *H, *W to the output size.  In planning mode
+ * only sizes. */
 static void run_unit(mc_encoder *e, const unit *u, float *out, const float *in, int B, int *H, int *W)
 {
     int Ho = mc_conv_out(*H, u->s.kh, u->s.stride, u->s.pad);
@@ -319,23 +359,63 @@ static void run_unit(mc_encoder *e, const unit *u, float *out, const float *in, 
             e->need_col = sc;
         e->plan_macs += (double)nout * (u->s.ci / u->s.groups) * u->s.kh * u->s.kw;
     } else {
-        mc_conv2d_forward(out, e->col, in, u->fw, u->fb, &u->s, B, *H, *W);
-        if (u->relu)
-            mc_relu_forward(out, out, nout);
+        int chunk = mc_conv_chunk(&u->s, B, *H, *W);
+        conv_job j = {u, out, e->col, in, B, *H, *W, 0, 0};
+        for (j.b0 = 0; j.b0 < B; j.b0 += chunk) {
+            j.nb = B - j.b0 < chunk ? B - j.b0 : chunk;
+            if (mc_conv_col_rows(&u->s))
+                mc_pool_run(e->pool, im2col_job, &j);
+            mc_pool_run(e->pool, gemm_job, &j);
+        }
     }
     *H = Ho;
     *W = Wo;
 }
 
+/* out = relu(out + sc) over n floats, split over the pool's threads. */
+typedef struct {
+    float *out;
+    const float *sc;
+    size_t n;
+} add_relu_job;
+
+static void add_relu_part(void *ctx, int t, int n)
+{
+    const add_relu_job *j = ctx;
+    long lo, hi;
+    mc_pool_part((long)j->n, t, n, 16, &lo, &hi);
+    for (long i = lo; i < hi; i++) {
+        float v = j->out[i] + j->sc[i];
+        j->out[i] = v > 0.0f ? v : 0.0f;
+    }
+}
+
 /* out = relu(out + sc), n floats (skipped while planning). */
 static void add_relu(const mc_encoder *e, float *out, const float *sc, size_t n)
 {
-    if (e->planning)
-        return;
-    for (size_t i = 0; i < n; i++) {
-        float v = out[i] + sc[i];
-        out[i] = v > 0.0f ? v : 0.0f;
-    }
+    add_relu_job j = {out, sc, n};
+    if (!e->planning)
+        mc_pool_run(e->pool, add_relu_part, &j);
+}
+
+/* The stem's 3x3 stride-2 max pooling, planes split over the threads. */
+typedef struct {
+    float *out;
+    const float *in;
+    size_t planes;
+    int H, W;
+} maxpool_job;
+
+static void maxpool_part(void *ctx, int t, int n)
+{
+    const maxpool_job *j = ctx;
+    long lo, hi;
+    size_t plane = (size_t)j->H * j->W, oplane;
+    int Ho = mc_conv_out(j->H, 3, 2, 1), Wo = mc_conv_out(j->W, 3, 2, 1);
+    oplane = (size_t)Ho * Wo;
+    mc_pool_part((long)j->planes, t, n, 1, &lo, &hi);
+    mc_maxpool_forward(j->out + lo * oplane, NULL, j->in + lo * plane, (size_t)(hi - lo), j->H, j->W,
+                       3, 2, 1);
 }
 
 /* The network body from e->buf[0] (in_ch, B, H, W); returns the buffer
@@ -355,8 +435,10 @@ static float *body(mc_encoder *e, int B, int H, int W)
         size_t n = (size_t)e->u[0].s.co * B * Ho * Wo;
         if (e->planning && n > e->need_buf)
             e->need_buf = n;
-        if (!e->planning)
-            mc_maxpool_forward(b[0], NULL, b[1], (size_t)e->u[0].s.co * B, H, W, 3, 2, 1);
+        if (!e->planning) {
+            maxpool_job j = {b[0], b[1], (size_t)e->u[0].s.co * B, H, W};
+            mc_pool_run(e->pool, maxpool_part, &j);
+        }
         H = Ho, W = Wo;
     }
     for (int k = 0; k < e->nblk; k++) {
@@ -469,6 +551,7 @@ void mc_encoder_free(mc_encoder *e)
     for (int i = 0; i < MC_ENC_NBUF; i++)
         free(e->buf[i]);
     free(e->col);
+    mc_pool_free(e->pool);
     mc_enc_train_free(e);
     free(e->u);
     free(e->blk);

@@ -44,6 +44,13 @@ void mc_encoder_set_freeze_bn(mc_encoder *e, int on);
  * batch-norm-folded weights; calling this (as well as loading, random
  * initialisation or a training forward) makes the next inference refold. */
 mc_params *mc_encoder_params(mc_encoder *e);
+/* Spread inference (training=0 forwards) over n threads (1..; the default
+ * is 1): each convolution's output channels are split into n parts of
+ * whole multiples of 16, one OpenBLAS call per part and image, and the
+ * element-wise passes are split likewise.  The caller sets OpenBLAS to one
+ * thread (mc_blas_setup) when n > 1.  The features depend on n (float
+ * rounding) but never on the batch; n = 1 is what the encoder always did. */
+void mc_encoder_set_threads(mc_encoder *e, int n);
 /* C, the channels of the grid. */
 int mc_encoder_channels(const mc_encoder *e);
 /* The grid size gh x gw for an H x W input. */

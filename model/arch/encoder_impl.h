@@ -10,6 +10,7 @@
 #define MEDCAP_ENCODER_IMPL_H
 
 #include "arch/encoder.h"
+#include "core/pool.h"
 #include "nn/conv2d.h"
 
 #define MC_ENC_BN_EPS 1e-5f
@@ -45,6 +46,8 @@ struct mc_encoder {
     size_t bufcap, colcap;
     int planning;
     int folded; /* fw/fb are up to date with the parameters */
+    int hashed; /* hash is up to date with the parameters */
+    mc_pool *pool; /* the inference threads (a pool of 1 by default) */
     size_t need_buf, need_col;
     double plan_macs; /* multiply-adds counted by the last planning pass */
     int freeze_bn;    /* training uses the running statistics */

@@ -206,7 +206,7 @@ void mc_enc_forward_train(mc_encoder *e, float *grid, const float *x, int B, int
     const float *out;
     int gh, gw;
     plan_train(e, B, H, W);
-    e->folded = 0; /* running statistics change now, the weights after the update */
+    e->folded = e->hashed = 0; /* running statistics change now, the weights after the update */
     mc_enc_to_channel_major(e->tr->xin, x, B, e->in_ch, (size_t)H * W);
     if (e->resnet) {
         out = forward_resnet(e);

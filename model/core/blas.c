@@ -13,6 +13,7 @@
 /* From OpenBLAS (cblas.h declares them in newer versions only). */
 char *openblas_get_corename(void);
 void openblas_set_num_threads(int n);
+int openblas_get_num_threads(void);
 
 #define GUARD_ENV "MEDCAP_BLAS_REEXEC"
 
@@ -54,6 +55,13 @@ void mc_blas_setup(char **argv, int threads)
     unsetenv(GUARD_ENV);
     if (threads > 0)
         openblas_set_num_threads(threads);
+}
+
+int mc_blas_take_threads(void)
+{
+    int n = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+    return n < 1 ? 1 : n;
 }
 
 const char *mc_blas_corename(void) { return openblas_get_corename(); }

@@ -15,6 +15,11 @@
  * default (OPENBLAS_NUM_THREADS or the number of cores). */
 void mc_blas_setup(char **argv, int threads);
 
+/* For a program that runs its own threads, each calling OpenBLAS: returns
+ * OpenBLAS's thread count (as mc_blas_setup left it) and sets OpenBLAS to
+ * one thread. */
+int mc_blas_take_threads(void);
+
 /* The OpenBLAS kernel set in use, e.g. "SkylakeX", for --version/--verbose. */
 const char *mc_blas_corename(void);
 

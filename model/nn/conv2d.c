@@ -48,40 +48,48 @@ static void valid_cols(int Wo, int W, int stride, int pad, int j, int *lo, int *
         *lo = *hi;
 }
 
+/* Rows [r0, r1) of col (C*KH*KW, nb*Ho*Wo) from images b0..b0+nb-1 of in
+ * (C, B, H, W); row (c*KH + i)*KW + j holds input channel c shifted by
+ * kernel tap (i, j). */
+static void im2col_rows(float *col, const float *in, const mc_conv_shape *s, int B, int b0, int nb,
+                        int H, int W, int Ho, int Wo, long r0, long r1)
+{
+    size_t n = (size_t)nb * Ho * Wo, plane = (size_t)H * W;
+    for (long r = r0; r < r1; r++) {
+        int c = (int)(r / (s->kh * s->kw)), i = (int)(r / s->kw % s->kh), j = (int)(r % s->kw);
+        float *row = col + (size_t)r * n;
+        int lo, hi;
+        valid_cols(Wo, W, s->stride, s->pad, j, &lo, &hi);
+        for (int b = 0; b < nb; b++) {
+            const float *src = in + ((size_t)c * B + b0 + b) * plane;
+            for (int oy = 0; oy < Ho; oy++) {
+                int y = oy * s->stride - s->pad + i;
+                float *dst = row + ((size_t)b * Ho + oy) * Wo;
+                long base;
+                if (y < 0 || y >= H) {
+                    memset(dst, 0, (size_t)Wo * sizeof *dst);
+                    continue;
+                }
+                base = (long)y * W - s->pad + j; /* input index of ox = 0 */
+                for (int ox = 0; ox < lo; ox++)
+                    dst[ox] = 0.0f;
+                if (s->stride == 1)
+                    memcpy(dst + lo, src + base + lo, (size_t)(hi - lo) * sizeof *dst);
+                else
+                    for (int ox = lo; ox < hi; ox++)
+                        dst[ox] = src[base + (long)ox * s->stride];
+                for (int ox = hi; ox < Wo; ox++)
+                    dst[ox] = 0.0f;
+            }
+        }
+    }
+}
+
 /* col (C*KH*KW, nb*Ho*Wo) from images b0..b0+nb-1 of in (C, B, H, W). */
 static void im2col(float *col, const float *in, int C, const mc_conv_shape *s, int B, int b0, int nb,
                    int H, int W, int Ho, int Wo)
 {
-    size_t n = (size_t)nb * Ho * Wo, plane = (size_t)H * W;
-    for (int c = 0; c < C; c++)
-        for (int i = 0; i < s->kh; i++)
-            for (int j = 0; j < s->kw; j++) {
-                float *row = col + ((size_t)(c * s->kh + i) * s->kw + j) * n;
-                int lo, hi;
-                valid_cols(Wo, W, s->stride, s->pad, j, &lo, &hi);
-                for (int b = 0; b < nb; b++) {
-                    const float *src = in + ((size_t)c * B + b0 + b) * plane;
-                    for (int oy = 0; oy < Ho; oy++) {
-                        int y = oy * s->stride - s->pad + i;
-                        float *dst = row + ((size_t)b * Ho + oy) * Wo;
-                        long base;
-                        if (y < 0 || y >= H) {
-                            memset(dst, 0, (size_t)Wo * sizeof *dst);
-                            continue;
-                        }
-                        base = (long)y * W - s->pad + j; /* input index of ox = 0 */
-                        for (int ox = 0; ox < lo; ox++)
-                            dst[ox] = 0.0f;
-                        if (s->stride == 1)
-                            memcpy(dst + lo, src + base + lo, (size_t)(hi - lo) * sizeof *dst);
-                        else
-                            for (int ox = lo; ox < hi; ox++)
-                                dst[ox] = src[base + (long)ox * s->stride];
-                        for (int ox = hi; ox < Wo; ox++)
-                            dst[ox] = 0.0f;
-                    }
-                }
-            }
+    im2col_rows(col, in, s, B, b0, nb, H, W, Ho, Wo, 0, (long)C * s->kh * s->kw);
 }
 
 /* Images b0..b0+nb-1 of din (C, B, H, W) += col2im(col), the adjoint of im2col. */
@@ -110,38 +118,68 @@ static void col2im(float *din, const float *col, int C, const mc_conv_shape *s, 
             }
 }
 
-void mc_conv2d_forward(float *out, float *col, const float *in, const float *weight,
-                       const float *bias, const mc_conv_shape *s, int B, int H, int W)
+int mc_conv_chunk(const mc_conv_shape *s, int B, int H, int W)
+{
+    return direct(s) ? B : chunk_images(s, B, mc_conv_out(H, s->kh, s->stride, s->pad),
+                                        mc_conv_out(W, s->kw, s->stride, s->pad));
+}
+
+long mc_conv_col_rows(const mc_conv_shape *s)
+{
+    return direct(s) ? 0 : (long)(s->ci / s->groups) * s->kh * s->kw;
+}
+
+void mc_conv2d_im2col_part(float *col, const float *in, const mc_conv_shape *s, int B, int H, int W,
+                           int g, int b0, int nb, long r0, long r1)
+{
+    int Ho = mc_conv_out(H, s->kh, s->stride, s->pad), Wo = mc_conv_out(W, s->kw, s->stride, s->pad);
+    int cig = s->ci / s->groups;
+    if (!direct(s))
+        im2col_rows(col, in + (size_t)g * cig * B * H * W, s, B, b0, nb, H, W, Ho, Wo, r0, r1);
+}
+
+void mc_conv2d_gemm_part(float *out, const float *col, const float *in, const float *weight,
+                         const float *bias, int relu, const mc_conv_shape *s, int B, int H, int W,
+                         int g, int b0, int nb, int m0, int m1)
 {
     int Ho = mc_conv_out(H, s->kh, s->stride, s->pad), Wo = mc_conv_out(W, s->kw, s->stride, s->pad);
     int cig = s->ci / s->groups, cog = s->co / s->groups, K = cig * s->kh * s->kw;
-    int chunk = direct(s) ? B : chunk_images(s, B, Ho, Wo);
-    size_t n = (size_t)B * Ho * Wo, inplane = (size_t)B * H * W, hw = (size_t)Ho * Wo;
-    for (int g = 0; g < s->groups; g++) {
-        const float *gin = in + (size_t)g * cig * inplane;
-        for (int b0 = 0; b0 < B; b0 += chunk) {
-            int nb = B - b0 < chunk ? B - b0 : chunk;
-            const float *a = gin;
-            int lda = (int)n;
-            if (!direct(s)) {
-                im2col(col, gin, cig, s, B, b0, nb, H, W, Ho, Wo);
-                a = col;
-                lda = (int)(nb * hw);
+    size_t n = (size_t)B * Ho * Wo, hw = (size_t)Ho * Wo;
+    const float *a = col;
+    int lda = (int)(nb * hw);
+    if (m1 <= m0)
+        return;
+    if (direct(s)) {
+        a = in + (size_t)g * cig * B * H * W + b0 * hw;
+        lda = (int)n;
+    }
+    for (int b = 0; b < nb; b++) {
+        /* out rows m0..m1-1 of image b0+b: (m1-m0, hw; row stride n) =
+         * W_g (rows m0..m1-1, K) . col (K, hw), one GEMM per image:
+         * OpenBLAS's sums depend on the GEMM's shape, so an image's output
+         * must not depend on the batch it came in */
+        float *o = out + ((size_t)g * cog + m0) * n + (b0 + b) * hw;
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m1 - m0, (int)hw, K, 1.0f,
+                    weight + ((size_t)g * cog + m0) * K, K, a + b * hw, lda, 0.0f, o, (int)n);
+        for (int m = m0; m < m1; m++) {
+            float *row = o + (size_t)(m - m0) * n, bm = bias ? bias[g * cog + m] : 0.0f;
+            for (size_t k = 0; k < hw; k++) {
+                float v = bias ? row[k] + bm : row[k];
+                row[k] = relu && !(v > 0.0f) ? 0.0f : v;
             }
-            /* out (cog, hw; row stride n) = W_g (cog, K) . col (K, hw), one GEMM
-             * per image: OpenBLAS's sums depend on the GEMM's width, so an
-             * image's output must not depend on the batch it came in */
-            for (int b = 0; b < nb; b++)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, cog, (int)hw, K, 1.0f,
-                            weight + (size_t)g * cog * K, K, a + b * hw, lda, 0.0f,
-                            out + (size_t)g * cog * n + (b0 + b) * hw, (int)n);
         }
     }
-    if (bias)
-        for (int o = 0; o < s->co; o++) {
-            float *row = out + (size_t)o * n;
-            for (size_t k = 0; k < n; k++)
-                row[k] += bias[o];
+}
+
+void mc_conv2d_forward(float *out, float *col, const float *in, const float *weight,
+                       const float *bias, const mc_conv_shape *s, int B, int H, int W)
+{
+    int chunk = mc_conv_chunk(s, B, H, W);
+    for (int g = 0; g < s->groups; g++)
+        for (int b0 = 0; b0 < B; b0 += chunk) {
+            int nb = B - b0 < chunk ? B - b0 : chunk;
+            mc_conv2d_im2col_part(col, in, s, B, H, W, g, b0, nb, 0, mc_conv_col_rows(s));
+            mc_conv2d_gemm_part(out, col, in, weight, bias, 0, s, B, H, W, g, b0, nb, 0, s->co / s->groups);
         }
 }
 

@@ -39,6 +39,24 @@ void mc_conv_set_scratch_cap(size_t floats);
 void mc_conv2d_forward(float *out, float *col, const float *in, const float *weight,
                        const float *bias, const mc_conv_shape *s, int B, int H, int W);
 
+/* The forward in parts, for callers that spread one convolution over
+ * threads (mc_conv2d_forward is these parts in a loop).  Images are taken
+ * in chunks of mc_conv_chunk images; for group g and the chunk b0..b0+nb-1,
+ * every row range of the column matrix (mc_conv_col_rows rows, 0 for a
+ * convolution that reads its input directly) is filled by
+ * mc_conv2d_im2col_part, then every range of the group's output channels
+ * [m0, m1) (relative to the group) by mc_conv2d_gemm_part, which adds the
+ * bias and, with relu, clamps at 0.  An output channel's values depend on
+ * its range [m0, m1) (OpenBLAS's sums follow the GEMM's shape), never on
+ * the batch. */
+int mc_conv_chunk(const mc_conv_shape *s, int B, int H, int W);
+long mc_conv_col_rows(const mc_conv_shape *s);
+void mc_conv2d_im2col_part(float *col, const float *in, const mc_conv_shape *s, int B, int H, int W,
+                           int g, int b0, int nb, long r0, long r1);
+void mc_conv2d_gemm_part(float *out, const float *col, const float *in, const float *weight,
+                         const float *bias, int relu, const mc_conv_shape *s, int B, int H, int W,
+                         int g, int b0, int nb, int m0, int m1);
+
 /* Accumulate dinp (Ci, B, H, W; may be NULL), dweight (like weight) and
  * dbias (Co; may be NULL) from dout (Co, B, Ho, Wo). */
 void mc_conv2d_backward(float *dinp, float *dweight, float *dbias, float *col, const float *dout,

@@ -361,12 +361,14 @@ static void run_unit(mc_encoder *e, const unit *u, float *out, const float *in, 
     } else {
         int chunk = mc_conv_chunk(&u->s, B, *H, *W);
         conv_job j = {u, out, e->col, in, B, *H, *W, 0, 0};
+        double t0 = mc_now();
         for (j.b0 = 0; j.b0 < B; j.b0 += chunk) {
             j.nb = B - j.b0 < chunk ? B - j.b0 : chunk;
             if (mc_conv_col_rows(&u->s))
                 mc_pool_run(e->pool, im2col_job, &j);
             mc_pool_run(e->pool, gemm_job, &j);
         }
+        e->conv_seconds += mc_now() - t0;
     }
     *H = Ho;
     *W = Wo;
@@ -398,7 +400,8 @@ static void add_relu(const mc_encoder *e, float *out, const float *sc, size_t n)
         mc_pool_run(e->pool, add_relu_part, &j);
 }
 
-/* The stem's 3x3 stride-2 max pooling, planes split over the threads. */
+/* The stem's 3x3 stride-2 max pooling, planes split over the threads (its
+ * input is ReLU output: no NaN). */
 typedef struct {
     float *out;
     const float *in;
@@ -414,8 +417,7 @@ static void maxpool_part(void *ctx, int t, int n)
     int Ho = mc_conv_out(j->H, 3, 2, 1), Wo = mc_conv_out(j->W, 3, 2, 1);
     oplane = (size_t)Ho * Wo;
     mc_pool_part((long)j->planes, t, n, 1, &lo, &hi);
-    mc_maxpool_forward(j->out + lo * oplane, NULL, j->in + lo * plane, (size_t)(hi - lo), j->H, j->W,
-                       3, 2, 1);
+    mc_maxpool3s2_forward(j->out + lo * oplane, j->in + lo * plane, (size_t)(hi - lo), j->H, j->W);
 }
 
 /* The network body from e->buf[0] (in_ch, B, H, W); returns the buffer
@@ -533,6 +535,8 @@ void mc_encoder_forward(mc_encoder *e, float *grid, const float *x, int B, int H
     mc_encoder_grid(e, H, W, &gh, &gw);
     mc_enc_to_grid(grid, out, B, e->channels, (size_t)gh * gw);
 }
+
+double mc_encoder_conv_seconds(const mc_encoder *e) { return e->conv_seconds; }
 
 double mc_encoder_macs(mc_encoder *e, int H, int W)
 {

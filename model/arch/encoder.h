@@ -85,6 +85,9 @@ int mc_encoder_pixels_ok(const void *pixels, int dtype, size_t n, float *bad);
 /* Hex CRC32 of all parameter values (8 characters), for feature metadata;
  * valid until the next call. */
 const char *mc_encoder_hash(mc_encoder *e);
+/* Wall seconds inference forwards have spent in the convolution units so
+ * far (im2col, GEMMs, bias and ReLU), for speed reports. */
+double mc_encoder_conv_seconds(const mc_encoder *e);
 /* Multiply-adds of one forward pass for an H x W image (for benchmarks). */
 double mc_encoder_macs(mc_encoder *e, int H, int W);
 void mc_encoder_free(mc_encoder *e);

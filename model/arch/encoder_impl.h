@@ -50,6 +50,7 @@ struct mc_encoder {
     mc_pool *pool; /* the inference threads (a pool of 1 by default) */
     size_t need_buf, need_col;
     double plan_macs; /* multiply-adds counted by the last planning pass */
+    double conv_seconds; /* wall time inference spent in convolution units */
     int freeze_bn;    /* training uses the running statistics */
     mc_enc_train *tr; /* training state, NULL before the first training forward */
     char hash[9];

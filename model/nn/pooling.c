@@ -47,6 +47,29 @@ void mc_maxpool_forward(float *out, int32_t *idx, const float *in, size_t P, int
     }
 }
 
+/* max(a, b) for values that are never NaN. */
+static inline float max2(float a, float b) { return a > b ? a : b; }
+
+void mc_maxpool3s2_forward(float *out, const float *in, size_t P, int H, int W)
+{
+    int Ho = mc_conv_out(H, 3, 2, 1), Wo = mc_conv_out(W, 3, 2, 1);
+    for (size_t p = 0; p < P; p++) {
+        const float *src = in + p * H * W;
+        float *dst = out + p * Ho * Wo;
+        for (int oy = 0; oy < Ho; oy++) {
+            int y0 = 2 * oy - 1 < 0 ? 0 : 2 * oy - 1, y1 = 2 * oy + 1 < H ? 2 * oy + 1 : H - 1;
+            for (int ox = 0; ox < Wo; ox++) {
+                int x0 = 2 * ox - 1 < 0 ? 0 : 2 * ox - 1, x1 = 2 * ox + 1 < W ? 2 * ox + 1 : W - 1;
+                float best = src[y0 * W + x0];
+                for (int y = y0; y <= y1; y++)
+                    for (int x = x0; x <= x1; x++)
+                        best = max2(best, src[y * W + x]);
+                dst[oy * Wo + ox] = best;
+            }
+        }
+    }
+}
+
 void mc_maxpool_backward(float *dinp, const float *dout, const int32_t *idx, size_t P, int H, int W,
                          int Ho, int Wo)
 {

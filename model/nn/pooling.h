@@ -18,6 +18,9 @@ void mc_relu_backward(float *dinp, const float *dout, const float *out, size_t n
  * its plane, for the backward. */
 void mc_maxpool_forward(float *out, int32_t *idx, const float *in, size_t P, int H, int W, int k,
                         int stride, int pad);
+/* mc_maxpool_forward with k 3, stride 2, padding 1 and no idx, for input
+ * that holds no NaN (ReLU output): the same values, faster. */
+void mc_maxpool3s2_forward(float *out, const float *in, size_t P, int H, int W);
 void mc_maxpool_backward(float *dinp, const float *dout, const int32_t *idx, size_t P, int H, int W,
                          int Ho, int Wo);
 

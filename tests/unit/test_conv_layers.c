@@ -237,6 +237,26 @@ static void test_pool_values(void)
     check(out[0] == 7.5f, "global average pool known value");
 }
 
+/* The encoder's 3x3 stride-2 max pooling gives mc_maxpool_forward's values,
+ * even and odd sizes, infinities included. */
+static void test_maxpool3s2(void)
+{
+    static const int size[][2] = {{1, 1}, {2, 3}, {7, 6}, {8, 9}, {112, 112}};
+    for (size_t t = 0; t < sizeof size / sizeof size[0]; t++) {
+        int H = size[t][0], W = size[t][1], Ho = mc_conv_out(H, 3, 2, 1), Wo = mc_conv_out(W, 3, 2, 1);
+        size_t n = (size_t)3 * H * W, no = (size_t)3 * Ho * Wo;
+        float *x = rand_buf(n, 2.0f), *a = calloc(no, 4), *b = calloc(no, 4);
+        x[n / 2] = INFINITY;
+        x[n / 3] = -INFINITY;
+        mc_maxpool_forward(a, NULL, x, 3, H, W, 3, 2, 1);
+        mc_maxpool3s2_forward(b, x, 3, H, W);
+        char what[64];
+        snprintf(what, sizeof what, "maxpool 3x3 s2 p1 fast path %dx%d", H, W);
+        check(memcmp(a, b, no * 4) == 0, what);
+        free(x), free(a), free(b);
+    }
+}
+
 int main(void)
 {
     test_conv("conv 3x3 s1 p1", (mc_conv_shape){2, 3, 3, 3, 1, 1, 1}, 2, 5, 4);
@@ -258,6 +278,7 @@ int main(void)
     test_pool("avgpool 3x3 s2 p1", 2);
     test_pool("global average pool", 3);
     test_pool_values();
+    test_maxpool3s2();
     printf("%s\n", failures ? "FAILED" : "all ok");
     return failures ? 1 : 0;
 }

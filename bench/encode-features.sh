@@ -1,17 +1,23 @@
 #!/usr/bin/env bash
 # bench/encode-features.sh - medcap-encode-features against PyTorch CPU
 # (Debian python3-torch, torchvision ARCH up to layer4, inference mode) on
-# the same images in the same run, at batch 1 and 16, same thread count;
-# prints images per second, the ratio, and the fraction of the measured
-# sgemm peak the encoder's convolutions reach (end to end: FLOPs of the
-# convolutions over the whole run time, frame reading and writing included).
+# the same images in the same run, at batch 1 and 16, the same thread count.
 #
-#   bash bench/encode-features.sh   (ARCH=resnet18 N=32 SIZE=224 THREADS=2)
+# Both sides are timed in their steady state, start-up and warm-up left
+# out: PyTorch times its loop after one warm-up batch; medcap is run on N
+# and on 2N images and the difference of the two wall times is the time of
+# N images (best of REPEAT runs each).  PyTorch runs in the contiguous and
+# the channels-last layout and keeps the faster.  The peak fraction is the
+# convolutions' FLOPs over the time medcap spends in its convolution units
+# (--verbose; the same difference), against the 2048^3 sgemm rate of
+# bench/sgemm_peak.c on THREADS threads, measured in this run.
+#
+#   bash bench/encode-features.sh   (ARCH=resnet18 N=32 SIZE=224 THREADS=2 REPEAT=3)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BIN="${MEDCAP_BIN:-$ROOT/bin}"
 PY=/usr/bin/python3
-ARCH="${ARCH:-resnet18}" N="${N:-32}" SIZE="${SIZE:-224}" THREADS="${THREADS:-2}"
+ARCH="${ARCH:-resnet18}" N="${N:-32}" SIZE="${SIZE:-224}" THREADS="${THREADS:-2}" REPEAT="${REPEAT:-3}"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
@@ -19,7 +25,8 @@ if ! "$PY" -c 'import torch, torchvision' 2>/dev/null; then
     echo "bench/encode-features.sh: needs python3-torch and python3-torchvision (apt-get install)" >&2
     exit 1
 fi
-python3 "$ROOT/tests/encoder_helper.py" images "$N" 3 "$SIZE" "$SIZE" > "$tmp/img.fr"
+"$PY" "$ROOT/tests/encoder_helper.py" images "$N" 3 "$SIZE" "$SIZE" > "$tmp/img.fr"
+cat "$tmp/img.fr" "$tmp/img.fr" > "$tmp/img2.fr"
 # random torchvision weights, the same architecture, as a weights file
 "$PY" -c "
 import importlib.util, sys, torchvision
@@ -30,16 +37,53 @@ m.write('$tmp/w.safetensors', getattr(torchvision.models, '$ARCH')(weights=None)
 core="$("$BIN/medcap-encode-features" --version | sed -n 's/.*OpenBLAS core \(.*\))$/\1/p')"
 cc -O2 -o "$tmp/sgemm" "$ROOT/bench/sgemm_peak.c" $(pkg-config --cflags --libs openblas)
 peak="$(OPENBLAS_CORETYPE="$core" OPENBLAS_NUM_THREADS="$THREADS" "$tmp/sgemm")"
-echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), load $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "OpenBLAS core $core; sgemm peak on $THREADS threads: $peak GFLOP/s"
-echo "$ARCH, $N images of 3x${SIZE}x${SIZE}, $THREADS threads"
-printf '%-6s %14s %14s %8s %14s\n' batch medcap_img/s torch_img/s ratio peak_fraction
+echo "$ARCH, $N images of 3x${SIZE}x${SIZE}, $THREADS threads, best of $REPEAT"
+
+# "WALL CONV" of the fastest of REPEAT medcap runs on FILE at batch B:
+# wall seconds of the whole process and seconds in the convolutions.
+medcap_run() {
+    local file="$1" b="$2" best="" line t0 t1 conv
+    for _ in $(seq "$REPEAT"); do
+        t0="$(date +%s.%N)"
+        line="$("$BIN/medcap-encode-features" --model "$tmp/w.safetensors" --threads "$THREADS" \
+                --batch "$b" --verbose "$file" 2>&1 >/dev/null | tail -1)"
+        t1="$(date +%s.%N)"
+        conv="$(echo "$line" | sed -n 's/.*; \([0-9.]*\) s in the convolutions.*/\1/p')"
+        best="$(awk -v t0="$t0" -v t1="$t1" -v c="$conv" -v best="$best" 'BEGIN { w = t1 - t0
+                split(best, a, " "); if (best == "" || w < a[1]) print w, c; else print best }')"
+    done
+    echo "$best"
+}
+
+gflop="$("$PY" -c "
+import torch, torchvision
+m = getattr(torchvision.models, '$ARCH')(weights=None)
+macs = 0
+def hook(mod, inp, out):
+    global macs
+    macs += out.numel() * mod.in_channels // mod.groups * mod.kernel_size[0] * mod.kernel_size[1]
+for mod in m.modules():
+    if isinstance(mod, torch.nn.Conv2d):
+        mod.register_forward_hook(hook)
+m.eval()(torch.zeros(1, 3, $SIZE, $SIZE))
+print(2 * macs * 1e-9)")"
+printf '%-6s %14s %14s %8s %14s %12s\n' batch medcap_img/s torch_img/s ratio torch_layout conv_peak
 for b in 1 16; do
-    line="$("$BIN/medcap-encode-features" --model "$tmp/w.safetensors" --threads "$THREADS" \
-            --batch "$b" --verbose "$tmp/img.fr" 2>&1 >/dev/null | tail -1)"
-    ips="$(echo "$line" | sed -n 's/.*(\([0-9.]*\) images\/s, \([0-9.]*\) convolution.*/\1/p')"
-    gf="$(echo "$line" | sed -n 's/.*images\/s, \([0-9.]*\) convolution.*/\1/p')"
-    tips="$("$PY" "$ROOT/bench/encode_torch.py" "$tmp/img.fr" "$ARCH" "$b" "$THREADS")"
-    awk -v b="$b" -v m="$ips" -v t="$tips" -v g="$gf" -v p="$peak" \
-        'BEGIN { printf "%-6s %14.2f %14.2f %7.2fx %13.0f%%\n", b, m, t, m / t, 100 * g / p }'
+    read -r w1 c1 <<<"$(medcap_run "$tmp/img.fr" "$b")"
+    read -r w2 c2 <<<"$(medcap_run "$tmp/img2.fr" "$b")"
+    best_t=0 layout=""
+    for l in contiguous channels_last; do
+        for _ in $(seq "$REPEAT"); do
+            t="$("$PY" "$ROOT/bench/encode_torch.py" "$tmp/img.fr" "$ARCH" "$b" "$THREADS" "$l")"
+            if awk -v t="$t" -v b="$best_t" 'BEGIN { exit !(t > b) }'; then best_t="$t" layout="$l"; fi
+        done
+    done
+    awk -v b="$b" -v n="$N" -v w1="$w1" -v w2="$w2" -v c1="$c1" -v c2="$c2" -v t="$best_t" \
+        -v l="$layout" -v g="$gflop" -v p="$peak" 'BEGIN {
+        m = n / (w2 - w1); conv = n * g / (c2 - c1)
+        printf "%-6s %14.2f %14.2f %7.2fx %14s %11.0f%%\n", b, m, t, m / t, l, 100 * conv / p }'
 done
+echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -3,7 +3,9 @@
 torchvision ARCH up to layer4 (the encoder grid), inference mode, on the
 images of a medcap frame file, normalised as medcap does.
 
-  encode_torch.py FRAMES ARCH BATCH THREADS   -> prints images per second
+  encode_torch.py FRAMES ARCH BATCH THREADS [LAYOUT]   -> prints images per second
+
+LAYOUT is contiguous (the default) or channels_last (model and input).
 """
 import struct
 import sys
@@ -31,17 +33,19 @@ def read_images(path):
 
 def main():
     path, arch, batch, threads = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    layout = sys.argv[5] if len(sys.argv) > 5 else "contiguous"
+    fmt = torch.channels_last if layout == "channels_last" else torch.contiguous_format
     torch.set_num_threads(threads)
     model = getattr(torchvision.models, arch)(weights=None).eval()
-    body = torch.nn.Sequential(*list(model.children())[:-2])
+    body = torch.nn.Sequential(*list(model.children())[:-2]).to(memory_format=fmt)
     mean = torch.tensor([0.485, 0.456, 0.406]).view(1, 3, 1, 1)
     std = torch.tensor([0.229, 0.224, 0.225]).view(1, 3, 1, 1)
     imgs = read_images(path)
     with torch.inference_mode():
-        body(((torch.stack(imgs[:batch]).float() / 255.0) - mean) / std)  # warm-up
+        body((((torch.stack(imgs[:batch]).float() / 255.0) - mean) / std).contiguous(memory_format=fmt))  # warm-up
         t0 = time.perf_counter()
         for i in range(0, len(imgs), batch):
-            x = ((torch.stack(imgs[i:i + batch]).float() / 255.0) - mean) / std
+            x = (((torch.stack(imgs[i:i + batch]).float() / 255.0) - mean) / std).contiguous(memory_format=fmt)
             body(x)
         dt = time.perf_counter() - t0
     print("%.2f" % (len(imgs) / dt))

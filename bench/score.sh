@@ -4,9 +4,12 @@
 # CIDEr-D code transcribed, with NumPy) on N=100,000 synthetic caption pairs
 # whose words come from the MedPix 2.0 captions of tests/data (a fifth of the
 # items with two references).  Both are timed as whole processes, reading
-# the same NDJSON; medcap best of 3, the reference once.  Prints wall and CPU
-# times, the ratios and the load average, and checks that both give the same
-# BLEU-4, ROUGE-L and CIDEr-D.
+# the same NDJSON; medcap best of 3 on all cores (its default -j) and best of
+# 3 with --threads 1, the reference once.  Prints wall and CPU times, the
+# ratios (the reference against medcap, medcap one thread against all), the
+# OpenBLAS core of the build and the load average, and checks that both
+# give the same BLEU-4, ROUGE-L and CIDEr-D and that medcap's summary is
+# the same byte for byte with one thread and with all.
 #
 #   bench/score.sh [N]
 set -euo pipefail
@@ -46,13 +49,24 @@ timed() {
     t=$( { time "$@" >"$tmp/out.json"; } 2>&1 )
     echo "$t" | awk '{ printf "%.2f %.2f\n", $1, $2 + $3 }'
 }
-best="" best_cpu=""
-for _ in 1 2 3; do
-    read -r w c < <(timed "$BIN/medcap-score" --refs "$tmp/refs.ndjson" "$tmp/preds.ndjson")
-    cp "$tmp/out.json" "$tmp/medcap.json"
-    if [ -z "$best" ] || [ "$(echo "$w < $best" | bc)" = 1 ]; then best=$w; fi
-    if [ -z "$best_cpu" ] || [ "$(echo "$c < $best_cpu" | bc)" = 1 ]; then best_cpu=$c; fi
-done
+# best_of NAME ARGS...: medcap-score ARGS three times; sets NAME_wall and
+# NAME_cpu to the best wall and CPU times and keeps its output in NAME.json.
+best_of() {
+    local name=$1 w c bw="" bc=""
+    shift
+    for _ in 1 2 3; do
+        read -r w c < <(timed "$BIN/medcap-score" "$@" --refs "$tmp/refs.ndjson" "$tmp/preds.ndjson")
+        if [ -z "$bw" ] || [ "$(echo "$w < $bw" | bc)" = 1 ]; then bw=$w; fi
+        if [ -z "$bc" ] || [ "$(echo "$c < $bc" | bc)" = 1 ]; then bc=$c; fi
+    done
+    cp "$tmp/out.json" "$tmp/$name.json"
+    printf -v "${name}_wall" %s "$bw"
+    printf -v "${name}_cpu" %s "$bc"
+}
+best_of medcap
+best_of one --threads 1
+cmp "$tmp/medcap.json" "$tmp/one.json" # the same summary for any number of threads
+best=$medcap_wall best_cpu=$medcap_cpu
 read -r ref ref_cpu < <(timed "$PY" "$ROOT/tests/fixtures/score_reference.py" "$tmp/refs.ndjson" "$tmp/preds.ndjson")
 cp "$tmp/out.json" "$tmp/ref.json"
 
@@ -66,8 +80,10 @@ for sec, key in (("bleu", "bleu_4"), ("rouge_l", "f"), ("cider_d", "score")):
     if not ok:
         sys.exit(1)
 PYEOF
-echo "pairs: $N"
-echo "medcap-score: $best s wall, $best_cpu s CPU (best of 3)"
+echo "pairs: $N; $(nproc) online cores; OpenBLAS core $("$BIN/medcap-encode-features" --version | sed 's/.*core \([^)]*\)).*/\1/')"
+echo "medcap-score (all cores): $best s wall, $best_cpu s CPU (best of 3)"
+echo "medcap-score --threads 1: $one_wall s wall, $one_cpu s CPU (best of 3)"
 echo "python reference (pycocoevalcap code): $ref s wall, $ref_cpu s CPU"
+echo "threads: all cores $(echo "scale=2; $one_wall / $best" | bc)x faster than one (wall)"
 echo "speed-up: $(echo "scale=1; $ref / $best" | bc)x wall, $(echo "scale=1; $ref_cpu / $best_cpu" | bc)x CPU"
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -9,6 +9,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "io/ndjson.h"
+#include "core/cli.h"
 #include "core/progress.h"
 #include "core/util.h"
 
@@ -18,11 +19,16 @@
 #include "score/corpus.h"
 #include "score/diversity.h"
 #include "score/labels.h"
+#include "score/par.h"
 #include "score/report.h"
 #include "score/rouge.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+/* The default number of threads, when there are more online cores. */
+#define DEFAULT_THREADS_MAX 16
 
 typedef struct {
     const char *refs, *preds, *per_item;
@@ -52,6 +58,8 @@ static const struct {
                                 "(auto, the default: when a reference has a \"labels\" list)"},
     {"--table", NULL, "print a readable table instead of JSON"},
     {"--per-item", "FILE", "write each prediction's scores to FILE as NDJSON"},
+    {"--threads", "N", "threads that parse and count (default: the online cores, at\n"
+                       "most 16; at most 64 are used); the output is the same for any N"},
     {"--keep-going", NULL, "skip bad and unmatched records (and captions over the\n"
                            "word limit), report them, exit 5"},
     {"--quiet", NULL, "no progress line on a terminal"},
@@ -61,7 +69,8 @@ static const struct {
 };
 
 /* The short options of the grammar (medcap(7)) and their long ones. */
-static const char *const shorts[][2] = {{"-h", "--help"}, {"-q", "--quiet"}, {"-v", "--verbose"}};
+static const char *const shorts[][2] = {
+    {"-h", "--help"}, {"-j", "--threads"}, {"-q", "--quiet"}, {"-v", "--verbose"}};
 
 /* The long option of short option a, else a. */
 static const char *long_name(const char *a)
@@ -162,6 +171,8 @@ static void apply(options *o, const char *name, const char *arg)
         o->table = 1;
     else if (strcmp(name, "--per-item") == 0)
         o->per_item = arg;
+    else if (strcmp(name, "--threads") == 0)
+        o->load.threads = mc_opt_threads(arg);
     else if (strcmp(name, "--keep-going") == 0)
         o->load.keep_going = 1;
     else if (strcmp(name, "--quiet") == 0)
@@ -173,7 +184,9 @@ static void apply(options *o, const char *name, const char *arg)
 /* Parse the command line into o (exits on --help, --version and usage errors). */
 static void parse_args(int argc, char **argv, options *o)
 {
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
     memset(o, 0, sizeof *o);
+    o->load.threads = cores < 1 ? 1 : cores > DEFAULT_THREADS_MAX ? DEFAULT_THREADS_MAX : (int)cores;
     o->load.pred_field = "caption";
     o->load.tokenizer = SC_TOK_COCO;
     o->rouge_beta = 1.2;
@@ -232,32 +245,74 @@ typedef struct {
     double *rouge_p, *rouge_r, *cider;
 } item_scores;
 
-/* Compute every per-item score of c into s (arrays of c->nitems). */
-static void score_items(const sc_corpus *c, item_scores *s)
-{
-    sc_gram *uni = NULL;
-    size_t ucap = 0;
+/* Items scored between two progress reports: a fixed number. */
+#define ITEM_BLOCK 8192
+
+/* What the threads of score_items share: items [lo, hi) of c are scored. */
+typedef struct {
+    const sc_corpus *c;
+    item_scores *s;
     sc_cider cd;
-    sc_rouge_work rw = {0};
-    sc_cider_init(&cd, c);
-    for (size_t i = 0; i < c->nitems; i++) {
-        size_t n = sc_ref_union(c, &c->refs[c->items[i].ref], &uni, &ucap);
-        sc_bleu_count(c, &c->items[i], uni, n, &s->bleu[i]);
-        sc_cider_add_df(&cd, uni, n);
+    size_t lo, hi;
+    sc_gram *uni[SC_MAX_THREADS];      /* per thread: a reference union */
+    size_t uni_cap[SC_MAX_THREADS];
+    sc_rouge_work rw[SC_MAX_THREADS];  /* per thread: ROUGE-L's row */
+} items_job;
+
+/* Step: thread t of n counts BLEU and the document frequencies of its part of the items. */
+static void count_part(void *ctx, int t, int n)
+{
+    items_job *j = ctx;
+    size_t lo, hi;
+    sc_par_part(j->hi - j->lo, t, n, &lo, &hi);
+    for (size_t i = j->lo + lo; i < j->lo + hi; i++) {
+        const sc_item *it = &j->c->items[i];
+        size_t m = sc_ref_union(j->c, &j->c->refs[it->ref], &j->uni[t], &j->uni_cap[t]);
+        sc_bleu_count(j->c, it, j->uni[t], m, &j->s->bleu[i]);
+        sc_cider_add_df(&j->cd, j->uni[t], m);
     }
-    sc_cider_finish(&cd, c, c->nitems);
+}
+
+/* Step: thread t of n scores CIDEr-D and ROUGE-L of its part of the items. */
+static void score_part(void *ctx, int t, int n)
+{
+    items_job *j = ctx;
+    size_t lo, hi;
+    sc_par_part(j->hi - j->lo, t, n, &lo, &hi);
+    for (size_t i = j->lo + lo; i < j->lo + hi; i++) {
+        j->s->cider[i] = sc_cider_item(&j->cd, j->c, &j->c->items[i]);
+        sc_rouge_item(j->c, &j->c->items[i], &j->rw[t], &j->s->rouge_p[i], &j->s->rouge_r[i]);
+    }
+}
+
+/* Compute every per-item score of c into s (arrays of c->nitems) on
+ * threads threads: each item's scores are its own, so the threads only
+ * split the items. */
+static void score_items(const sc_corpus *c, item_scores *s, int threads)
+{
+    items_job *j = mc_calloc(1, sizeof *j);
+    j->c = c;
+    j->s = s;
+    sc_cider_init(&j->cd, c);
+    j->lo = 0;
+    j->hi = c->nitems;
+    sc_par_run(threads, count_part, j);
+    sc_cider_finish(&j->cd, c, c->nitems, threads);
     if (!mc_progress_total)
         mc_progress_total = (long long)c->nitems;
     mc_progress_begin("items", NULL);
-    for (size_t i = 0; i < c->nitems; i++) {
-        s->cider[i] = sc_cider_item(&cd, c, &c->items[i]);
-        sc_rouge_item(c, &c->items[i], &rw, &s->rouge_p[i], &s->rouge_r[i]);
-        mc_progress_add(1);
+    for (j->lo = 0; j->lo < c->nitems; j->lo = j->hi) {
+        j->hi = c->nitems - j->lo < ITEM_BLOCK ? c->nitems : j->lo + ITEM_BLOCK;
+        sc_par_run(threads, score_part, j);
+        mc_progress_add((long long)(j->hi - j->lo));
     }
     mc_progress_end();
-    sc_cider_free(&cd);
-    sc_rouge_free(&rw);
-    free(uni);
+    sc_cider_free(&j->cd);
+    for (int t = 0; t < SC_MAX_THREADS; t++) {
+        sc_rouge_free(&j->rw[t]);
+        free(j->uni[t]);
+    }
+    free(j);
 }
 
 /* Write one NDJSON record per item to path (atomically). Returns 0 or an exit status. */
@@ -367,7 +422,7 @@ int main(int argc, char **argv)
         s.rouge_p = mc_calloc(c.nitems, sizeof *s.rouge_p);
         s.rouge_r = mc_calloc(c.nitems, sizeof *s.rouge_r);
         s.cider = mc_calloc(c.nitems, sizeof *s.cider);
-        score_items(&c, &s);
+        score_items(&c, &s, o.load.threads);
         if (o.per_item)
             status = write_per_item(o.per_item, &c, &s, &o);
         if (!status) {

@@ -1,6 +1,7 @@
 /* cider.c - CIDEr-D: tf-idf n-gram vectors, clipped cosine, length penalty. */
 #define _POSIX_C_SOURCE 200809L
 #include "cider.h"
+#include "par.h"
 #include "core/util.h"
 
 #include <math.h>
@@ -12,20 +13,42 @@
 
 void sc_cider_init(sc_cider *cd, const sc_corpus *c)
 {
-    cd->idf = mc_calloc(c->grams.n ? c->grams.n : 1, sizeof *cd->idf);
+    size_t n = c->ngrams ? c->ngrams : 1;
+    cd->df = mc_malloc(n * sizeof *cd->df);
+    for (size_t g = 0; g < n; g++)
+        atomic_init(&cd->df[g], 0);
+    cd->idf = mc_malloc(n * sizeof *cd->idf);
 }
 
 void sc_cider_add_df(sc_cider *cd, const sc_gram *uni, size_t nuni)
 {
     for (size_t i = 0; i < nuni; i++)
-        cd->idf[uni[i].id] += 1;
+        atomic_fetch_add_explicit(&cd->df[uni[i].id], 1, memory_order_relaxed);
 }
 
-void sc_cider_finish(sc_cider *cd, const sc_corpus *c, size_t nitems)
+/* What sc_cider_finish's threads share. */
+typedef struct {
+    sc_cider *cd;
+    uint32_t ngrams;
+    double ref_len; /* log N */
+} finish_job;
+
+/* Step: thread t of n weighs its part of the n-gram ids. */
+static void finish_part(void *ctx, int t, int n)
 {
-    double ref_len = log((double)nitems);
-    for (uint32_t g = 0; g < c->grams.n; g++)
-        cd->idf[g] = ref_len - log(cd->idf[g] > 1.0 ? cd->idf[g] : 1.0);
+    finish_job *j = ctx;
+    size_t lo, hi;
+    sc_par_part(j->ngrams, t, n, &lo, &hi);
+    for (size_t g = lo; g < hi; g++) {
+        double df = (double)atomic_load_explicit(&j->cd->df[g], memory_order_relaxed);
+        j->cd->idf[g] = j->ref_len - log(df > 1.0 ? df : 1.0);
+    }
+}
+
+void sc_cider_finish(sc_cider *cd, const sc_corpus *c, size_t nitems, int threads)
+{
+    finish_job j = {cd, c->ngrams, log((double)nitems)};
+    sc_par_run(threads, finish_part, &j);
 }
 
 /* Norms per order of caption cap's vector into norm[0..4). */
@@ -46,9 +69,9 @@ static void norms(const sc_cider *cd, const sc_corpus *c, const sc_caption *cap,
 /* pycocoevalcap's "length" of a caption: its number of bigrams. */
 static double bigrams(const sc_caption *cap) { return cap->ntok > 1 ? cap->ntok - 1 : 0; }
 
-/* Similarity per order of hypothesis h (norms cd->norm_h) with reference r, added to val. */
+/* Similarity per order of hypothesis h (norms norm_h) with reference r, added to val. */
 static void sim(const sc_cider *cd, const sc_corpus *c, const sc_caption *h,
-                const sc_caption *r, double val[SC_MAX_N])
+                const double norm_h[SC_MAX_N], const sc_caption *r, double val[SC_MAX_N])
 {
     const sc_gram *hb = c->bags + h->bag_off, *rb = c->bags + r->bag_off;
     double nr[SC_MAX_N], v[SC_MAX_N] = {0}, delta = bigrams(h) - bigrams(r), pen;
@@ -69,20 +92,20 @@ static void sim(const sc_cider *cd, const sc_corpus *c, const sc_caption *h,
     }
     pen = pow(M_E, -pow(delta, 2.0) / (2 * pow(SC_CIDER_SIGMA, 2.0)));
     for (int k = 0; k < SC_MAX_N; k++) {
-        if (cd->norm_h[k] != 0 && nr[k] != 0)
-            v[k] /= cd->norm_h[k] * nr[k];
+        if (norm_h[k] != 0 && nr[k] != 0)
+            v[k] /= norm_h[k] * nr[k];
         val[k] += v[k] * pen;
     }
 }
 
-double sc_cider_item(sc_cider *cd, const sc_corpus *c, const sc_item *it)
+double sc_cider_item(const sc_cider *cd, const sc_corpus *c, const sc_item *it)
 {
     const sc_caption *h = &c->caps[it->pred];
     const sc_refrec *r = &c->refs[it->ref];
-    double score[SC_MAX_N] = {0}, avg = 0;
-    norms(cd, c, h, cd->norm_h);
+    double score[SC_MAX_N] = {0}, avg = 0, norm_h[SC_MAX_N];
+    norms(cd, c, h, norm_h);
     for (uint32_t k = 0; k < r->ncap; k++)
-        sim(cd, c, h, &c->caps[r->cap0 + k], score);
+        sim(cd, c, h, norm_h, &c->caps[r->cap0 + k], score);
     for (int k = 0; k < SC_MAX_N; k++)
         avg += score[k];
     avg /= SC_MAX_N;
@@ -92,6 +115,8 @@ double sc_cider_item(sc_cider *cd, const sc_corpus *c, const sc_item *it)
 
 void sc_cider_free(sc_cider *cd)
 {
+    free(cd->df);
     free(cd->idf);
+    cd->df = NULL;
     cd->idf = NULL;
 }

@@ -15,21 +15,26 @@
 
 #include "corpus.h"
 
+#include <stdatomic.h>
+
 #define SC_CIDER_SIGMA 6.0
 
+/* The weights of one corpus.  sc_cider_add_df may run on several threads at
+ * once (document frequencies are whole numbers, so their order does not
+ * matter); once finished, sc_cider_item only reads it. */
 typedef struct {
-    double *idf;  /* per n-gram id: log N - log max(1, df) */
-    double norm_h[SC_MAX_N];
+    atomic_uint *df; /* per n-gram id: the items whose references hold it */
+    double *idf;     /* per n-gram id: log N - log max(1, df) */
 } sc_cider;
 
 /* Start: df[g] counted by sc_cider_add_df over every item, then sc_cider_finish. */
 void sc_cider_init(sc_cider *cd, const sc_corpus *c);
 /* Count the n-grams of one item's reference union (sorted, distinct ids). */
 void sc_cider_add_df(sc_cider *cd, const sc_gram *uni, size_t nuni);
-/* Turn the counts into weights for nitems items. */
-void sc_cider_finish(sc_cider *cd, const sc_corpus *c, size_t nitems);
+/* Turn the counts into weights for nitems items, on threads threads. */
+void sc_cider_finish(sc_cider *cd, const sc_corpus *c, size_t nitems, int threads);
 /* CIDEr-D of item it. */
-double sc_cider_item(sc_cider *cd, const sc_corpus *c, const sc_item *it);
+double sc_cider_item(const sc_cider *cd, const sc_corpus *c, const sc_item *it);
 void sc_cider_free(sc_cider *cd);
 
 #endif

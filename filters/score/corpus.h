@@ -6,12 +6,24 @@
  * (for BLEU and CIDEr-D).  An item is one prediction with its references,
  * in the order of the prediction input.  The whole corpus is in memory:
  * corpus BLEU and CIDEr-D's document frequencies need every item.
+ *
+ * A word's id is the index of its first token in the corpus (words are
+ * compared, never ordered); n-gram ids are dense, from 0, in order of first
+ * appearance (captions in reading order, each one's unigrams, then its
+ * bigrams, ...), so a bag's order, and with it every sum over a bag, is
+ * the same for any number of threads.
+ *
+ * Reading is streaming and in order: blocks of lines are parsed, checked
+ * and tokenised on sc_load_opts.threads threads, then each record is added
+ * (and any error reported) in input order on the calling thread.  Word and
+ * n-gram ids are found on as many threads once every caption is read, at
+ * the end of sc_corpus_read_preds.  A corpus is used by one thread at a
+ * time; once read, it is read-only and may be shared by threads.
  */
 #ifndef MEDCAP_SCORE_CORPUS_H
 #define MEDCAP_SCORE_CORPUS_H
 
 #include "clinical.h"
-#include "gramtab.h"
 #include "core/intern.h"
 #include "labelset.h"
 #include "tokenize.h"
@@ -58,14 +70,22 @@ typedef struct {
     const char *ref_field;  /* field of the references, NULL: "references" or "caption" */
     int keep_going;         /* skip bad records (counted) instead of failing */
     int labels;             /* read label sets (score_labelset.h) */
+    int threads;            /* threads for parsing and counting (0 is 1) */
 } sc_load_opts;
 
 typedef struct {
-    mc_intern words, ref_ids, values;
+    mc_intern ref_ids, values;
     sc_labelstore labels;
-    sc_gramtab grams;
-    uint32_t *toks;
+    uint8_t *gram_order; /* per n-gram id: its order 1..4 */
+    uint32_t ngrams;     /* number of n-gram ids */
+    uint32_t *toks;      /* word ids (set when the predictions are read) */
     size_t ntoks, toks_cap;
+    char *tok_bytes;     /* while reading: each token's bytes ... */
+    size_t ntok_bytes, tok_bytes_cap;
+    size_t *tok_at;      /* ... where they start in tok_bytes, */
+    uint32_t *tok_len;   /* their length */
+    uint64_t *tok_hash;  /* and sc_first_hash, per token */
+    size_t tok_meta_cap;
     sc_gram *bags;
     size_t nbags, bags_cap;
     sc_caption *caps;
@@ -77,12 +97,6 @@ typedef struct {
     char *strings; /* NUL-terminated ids and prediction texts */
     size_t nstrings, strings_cap;
     long skipped; /* records skipped under keep_going */
-    char *scratch;
-    size_t scratch_cap;
-    uint32_t *grambuf;
-    size_t grambuf_cap;
-    uint32_t *word_gram; /* per word id: its unigram's n-gram id, or SC_NO_GRAM */
-    size_t word_gram_cap;
 } sc_corpus;
 
 /* An empty corpus. */
@@ -95,7 +109,8 @@ void sc_corpus_free(sc_corpus *c);
 int sc_corpus_read_refs(sc_corpus *c, FILE *f, const char *name, const sc_load_opts *o);
 /* Read the prediction records of f and join each to its reference record;
  * then check that every reference record has a prediction (refs_name names
- * the references in that message).  Returns 0 or an exit status. */
+ * the references in that message) and give the words and n-grams their
+ * ids.  Returns 0 or an exit status. */
 int sc_corpus_read_preds(sc_corpus *c, FILE *f, const char *name, const char *refs_name,
                          const sc_load_opts *o);
 
@@ -105,7 +120,7 @@ int sc_corpus_read_preds(sc_corpus *c, FILE *f, const char *name, const char *re
 size_t sc_ref_union(const sc_corpus *c, const sc_refrec *r, sc_gram **buf, size_t *cap);
 
 /* Order (1..4) of n-gram id g. */
-static inline int sc_gram_order(const sc_corpus *c, uint32_t g) { return c->grams.order[g]; }
+static inline int sc_gram_order(const sc_corpus *c, uint32_t g) { return c->gram_order[g]; }
 /* The NUL-terminated string at offset off of the string arena. */
 const char *sc_corpus_str(const sc_corpus *c, size_t off);
 

@@ -9,7 +9,7 @@ void sc_diversity_compute(const sc_corpus *c, sc_diversity *out)
 {
     mc_intern seen;
     uint32_t *freq = mc_calloc(c->nitems ? c->nitems : 1, sizeof *freq), top = 0;
-    unsigned char *gram_seen = mc_calloc(c->grams.n ? c->grams.n : 1, 1);
+    unsigned char *gram_seen = mc_calloc(c->ngrams ? c->ngrams : 1, 1);
     double grams[2] = {0}, distinct[2] = {0};
     mc_intern_init(&seen);
     for (size_t i = 0; i < c->nitems; i++) {

@@ -33,7 +33,7 @@ static void metrics(const sc_corpus *c)
         sc_bleu_count(c, &c->items[i], uni, n, &k[i]);
         sc_cider_add_df(&cd, uni, n);
     }
-    sc_cider_finish(&cd, c, c->nitems);
+    sc_cider_finish(&cd, c, c->nitems, 1);
     for (size_t i = 0; i < c->nitems; i++) {
         (void)sc_cider_item(&cd, c, &c->items[i]);
         sc_rouge_item(c, &c->items[i], &rw, &p, &r);

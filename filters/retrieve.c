@@ -40,7 +40,7 @@
 typedef struct {
     const char *index;       /* -i */
     long k;                  /* -n/--neighbors */
-    long threads;            /* -j/--threads, 0: OpenBLAS's default */
+    long threads;            /* -j/--threads (search and BLAS), 0: OpenBLAS's default */
     int exclude_same_case;   /* --exclude-same-case */
     const char *kb;          /* --kb */
     const char *kb_key;      /* --kb-key */
@@ -91,7 +91,8 @@ static void usage(FILE *out)
             "      --caption-key KEY   the record key holding a generated caption (default\n"
             "                          caption with --captions, else no interpretation)\n"
             "  -b, --batch N           queries per sgemm batch (1-4096; default 1024)\n"
-            "  -j, --threads N         BLAS threads (default: OpenBLAS's)\n"
+            "  -j, --threads N         search threads, each over its own rows (default:\n"
+            "                          OpenBLAS's count); the same answer for any N\n"
             "      --keep-going        skip bad query frames (reported), exit 5 at the end\n"
             "  -q, --quiet             no progress line on a terminal, no warnings\n"
             "  -v, --verbose           the number of queries and their rate at the end\n"

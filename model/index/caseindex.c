@@ -1,7 +1,9 @@
 /* caseindex.c - the case index file: mapped, validated reader and atomic,
  * chunked writer (format in caseindex.h and medcap-index(5)). */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* MAP_POPULATE */
 #include "index/caseindex.h"
+#include "core/crc32.h"
 #include "io/frame.h"
 #include "io/ndjson.h"
 
@@ -28,18 +30,6 @@ static uint64_t get_u64(const unsigned char *p)
     return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
 }
 
-static uint32_t crc_serial(const unsigned char *p, size_t n)
-{
-    uLong c = crc32(0L, Z_NULL, 0);
-    while (n > 0) {
-        uInt part = n > (1u << 30) ? (1u << 30) : (uInt)n;
-        c = crc32(c, p, part);
-        p += part;
-        n -= part;
-    }
-    return (uint32_t)c;
-}
-
 /* A CRC to compute on another thread. */
 typedef struct {
     const unsigned char *p;
@@ -50,7 +40,7 @@ typedef struct {
 static void *crc_thread(void *arg)
 {
     crc_job *j = arg;
-    j->crc = crc_serial(j->p, j->n);
+    j->crc = mc_crc32(0, j->p, j->n);
     return NULL;
 }
 
@@ -68,8 +58,8 @@ static uint32_t crc(const unsigned char *p, size_t n)
     uint32_t first;
     if (n < (16u << 20) || openblas_get_num_threads() < 2 ||
         pthread_create(&t, NULL, crc_thread, &j) != 0)
-        return crc_serial(p, n);
-    first = crc_serial(p, half);
+        return mc_crc32(0, p, n);
+    first = mc_crc32(0, p, half);
     pthread_join(t, NULL);
     return (uint32_t)crc32_combine(first, j.crc, (z_off_t)j.n);
 }
@@ -350,7 +340,8 @@ int mc_cindex_open(mc_cindex *ix, const char *path, char *err, size_t errlen)
     }
     ix->size = (size_t)st.st_size;
     if (ix->size > 0) {
-        ix->map = mmap(NULL, ix->size, PROT_READ, MAP_PRIVATE, fd, 0);
+        /* every page mapped at once: the whole file is read to check it */
+        ix->map = mmap(NULL, ix->size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
         if (ix->map == MAP_FAILED) {
             ix->map = NULL;
             snprintf(err, errlen, "%s: cannot map: %s", path, strerror(errno));

@@ -1,7 +1,8 @@
 /* test_knn.c - the case index file (model/index/caseindex.c) and exact k-nearest
  * search (model/index/knn.c): search over several chunks and sgemm tiles against
  * brute force in double precision, ties broken by id, --exclude-same-case,
- * appending, and corrupt or missing files refused.
+ * appending, the same answer on 3 threads as on one, and corrupt or missing
+ * files refused.
  * Exits non-zero when a check fails. */
 #define _POSIX_C_SOURCE 200809L
 #include "check.h"
@@ -92,7 +93,30 @@ static double dot_row(const mc_cindex *ix, size_t r, const float *q)
     return d;
 }
 
-/* 5,000 random rows of 8 dims in chunks of 4,500 (two sgemm tiles, two
+void openblas_set_num_threads(int n);
+
+/* The search of the nq queries q on 3 threads (workers over tiles of rows)
+ * finds exactly hits/found, the answer of one thread. */
+static void same_on_threads(const mc_hit *hits, const size_t *found, const float *q, size_t nq,
+                            size_t k, const mc_cindex *ix)
+{
+    mc_hit *h3 = malloc(sizeof *h3 * nq * k);
+    size_t *f3 = malloc(sizeof *f3 * nq);
+    openblas_set_num_threads(3);
+    mc_knn_search(h3, f3, q, NULL, nq, k, ix);
+    openblas_set_num_threads(1);
+    for (size_t b = 0; b < nq; b++) {
+        CHECK(f3[b] == found[b], "query %zu: %zu found on 3 threads, %zu on one", b, f3[b], found[b]);
+        for (size_t i = 0; i < found[b] && i < f3[b]; i++)
+            CHECK(h3[b * k + i].row == hits[b * k + i].row && h3[b * k + i].score == hits[b * k + i].score,
+                  "query %zu rank %zu: row %zu (%g) on 3 threads, %zu (%g) on one", b, i,
+                  h3[b * k + i].row, h3[b * k + i].score, hits[b * k + i].row, hits[b * k + i].score);
+    }
+    free(h3);
+    free(f3);
+}
+
+/* 5,000 random rows of 8 dims in chunks of 4,500 (six sgemm tiles, two
  * chunks), 40 queries, k = 10: the same neighbours as brute force, except
  * that ranks whose scores lie within 1e-5 of a neighbour's may swap. */
 static void test_against_brute_force(void)
@@ -120,6 +144,7 @@ static void test_against_brute_force(void)
     CHECK(ix.rows == N && ix.dim == D && ix.nchunks == 2, "rows %zu dim %zu chunks %zu",
           ix.rows, ix.dim, ix.nchunks);
     mc_knn_search(hits, found, q, NULL, Q, K, &ix);
+    same_on_threads(hits, found, q, Q, K, &ix);
     for (size_t b = 0; b < Q; b++) {
         for (size_t r = 0; r < N; r++)
             all[r] = (scored){dot_row(&ix, r, q + b * D), r, &ix};

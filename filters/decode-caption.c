@@ -3,9 +3,11 @@
  * has classifier heads: each structured field's value and probability,
  * which also fill the caption's "name: value," prefix) and, with
  * --attention, the attention weights of each word shaped as the grid.
- * Greedy decoding, or beam search with --beam K.  Frames are read and answered one at a time,
- * so memory stays flat for any stream length; pooled feature frames are
- * skipped.
+ * Greedy decoding, or beam search with --beam K.  Frames are read in
+ * groups of one per thread, decoded at once (one image per thread, each
+ * with single-threaded OpenBLAS, so the output does not depend on the
+ * thread count) and answered in order, so memory stays flat for any stream
+ * length; pooled feature frames are skipped.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "core/blas.h"
@@ -16,6 +18,7 @@
 #include "io/ndjson.h"
 #include "io/record_roles.h"
 #include "core/cli.h"
+#include "core/pool.h"
 #include "core/progress.h"
 #include "core/util.h"
 #include "core/vecmath.h"
@@ -59,7 +62,9 @@ static void usage(FILE *f)
             "                           the neighbours' captions (CIDEr-D consensus)\n"
             "  -n, --neighbors K        neighbours for --index (default 10, at most 64)\n"
             "      --attention          add \"attention\": per word, the grid's weights\n"
-            "  -j, --threads N          BLAS threads (default: OpenBLAS's)\n"
+            "  -j, --threads N          threads, each decoding its own images (default: all\n"
+            "                           cores, or OPENBLAS_NUM_THREADS); the output does not\n"
+            "                           depend on N\n"
             "      --keep-going         skip bad frames (reported), exit 5 at the end\n"
             "  -q, --quiet              no progress line on a terminal, no warnings\n"
             "  -v, --verbose            the number of captions and their rate at the end\n"
@@ -250,93 +255,206 @@ static int check_features(const mc_frame *fr, const cJSON *rec, const char *path
 /* Caption every grid frame of path (pooled ones are passed over); with
  * --keep-going a bad frame is reported, counted in *skipped and left out.
  * Returns 0 or the exit status. */
+/* One image in flight: its frame and record, then what was decoded. */
+typedef struct {
+    mc_frame fr;
+    cJSON *rec;
+    long k;                /* its frame number */
+    float *cgrid;          /* the context-mixed grid (models with context) */
+    const float *grid;     /* what the decoder reads: fr.data or cgrid */
+    int cls[MC_HEADS_MAX]; /* the fields' classes */
+    int *words, n;         /* the caption's token ids (cleaned when cut short) */
+    float *att, lp;        /* n rows of attention weights; the logprob */
+} slot;
+
+/* The decoding threads: thread t decodes slots t, t + n, ... with its own
+ * search (thread 0 over the model's decoder, the others over copies that
+ * share its weights, made when first needed). */
+typedef struct {
+    mc_capmodel *m;
+    const options *o;
+    int consensus;         /* --index: the fields come from the vote */
+    mc_search_opts so;
+    mc_search **s;         /* per thread */
+    mc_decoder_copy *copy; /* per thread; [0] unused */
+    int made;              /* threads whose search exists */
+    slot *slot;
+    int nslot;
+} decoders;
+
+/* Decode every slot thread t of n owns (see decoders). */
+static void decode_job(void *ctx, int t, int n)
+{
+    decoders *d = ctx;
+    const mc_capmodel *m = d->m;
+    for (int i = t; i < d->nslot; i += n) {
+        slot *sl = &d->slot[i];
+        mc_search *s = d->s[t];
+        const int *words;
+        const float *att;
+        if (m->heads || d->consensus)
+            mc_search_set_fields(s, &m->vocab, d->o->free_fields ? NULL : m->heads, sl->cls);
+        if (d->o->min_len < 0 && m->heads)
+            mc_search_set_min_len(s, mc_heads_min_len(m->heads, sl->cls, m->min_len));
+        sl->n = mc_search_run(s, sl->grid, &words, &sl->lp, &att);
+        if (!mc_search_complete(s))
+            sl->n = mc_search_clean_end(&m->vocab, words, sl->n);
+        memcpy(sl->words, words, (size_t)sl->n * sizeof *words);
+        if (att)
+            memcpy(sl->att, att, (size_t)sl->n * m->dec.cfg.grid * sizeof *att);
+    }
+}
+
+/* Make the searches of threads 0..n-1 that do not exist yet. */
+static void make_searches(decoders *d, int n)
+{
+    char err[256];
+    for (; d->made < n; d->made++) {
+        mc_decoder *dec = &d->m->dec;
+        if (d->made > 0) {
+            if (mc_capmodel_decoder_copy(d->m, &d->copy[d->made], err, sizeof err) != 0)
+                mc_die(MC_EXIT_INTERNAL, "%s", err);
+            dec = &d->copy[d->made].dec;
+        }
+        d->s[d->made] = mc_search_new(dec, &d->so);
+    }
+}
+
+enum { SLOT_READY = 0, SLOT_SKIP = -1, SLOT_END = -2 };
+
+/* Read the next frame of f (path) into sl, check it and prepare it for the
+ * decoder (context, fields, --index vote).  Returns SLOT_READY, SLOT_SKIP
+ * for a frame to pass over (pooled, or bad with --keep-going, counted in
+ * *skipped), SLOT_END at the end of the stream (*r tells a clean end from
+ * a bad stream, whose message is left in err), or an exit status (the
+ * message printed). */
+static int fill_slot(decoders *d, slot *sl, FILE *f, const char *model, const char *path, long *k,
+                     dc_consensus *cons, long *skipped, int *r, char *err, size_t errlen)
+{
+    mc_capmodel *m = d->m;
+    int rc = 0, crc_ok = 1;
+    if ((*r = mc_frame_read_ex(f, &sl->fr, 0, &crc_ok, err, errlen)) != MC_FRAME_OK)
+        return SLOT_END;
+    sl->k = ++*k;
+    sl->rec = NULL;
+    if (!crc_ok) { /* the header's CRC was right: the stream is still in step */
+        mc_err_at(path, *k, "frame CRC mismatch (record or features damaged)");
+        rc = MC_EXIT_INPUT;
+    } else if (!(sl->rec = mc_frame_record(&sl->fr, path, *k))) {
+        rc = MC_EXIT_INPUT;
+    } else if (mc_record_is_pooled(sl->rec)) {
+        cJSON_Delete(sl->rec);
+        sl->rec = NULL;
+        return SLOT_SKIP;
+    } else if ((rc = check_features(&sl->fr, sl->rec, path, *k)) == 0) {
+        rc = check_match(m, model, path, *k, sl->rec, &sl->fr);
+    }
+    if (rc != 0) {
+        cJSON_Delete(sl->rec);
+        sl->rec = NULL;
+        if (rc == MC_EXIT_INPUT && d->o->keep_going) {
+            (*skipped)++;
+            return SLOT_SKIP;
+        }
+        return rc;
+    }
+    sl->grid = add_context(m, sl->rec, sl->fr.data, sl->cgrid, d->o->no_context);
+    if (m->heads)
+        add_fields(sl->rec, m->heads, sl->grid, m->dec.cfg.grid, sl->cls);
+    if (cons) {
+        dc_consensus_vote(cons, sl->fr.data, m->dec.cfg.grid, m->heads, sl->cls);
+        if (m->heads)
+            vote_fields(sl->rec, m->heads, sl->cls);
+    }
+    return 0;
+}
+
+/* Write slot sl's caption record (freeing it).  Returns 0 or MC_EXIT_IO. */
+static int write_slot(const decoders *d, slot *sl, dc_consensus *cons)
+{
+    const mc_capmodel *m = d->m;
+    char *text = mc_vocab_decode(&m->vocab, sl->words, sl->n);
+    int own = 1, rc = 0;
+    if (cons) {
+        const char *from;
+        char *chosen = dc_consensus_choose(cons, text, m->heads, sl->cls, &from);
+        free(text);
+        text = chosen;
+        cJSON_DeleteItemFromObjectCaseSensitive(sl->rec, "caption_source");
+        cJSON_AddStringToObject(sl->rec, "caption_source", from ? from : "model");
+        own = from == NULL;
+    }
+    cJSON_DeleteItemFromObjectCaseSensitive(sl->rec, "caption");
+    cJSON_DeleteItemFromObjectCaseSensitive(sl->rec, "logprob");
+    cJSON_DeleteItemFromObjectCaseSensitive(sl->rec, "attention");
+    cJSON_AddStringToObject(sl->rec, "caption", text);
+    cJSON_AddNumberToObject(sl->rec, "logprob", round(sl->lp * 1e4) / 1e4);
+    if (d->o->attention && own) /* a neighbour's caption has no attention of its own */
+        add_attention(sl->rec, sl->att, sl->n, m->gh, m->gw);
+    free(text);
+    if (mc_record_write(stdout, sl->rec) != 0)
+        rc = mc_stdout_error();
+    cJSON_Delete(sl->rec);
+    sl->rec = NULL;
+    mc_progress_add(1);
+    return rc;
+}
+
+/* Caption the frames of path on threads: read as many frames as there are
+ * threads, decode them at once, write their records in order, repeat (one
+ * at a time with --index, whose vote and choice go together).  Returns 0
+ * or an exit status; the records before a bad frame are written. */
 static int decode_stream(mc_capmodel *m, const options *o, const char *model, const char *path,
                          dc_consensus *cons, long *skipped)
 {
     FILE *f = mc_open_in(path);
-    mc_frame fr = {0};
-    mc_search_opts so = {.beam = (int)o->beam, .length_penalty = (float)o->length_penalty,
+    int nt = cons ? 1 : (int)o->threads;
+    decoders d = {.m = m, .o = o, .consensus = cons != NULL,
+                  .so = {.beam = (int)o->beam, .length_penalty = (float)o->length_penalty,
                          .no_repeat_ngram = (int)o->no_repeat,
                          .max_len = o->max_len ? (int)o->max_len : m->dec.cfg.max_len - 1,
-                         .min_len = o->min_len >= 0 ? (int)o->min_len : m->min_len, .attention = o->attention, .vocab = &m->vocab};
-    int cls[MC_HEADS_MAX];
-    mc_search *s = mc_search_new(&m->dec, &so);
-    float *cgrid = m->ctx ? mc_malloc((size_t)m->dec.cfg.grid * m->dec.cfg.channels * sizeof *cgrid) : NULL;
+                         .min_len = o->min_len >= 0 ? (int)o->min_len : m->min_len,
+                         .attention = o->attention, .vocab = &m->vocab}};
+    size_t G = (size_t)m->dec.cfg.grid, L = (size_t)m->dec.cfg.max_len;
+    mc_pool *pool = mc_pool_new(nt);
     char err[256];
     long k = 0;
-    int rc = 0, r, crc_ok = 1;
+    int rc = 0, r = MC_FRAME_OK, end = 0;
+    d.s = mc_calloc((size_t)nt, sizeof *d.s);
+    d.copy = mc_calloc((size_t)nt, sizeof *d.copy);
+    d.slot = mc_calloc((size_t)nt, sizeof *d.slot);
+    for (int i = 0; i < nt; i++) {
+        d.slot[i].cgrid = m->ctx ? mc_malloc(G * m->dec.cfg.channels * sizeof(float)) : NULL;
+        d.slot[i].words = mc_malloc(L * sizeof(int));
+        d.slot[i].att = mc_malloc(L * G * sizeof(float));
+    }
     if (mc_input_kind(f) == MC_INPUT_JSON) {
         mc_err_at(path, 0, "expected feature frames, got JSON text (run medcap-encode-features first)");
         rc = MC_EXIT_INPUT;
     }
     mc_progress_begin("captions", f);
-    while (rc == 0 && (r = mc_frame_read_ex(f, &fr, 0, &crc_ok, err, sizeof err)) == MC_FRAME_OK) {
-        cJSON *rec = NULL;
-        const int *words;
-        const float *att, *grid;
-        float lp;
-        char *text;
-        int n;
-        k++;
-        if (!crc_ok) { /* the header's CRC was right: the stream is still in step */
-            mc_err_at(path, k, "frame CRC mismatch (record or features damaged)");
-            rc = MC_EXIT_INPUT;
-        } else if (!(rec = mc_frame_record(&fr, path, k))) {
-            rc = MC_EXIT_INPUT;
-        } else if (mc_record_is_pooled(rec)) {
-            cJSON_Delete(rec);
-            continue;
-        } else if ((rc = check_features(&fr, rec, path, k)) == 0) {
-            rc = check_match(m, model, path, k, rec, &fr);
+    while (rc == 0 && !end) {
+        int status = SLOT_READY;
+        d.nslot = 0;
+        while (d.nslot < nt && (status == SLOT_READY || status == SLOT_SKIP)) {
+            status = fill_slot(&d, &d.slot[d.nslot], f, model, path, &k, cons, skipped, &r, err,
+                               sizeof err);
+            if (status == SLOT_READY)
+                d.nslot++;
         }
-        if (rc != 0) {
-            cJSON_Delete(rec);
-            if (rc == MC_EXIT_INPUT && o->keep_going) {
-                (*skipped)++;
-                rc = 0;
-                continue;
-            }
+        if (status == SLOT_END)
+            end = 1;
+        else if (status > 0)
+            rc = status;
+        make_searches(&d, d.nslot);
+        mc_pool_run(pool, decode_job, &d);
+        for (int i = 0; i < d.nslot; i++) {
+            int wrc = write_slot(&d, &d.slot[i], cons);
+            if (wrc != 0 && rc == 0)
+                rc = wrc;
+        }
+        if (rc != 0)
             break;
-        }
-        grid = add_context(m, rec, fr.data, cgrid, o->no_context);
-        if (m->heads) {
-            add_fields(rec, m->heads, grid, m->dec.cfg.grid, cls);
-            mc_search_set_fields(s, &m->vocab, o->free_fields ? NULL : m->heads, cls);
-        }
-        if (cons) {
-            dc_consensus_vote(cons, fr.data, m->dec.cfg.grid, m->heads, cls);
-            if (m->heads)
-                vote_fields(rec, m->heads, cls);
-            mc_search_set_fields(s, &m->vocab, o->free_fields ? NULL : m->heads, cls);
-        }
-        if (o->min_len < 0 && m->heads)
-            mc_search_set_min_len(s, mc_heads_min_len(m->heads, cls, m->min_len));
-        n = mc_search_run(s, grid, &words, &lp, &att);
-        if (!mc_search_complete(s))
-            n = mc_search_clean_end(&m->vocab, words, n);
-        text = mc_vocab_decode(&m->vocab, words, n);
-        int own = 1;
-        if (cons) {
-            const char *from;
-            char *chosen = dc_consensus_choose(cons, text, m->heads, cls, &from);
-            free(text);
-            text = chosen;
-            cJSON_DeleteItemFromObjectCaseSensitive(rec, "caption_source");
-            cJSON_AddStringToObject(rec, "caption_source", from ? from : "model");
-            own = from == NULL;
-        }
-        cJSON_DeleteItemFromObjectCaseSensitive(rec, "caption");
-        cJSON_DeleteItemFromObjectCaseSensitive(rec, "logprob");
-        cJSON_DeleteItemFromObjectCaseSensitive(rec, "attention");
-        cJSON_AddStringToObject(rec, "caption", text);
-        cJSON_AddNumberToObject(rec, "logprob", round(lp * 1e4) / 1e4);
-        if (o->attention && own) /* a neighbour's caption has no attention of its own */
-            add_attention(rec, att, n, m->gh, m->gw);
-        free(text);
-        if (mc_record_write(stdout, rec) != 0)
-            rc = mc_stdout_error();
-        cJSON_Delete(rec);
-        mc_progress_add(1);
     }
     mc_progress_end();
     if (rc == 0 && r == MC_FRAME_ERR) {
@@ -345,9 +463,17 @@ static int decode_stream(mc_capmodel *m, const options *o, const char *model, co
     }
     if (f != stdin)
         fclose(f);
-    mc_frame_free(&fr);
-    mc_search_free(s);
-    free(cgrid);
+    for (int i = 0; i < nt; i++) {
+        cJSON_Delete(d.slot[i].rec);
+        mc_frame_free(&d.slot[i].fr);
+        free(d.slot[i].cgrid), free(d.slot[i].words), free(d.slot[i].att);
+        if (i < d.made)
+            mc_search_free(d.s[i]);
+        if (i > 0 && i < d.made)
+            mc_capmodel_decoder_copy_free(&d.copy[i]);
+    }
+    free(d.s), free(d.copy), free(d.slot);
+    mc_pool_free(pool);
     return rc;
 }
 
@@ -361,6 +487,7 @@ int main(int argc, char **argv)
     mc_set_prog(argv[0]);
     first = parse_args(argc, argv, &o);
     mc_blas_setup(argv, (int)o.threads);
+    o.threads = mc_blas_take_threads(); /* images are decoded on threads of their own */
     model = o.model ? mc_strdup(o.model) : mc_share_path("model.safetensors");
     if (!o.model && access(model, F_OK) != 0) {
         mc_err("no model: %s not found; give --model FILE", model);

@@ -197,6 +197,25 @@ PY
     [[ "$stderr" == *"--neighbors"* ]]
 }
 
+@test "medcap-decode-caption: the output does not depend on --threads (images decoded side by side)" {
+    for j in 1 2 3 16; do
+        medcap-decode-caption -m "$MODEL" --attention -j $j "$FEAT" > greedy$j
+        medcap-decode-caption -m "$MODEL" --beam 3 -j $j "$FEAT" > beam$j
+    done
+    [ "$(wc -l < greedy1)" -eq 16 ]
+    for j in 2 3 16; do cmp greedy1 greedy$j; cmp beam1 beam$j; done
+    # a bad frame in the middle of a group: the records before it are
+    # written, nothing after it
+    damage_frame "$FEAT" 6 bad.frames
+    run -1 --separate-stderr medcap-decode-caption -m "$MODEL" -j 4 bad.frames
+    [[ "$stderr" == *"bad.frames:6: frame CRC mismatch"* ]]
+    [ "${#lines[@]}" -eq 5 ]
+    [ "$output" = "$(medcap-decode-caption -m "$MODEL" -j 1 "$FEAT" | head -5)" ]
+    run -5 --separate-stderr medcap-decode-caption -m "$MODEL" -j 3 --keep-going bad.frames
+    [ "${#lines[@]}" -eq 15 ]
+    [ "$output" = "$(medcap-decode-caption -m "$MODEL" -j 1 --keep-going bad.frames 2>/dev/null)" ]
+}
+
 @test "medcap-decode-caption --keep-going: a damaged frame (CRC) and a bad one are skipped, exit 5" {
     damage_frame "$FEAT" 2 bad.frames
     run -1 --separate-stderr medcap-decode-caption -m "$MODEL" bad.frames

@@ -20,6 +20,9 @@ SMALL=(--arch transformer --min-freq 1 --embed 16 --heads 2 --layers 1 --batch 8
     run -0 medcap-score --refs "$DATA/medpix2-16-captions.ndjson" pred.ndjson
     [[ "$output" == *'"bleu_4":0.99999'* || "$output" == *'"bleu_4":1'* ]]
     medcap-decode-caption -m m.st --beam 3 "$FEAT" > beam.ndjson
+    # images decoded side by side on threads: the same bytes
+    cmp beam.ndjson <(medcap-decode-caption -m m.st --beam 3 -j 3 "$FEAT")
+    cmp <(medcap-decode-caption -m m.st -j 1 "$FEAT") <(medcap-decode-caption -m m.st -j 3 "$FEAT")
     run -0 medcap-score --refs "$DATA/medpix2-16-captions.ndjson" beam.ndjson
     [[ "$output" == *'"bleu_4":0.99999'* || "$output" == *'"bleu_4":1'* ]]
 }

@@ -335,6 +335,30 @@ int mc_capmodel_save(const mc_capmodel *m, const char *path, int moments, const 
     return rc;
 }
 
+int mc_capmodel_decoder_copy(const mc_capmodel *m, mc_decoder_copy *c, char *err, size_t errlen)
+{
+    mc_params_init(&c->p);
+    if (mc_decoder_new(&c->dec, m->dec.arch->name, &m->dec.cfg, &c->p, "", err, errlen) != 0) {
+        mc_params_free(&c->p);
+        return -1;
+    }
+    if (c->p.n != m->dparams.n || c->p.total != m->dparams.total) {
+        snprintf(err, errlen, "internal error: a copy of the %s decoder has another table",
+                 m->dec.arch->name);
+        mc_capmodel_decoder_copy_free(c);
+        return -1;
+    }
+    c->p.data = m->dparams.data;
+    return 0;
+}
+
+void mc_capmodel_decoder_copy_free(mc_decoder_copy *c)
+{
+    mc_decoder_free(&c->dec);
+    c->p.data = NULL; /* borrowed */
+    mc_params_free(&c->p);
+}
+
 void mc_capmodel_free(mc_capmodel *m)
 {
     mc_decoder_free(&m->dec);

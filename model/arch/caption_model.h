@@ -61,4 +61,17 @@ int mc_capmodel_load_moments(mc_capmodel *m, const mc_st_file *f, char *err, siz
 int mc_capmodel_save(const mc_capmodel *m, const char *path, int moments, const cJSON *extra);
 void mc_capmodel_free(mc_capmodel *m);
 
+/* A second decoder over a model's decoder weights, for decoding on
+ * another thread: the same architecture and configuration with scratch of
+ * its own, its table borrowing m's values (read only; valid while m is). */
+typedef struct {
+    mc_decoder dec;
+    mc_params p;
+} mc_decoder_copy;
+
+/* Make c from m's decoder; 0, or -1 with the reason in err. */
+int mc_capmodel_decoder_copy(const mc_capmodel *m, mc_decoder_copy *c, char *err, size_t errlen);
+/* Free c's own parts (not the borrowed values). */
+void mc_capmodel_decoder_copy_free(mc_decoder_copy *c);
+
 #endif

@@ -36,10 +36,11 @@
 # Messages of the stages name the record by its line (or frame) number in the
 # whole input, not in its shard.
 #
-# Exit status: 0 done; 5 done, but --keep-going skipped records (named on
-# stderr); 1 a shard failed; 2 usage; 3 the medcap programs, GNU parallel or
-# an input file not found.  A write error on standard output is not seen:
-# GNU parallel ignores it (a known gap).  Manual: man/medcap-caption-many.1.
+# Exit status: 0 done (also when the reader of standard output goes away:
+# | head); 5 done, but --keep-going skipped records (named on stderr); 1 a
+# shard failed; 2 usage; 3 the medcap programs, GNU parallel or an input file
+# not found, or a write error on standard output (a full disk).  Manual:
+# man/medcap-caption-many.1.
 #
 # Environment: MEDCAP_BIN (the programs' folder; default: beside this script
 # when installed as medcap-caption-many, else ../bin of it, else
@@ -81,7 +82,8 @@ usage() {
     echo "      --version        show the version and exit"
     echo
     echo "Exit status: 0 done, 5 records skipped (--keep-going), 1 a shard failed,"
-    echo "2 usage, 3 the programs, GNU parallel or an input file not found."
+    echo "2 usage, 3 the programs, GNU parallel or an input file not found, or a"
+    echo "write error on standard output."
     echo "See medcap-caption-many(1)."
 }
 # --help and --version on standard output; a failed write is exit 3.
@@ -197,19 +199,29 @@ if [ ${#logins[@]} -gt 0 ]; then
     [ -z "$model" ] || opts+=(--basefile "$(readlink -f "$model")")
 fi
 
-# Run; parallel's standard error through a filter that keeps the skip counts.
+# Run; parallel's standard error through a filter that keeps the skip counts,
+# its standard output through cat, which sees a write error that parallel
+# ignores (fd 4: this script's standard output).  The statuses of parallel
+# and of that cat go to $tmp/status (the group is a subshell).
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 set +e
-{ cat -- "$@" | parallel "${opts[@]}" "${split[@]}" 'bash -c "$MEDCAP_SHARD_JOB" shard {#}' "$shard" 2>&1 >&3 3>&- \
-    | tee "$tmp/err" | grep -v '^medcap-caption-many: shard [0-9]*: skipped [0-9]*$' >&2; } 3>&1
-status=("${PIPESTATUS[@]}")
+{ { cat -- "$@" | parallel "${opts[@]}" "${split[@]}" 'bash -c "$MEDCAP_SHARD_JOB" shard {#}' "$shard" 2>&3 3>&- \
+        | cat 2> "$tmp/write" >&4 4>&- 3>&-
+    echo "${PIPESTATUS[1]} ${PIPESTATUS[2]}" > "$tmp/status"; } 3>&1 \
+    | tee "$tmp/err" | grep -v '^medcap-caption-many: shard [0-9]*: skipped [0-9]*$' >&2; } 4>&1
 set -e
-rc=${status[1]}
+read -r rc out < "$tmp/status"
+case $out in
+0) ;;
+141) exit 0 ;; # the reader went away (| head): a quiet end, as the stages have
+*) reason=$(tail -n 1 "$tmp/write")
+    echo "$me: error writing standard output: ${reason##*: }" >&2
+    exit 3 ;;
+esac
 skipped=$(awk '/^medcap-caption-many: shard [0-9]+: skipped [0-9]+$/ { n += $NF } END { print n + 0 }' "$tmp/err")
 case $rc in
 0) ;;
-141) exit 0 ;; # the reader went away (| head): a quiet end, as the stages have
 [1-9] | [1-9][0-9] | 100)
     echo "$me: $rc shard(s) failed, after $retries tries each; the captions of the shards that finished are written" >&2
     exit 1 ;;

@@ -100,6 +100,12 @@ setup() {
     [ -z "$stderr" ]
 }
 
+@test "caption-many: a write error on standard output is exit 3 with a message" {
+    head -10 "$W/recs.ndjson" > "$T/r10"
+    run -3 --separate-stderr bash -c 'medcap-caption-many --root "$1" --shard 5 "$2" > /dev/full' _ "$W/img" "$T/r10"
+    [ "$stderr" = "medcap-caption-many: error writing standard output: No space left on device" ]
+}
+
 # start_sshd: an sshd on a free loopback port with throw-away keys, and
 # $T/ssh_config naming two "machines" m1 and m2 that are both this one.
 start_sshd() {

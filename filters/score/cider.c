@@ -14,10 +14,10 @@
 void sc_cider_init(sc_cider *cd, const sc_corpus *c)
 {
     size_t n = c->ngrams ? c->ngrams : 1;
-    cd->df = mc_malloc(n * sizeof *cd->df);
+    cd->df = sc_big_alloc(n * sizeof *cd->df);
     for (size_t g = 0; g < n; g++)
         atomic_init(&cd->df[g], 0);
-    cd->idf = mc_malloc(n * sizeof *cd->idf);
+    cd->idf = sc_big_alloc(n * sizeof *cd->idf);
 }
 
 void sc_cider_add_df(sc_cider *cd, const sc_gram *uni, size_t nuni)

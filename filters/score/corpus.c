@@ -150,14 +150,16 @@ static uint32_t add_caption(sc_corpus *c, const tokbuf *b, size_t k, size_t *tok
         reserve((void **)&c->tok_len, &cap_len, c->ntoks + n, sizeof *c->tok_len);
         reserve((void **)&c->tok_hash, &c->tok_meta_cap, c->ntoks + n, sizeof *c->tok_hash);
     }
-    for (uint32_t i = 0; i < n; i++, (*tok)++) {
-        uint32_t len = b->len[*tok];
-        reserve((void **)&c->tok_bytes, &c->tok_bytes_cap, c->ntok_bytes + len, 1);
-        memcpy(c->tok_bytes + c->ntok_bytes, b->bytes + b->at[*tok], len);
-        c->tok_at[c->ntoks + i] = c->ntok_bytes;
-        c->tok_len[c->ntoks + i] = len;
-        c->tok_hash[c->ntoks + i] = b->hash[*tok];
-        c->ntok_bytes += len;
+    if (n) { /* the caption's tokens are contiguous in b: copied at once */
+        size_t from = b->at[*tok], bytes = b->at[*tok + n - 1] + b->len[*tok + n - 1] - from;
+        reserve((void **)&c->tok_bytes, &c->tok_bytes_cap, c->ntok_bytes + bytes, 1);
+        memcpy(c->tok_bytes + c->ntok_bytes, b->bytes + from, bytes);
+        for (uint32_t i = 0; i < n; i++)
+            c->tok_at[c->ntoks + i] = c->ntok_bytes + b->at[*tok + i] - from;
+        memcpy(c->tok_len + c->ntoks, b->len + *tok, n * sizeof *c->tok_len);
+        memcpy(c->tok_hash + c->ntoks, b->hash + *tok, n * sizeof *c->tok_hash);
+        c->ntok_bytes += bytes;
+        *tok += n;
     }
     reserve((void **)&c->caps, &c->caps_cap, c->ncaps + 1, sizeof *c->caps);
     cap = &c->caps[c->ncaps];
@@ -613,10 +615,10 @@ static void count_grams(sc_corpus *c, int threads)
     }
     for (int k = 0; k < SC_MAX_N; k++) {
         most = g.count[k] > most ? g.count[k] : most;
-        g.first[k] = mc_malloc((g.count[k] ? g.count[k] : 1) * sizeof *g.first[k]);
+        g.first[k] = sc_big_alloc((g.count[k] ? g.count[k] : 1) * sizeof *g.first[k]);
     }
     memcpy(g.first[0], c->toks, c->ntoks * sizeof *c->toks); /* a unigram is its word */
-    g.keys = mc_malloc(most * sizeof *g.keys);
+    g.keys = sc_big_alloc(most * sizeof *g.keys);
     for (g.order = 2; g.order <= SC_MAX_N; g.order++) {
         sc_par_run(threads, key_part, &g);
         sc_first_u64(first, g.keys, g.count[g.order - 1], g.first[g.order - 1]);
@@ -624,7 +626,7 @@ static void count_grams(sc_corpus *c, int threads)
     free(g.keys);
     sc_first_free(first);
     number_grams(&g);
-    c->bags = mc_malloc((bags + 1) * sizeof *c->bags);
+    c->bags = sc_big_alloc((bags + 1) * sizeof *c->bags);
     c->nbags = bags;
     sc_par_run(threads, bag_part, &g);
     for (int k = 0; k < SC_MAX_N; k++)

@@ -65,7 +65,7 @@ void sc_first_free(sc_first *f)
 static void grow(table *t)
 {
     size_t cap = t->cap ? t->cap * 2 : 4096;
-    slot *s = mc_malloc(cap * sizeof *s);
+    slot *s = sc_big_alloc(cap * sizeof *s);
     memset(s, 0, cap * sizeof *s);
     for (size_t i = 0; i < t->cap; i++) {
         size_t j;

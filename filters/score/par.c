@@ -1,9 +1,14 @@
 /* par.c - fork-join by pthread_create and pthread_join. */
-#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* MADV_HUGEPAGE */
 #include "par.h"
 #include "core/util.h"
 
 #include <pthread.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+
+/* A transparent huge page. */
+#define HUGE_PAGE ((size_t)2 << 20)
 
 /* One thread's part of a step. */
 typedef struct {
@@ -39,4 +44,16 @@ void sc_par_part(size_t total, int t, int n, size_t *lo, size_t *hi)
 {
     *lo = total * (size_t)t / (size_t)n;
     *hi = total * (size_t)(t + 1) / (size_t)n;
+}
+
+void *sc_big_alloc(size_t bytes)
+{
+    void *p;
+    if (posix_memalign(&p, HUGE_PAGE, bytes) != 0)
+        mc_die(MC_EXIT_INTERNAL, "out of memory (%zu bytes)", bytes);
+#ifdef MADV_HUGEPAGE
+    if (bytes >= HUGE_PAGE)
+        madvise(p, bytes / HUGE_PAGE * HUGE_PAGE, MADV_HUGEPAGE); /* a hint: failure is harmless */
+#endif
+    return p;
 }

@@ -19,6 +19,12 @@ typedef void (*sc_par_fn)(void *ctx, int t, int n);
  * returned.  Dies (MC_EXIT_INTERNAL) if a thread cannot be created. */
 void sc_par_run(int n, sc_par_fn fn, void *ctx);
 
+/* bytes (> 0) of memory for a large array, freed with free(): aligned to
+ * 2 MiB and advised for transparent huge pages, so that a first touch maps
+ * 2 MiB at once, not 4 KiB (each fault is costly on a virtual machine).
+ * Dies (MC_EXIT_INTERNAL) when out of memory. */
+void *sc_big_alloc(size_t bytes);
+
 /* The part [*lo, *hi) of 0..total that part t of n takes: contiguous, in
  * order, sizes differing by at most one. */
 void sc_par_part(size_t total, int t, int n, size_t *lo, size_t *hi);

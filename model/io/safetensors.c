@@ -309,22 +309,42 @@ static uint16_t float_to_half(float x)
     }
 }
 
+/* Copy count little-endian F32 values from src to dst: one memcpy on a
+ * little-endian host. */
+static void read_f32_le(const unsigned char *src, size_t count, float *dst)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    memcpy(dst, src, count * 4);
+#else
+    for (size_t k = 0; k < count; k++, src += 4) {
+        uint32_t b = (uint32_t)src[0] | (uint32_t)src[1] << 8 | (uint32_t)src[2] << 16 |
+                     (uint32_t)src[3] << 24;
+        memcpy(&dst[k], &b, 4);
+    }
+#endif
+}
+
 void mc_st_read_f32(const mc_st_file *f, int i, float *dst)
 {
     const mc_st_tensor *t = &f->t[i];
-    const unsigned char *src = f->map + f->data_off + t->begin;
+    const unsigned char *s = f->map + f->data_off + t->begin;
     size_t count = (t->end - t->begin) / item_size(t->dtype);
-    for (size_t k = 0; k < count; k++) {
-        const unsigned char *s = src + k * item_size(t->dtype);
-        if (t->dtype == MC_ST_F32) {
-            uint32_t b = (uint32_t)s[0] | (uint32_t)s[1] << 8 | (uint32_t)s[2] << 16 | (uint32_t)s[3] << 24;
-            memcpy(&dst[k], &b, 4);
-        } else if (t->dtype == MC_ST_F16) {
+    switch (t->dtype) {
+    case MC_ST_F32:
+        read_f32_le(s, count, dst);
+        break;
+    case MC_ST_F16:
+        for (size_t k = 0; k < count; k++, s += 2)
             dst[k] = half_to_float((uint16_t)(s[0] | s[1] << 8));
-        } else if (t->dtype == MC_ST_BF16) {
+        break;
+    case MC_ST_BF16:
+        for (size_t k = 0; k < count; k++, s += 2) {
             uint32_t b = (uint32_t)(s[0] | s[1] << 8) << 16;
             memcpy(&dst[k], &b, 4);
-        } else {
+        }
+        break;
+    default: /* MC_ST_I64 */
+        for (size_t k = 0; k < count; k++, s += 8) {
             uint64_t v = 0;
             for (int j = 7; j >= 0; j--)
                 v = v << 8 | s[j];

@@ -110,6 +110,11 @@ $(BIN)/obj/%.o: %.cpp | $(DEPS_STAMP)
 # the same as the scalar loop's).
 $(BIN)/obj/model/nn/adamw.o: CFLAGS += -O3 -fno-math-errno
 
+# img-resize starts libvips without its modules and loads them itself with
+# GModule (linked below), from libvips's libdir, before the first image that
+# may need one (filters/img-resize/image.c).
+$(BIN)/obj/filters/img-resize/image.o: CFLAGS_ALL += -DMEDCAP_VIPS_LIBDIR='"$(shell pkg-config --variable=libdir vips 2>/dev/null)"'
+
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
@@ -122,6 +127,7 @@ $(DCM_LIB): $(patsubst %.cpp,$(BIN)/obj/%.o,$(DCM_SRC))
 DCM_LINK = $(DCM_LIB) $(LIB) $(GDCM_LIBS)
 $(addprefix $(BIN)/medcap-,$(DICOM_PROGS)) $(UNITS): $(DCM_LIB)
 $(addprefix $(BIN)/medcap-,$(DICOM_PROGS)) $(UNITS): EXTRA_LIBS = $(DCM_LINK)
+$(BIN)/medcap-img-resize $(UNITS): EXTRA_LIBS += $(shell pkg-config --libs gmodule-2.0 2>/dev/null)
 
 # A program's private code: one archive per filters/NAME/ folder.
 priv_objs = $(patsubst %.c,$(BIN)/obj/%.o,$(wildcard filters/$(1)/*.c))

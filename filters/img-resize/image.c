@@ -34,8 +34,13 @@ static struct {
 } gate = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0};
 
 /* Whether this thread's load is exclusive (the error buffer is its own),
- * and whether a libvips call of the current load failed. */
+ * and whether the current load must be repeated alone: a libvips call of
+ * it failed, or the libvips modules must be loaded first. */
 static _Thread_local int alone, vips_failed;
+
+/* 1 once the libvips modules are loaded (load_modules); written only in
+ * exclusive mode, so read safely in either mode. */
+static int modules_loaded;
 
 /* Enter the gate: shared (alone = 0) or exclusive (alone = 1). */
 static void gate_enter(int exclusive)
@@ -79,9 +84,58 @@ static void keep_warning(const gchar *domain, GLogLevelFlags level, const gchar 
         snprintf(warning, sizeof warning, "%s", msg);
 }
 
+/* vips_init loads the libvips modules (the loaders of HEIF, JPEG XL, PDF,
+ * OpenSlide and ImageMagick files, with some 30 libraries behind them)
+ * from $VIPSHOME/lib when VIPSHOME is set, else from its own libdir, and
+ * scans that libdir for vips7 plugins.  A PNG, JPEG or DICOM file needs
+ * none of this, so vips_init runs with VIPSHOME naming no folder (a quarter
+ * of img-resize's start-up on one image) and load_modules loads the
+ * modules before the first file of another kind, as vips_init would have:
+ * the same loaders then choose among the same formats.  A VIPSHOME the
+ * user set is left to libvips. */
+#define NO_VIPSHOME "/dev/null"
+
+/* Start libvips without its modules (see NO_VIPSHOME); 0 or -1. */
+static int start_vips(const char *argv0)
+{
+    int mine = getenv("VIPSHOME") == NULL, rc;
+    if (mine)
+        setenv("VIPSHOME", NO_VIPSHOME, 1);
+    rc = VIPS_INIT(argv0);
+    if (mine)
+        unsetenv("VIPSHOME");
+    else
+        modules_loaded = 1;
+    return rc;
+}
+
+/* Load the libvips modules from its libdir, as vips_init does (a module
+ * that fails to load is reported, and the others still load).  Only in
+ * exclusive mode. */
+static void load_modules(void)
+{
+    char *dir = g_strdup_printf("%s/vips-modules-%d.%d", MEDCAP_VIPS_LIBDIR, VIPS_MAJOR_VERSION,
+                                VIPS_MINOR_VERSION);
+    GDir *d = g_dir_open(dir, 0, NULL);
+    const char *name;
+    modules_loaded = 1;
+    while (d && (name = g_dir_read_name(d)) != NULL) {
+        char *path;
+        if (!g_str_has_suffix(name, "." G_MODULE_SUFFIX))
+            continue;
+        path = g_build_filename(dir, name, NULL);
+        if (!g_module_open(path, G_MODULE_BIND_LAZY))
+            mc_err("warning: libvips module %s: %s", path, g_module_error());
+        g_free(path);
+    }
+    if (d)
+        g_dir_close(d);
+    g_free(dir);
+}
+
 int ir_img_init(const char *argv0)
 {
-    if (VIPS_INIT(argv0) != 0) {
+    if (start_vips(argv0) != 0) {
         mc_err("cannot start libvips: %s", vips_error_buffer());
         return -1;
     }
@@ -632,6 +686,13 @@ static int load_once(const char *path, const ir_img_spec *s, ir_img_result *res)
         return MC_EXIT_IO;
     if (kind == KIND_DICOM)
         return dcm_load(path, s, res);
+    if (kind == KIND_OTHER && !modules_loaded) {
+        if (!alone) {
+            vips_failed = 1;
+            return MC_EXIT_INPUT;
+        }
+        load_modules();
+    }
     ctx = vips_image_new();
     t = (VipsImage **)vips_object_local_array(VIPS_OBJECT(ctx), 12);
     t[0] = open_image(path, kind, 1, res);

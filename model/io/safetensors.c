@@ -7,6 +7,7 @@
  * ranges neither overlap nor leave holes.  Loading into a parameter table
  * then checks names and shapes against the table.
  */
+#define _DEFAULT_SOURCE /* MADV_POPULATE_READ */
 #define _POSIX_C_SOURCE 200809L
 #include "io/safetensors.h"
 #include "core/util.h"
@@ -309,6 +310,19 @@ static uint16_t float_to_half(float x)
     }
 }
 
+/* Map the file's pages of [p, p + n) in one call, not a page fault per 16
+ * pages (a hint: a kernel without MADV_POPULATE_READ ignores it). */
+static void populate(const unsigned char *p, size_t n)
+{
+#ifdef MADV_POPULATE_READ
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE), start = (uintptr_t)p & ~(page - 1);
+    madvise((void *)start, (uintptr_t)p + n - start, MADV_POPULATE_READ);
+#else
+    (void)p;
+    (void)n;
+#endif
+}
+
 /* Copy count little-endian F32 values from src to dst: one memcpy on a
  * little-endian host. */
 static void read_f32_le(const unsigned char *src, size_t count, float *dst)
@@ -329,6 +343,7 @@ void mc_st_read_f32(const mc_st_file *f, int i, float *dst)
     const mc_st_tensor *t = &f->t[i];
     const unsigned char *s = f->map + f->data_off + t->begin;
     size_t count = (t->end - t->begin) / item_size(t->dtype);
+    populate(s, t->end - t->begin);
     switch (t->dtype) {
     case MC_ST_F32:
         read_f32_le(s, count, dst);

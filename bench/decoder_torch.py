@@ -18,6 +18,7 @@ and with --captions FILE writes the decoded captions as NDJSON.
   decoder_torch.py train  FRAMES MODEL --batch 32 --epochs 1
   decoder_torch.py greedy FRAMES MODEL --max-len 30
   decoder_torch.py beam   FRAMES MODEL --beam 3 --max-len 30
+  --tuned: set_num_interop_threads(--threads) too, inference_mode to decode
 """
 import argparse
 import json
@@ -188,8 +189,12 @@ def main():
     ap.add_argument("--weight-decay", type=float, default=0.0)
     ap.add_argument("--label-smoothing", type=float, default=0.1)
     ap.add_argument("--clip", type=float, default=5.0)
+    ap.add_argument("--tuned", action="store_true",
+                    help="also set the inter-op threads and decode under torch.inference_mode")
     a = ap.parse_args()
     torch.set_num_threads(a.threads)
+    if a.tuned:
+        torch.set_num_interop_threads(a.threads)
     torch.manual_seed(1)
 
     meta, tensors = read_safetensors(a.model)
@@ -230,7 +235,7 @@ def main():
     else:
         model.eval()
         captions = []
-        with torch.no_grad():
+        with torch.inference_mode() if a.tuned else torch.no_grad():
             for i in range(grids.shape[0]):
                 g = grids[i:i + 1]
                 out = greedy(model, g, a.max_len) if a.mode == "greedy" else \
@@ -244,8 +249,9 @@ def main():
                     f.write(json.dumps({"id": i, "caption": c}) + "\n")
     secs = time.perf_counter() - t0
     print(json.dumps({"mode": a.mode, "items": items, "tokens": tokens, "seconds": round(secs, 3),
-                      "per_s": round(items / secs, 3), "threads": a.threads,
-                      "torch": torch.__version__}))
+                      "per_s": round(items / secs, 3), "threads": torch.get_num_threads(),
+                      "interop_threads": torch.get_num_interop_threads(), "tuned": a.tuned,
+                      "mkl": torch.backends.mkl.is_available(), "torch": torch.__version__}))
 
 
 if __name__ == "__main__":

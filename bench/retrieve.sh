@@ -4,8 +4,11 @@
 # synthetic features: an index of N=100,000 vectors of D=512 and Q=1,000
 # queries, k=10.  medcap is timed as a whole process (mapping and checking
 # the index, reading frames, writing NDJSON); NumPy only for loading its
-# .npy arrays and searching.  Prints both times (best of 3) and the ratio,
-# and medcap's peak memory for Q and 5*Q queries.
+# .npy arrays and searching.  Prints both times (best of 3) and the speed
+# ratio as the other scripts do (NumPy time / medcap time: above 1 is medcap
+# faster), medcap's peak memory for Q and 5*Q queries, the OpenBLAS core
+# both used (medcap-retrieve --version; NumPy's libblas is the same OpenBLAS
+# under the same OPENBLAS_CORETYPE) and the load average at start and end.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BIN="${MEDCAP_BIN:-$ROOT/bin}"
@@ -13,6 +16,9 @@ N="${N:-100000}" D="${D:-512}" Q="${Q:-1000}" K="${K:-10}"
 PY=/usr/bin/python3
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
+core=$("$BIN/medcap-retrieve" --version | sed -n 's/.*OpenBLAS core \(.*\))$/\1/p')
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+echo "OpenBLAS core $core${OPENBLAS_CORETYPE:+ (OPENBLAS_CORETYPE=$OPENBLAS_CORETYPE)}; load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 $PY "$ROOT/tests/knn_frames.py" gen "$N" "$D" --seed 1 --cases 5000 > "$tmp/index.frames"
 $PY "$ROOT/tests/knn_frames.py" gen "$Q" "$D" --seed 2 --prefix q > "$tmp/q.frames"
@@ -77,4 +83,5 @@ rss5=$(/usr/bin/time -f %M "$BIN/medcap-retrieve" -i "$tmp/index.idx" -n "$K" "$
 echo "medcap-retrieve peak RSS: $rss1 KiB for $Q queries, $rss5 KiB for $((5 * Q)); index file $(( $(stat -c %s "$tmp/index.idx") / 1024 )) KiB"
 echo "medcap-retrieve: $Q queries, $N x $D index, k=$K: $best s (best of 3, whole process)"
 echo "numpy baseline (load + search): $base s (best of 3)"
-echo "ratio medcap/numpy: $(echo "scale=2; $best / $base" | bc)"
+echo "speed ratio numpy/medcap: $(echo "scale=2; $base / $best" | bc)x (above 1: medcap faster)"
+echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)"

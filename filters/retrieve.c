@@ -153,6 +153,7 @@ static int parse_args(int argc, char **argv, options *o)
         case O_CAPTIONS: o->captions = optarg; break;
         case 'b': o->batch = mc_arg_long("--batch", optarg, 1, 4096); break;
         case O_KEEP: o->keep_going = 1; break;
+        case MC_OPT_VERSION: mc_blas_print_version(); exit(mc_close_stdout());
         default: mc_opt_common(c, argv, usage);
         }
     }

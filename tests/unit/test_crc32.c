@@ -37,7 +37,7 @@ static void test_against_zlib(void)
     for (size_t i = 0; i < sizeof long_n / sizeof *long_n; i++) {
         size_t n = long_n[i];
         CHECK(mc_crc32(0, b + 3, n) == (uint32_t)crc32(0, b + 3, (uInt)n), "length %zu differs", n);
-        CHECK(mc_crc32(mc_crc32(0, b, 1000), b + 1000, n) == (uint32_t)crc32(0, b, (uInt)(n + 1000)),
+        CHECK(mc_crc32(mc_crc32(0, b, 1000), b + 1000, n - 1000) == (uint32_t)crc32(0, b, (uInt)n),
               "length %zu continued differs", n);
     }
     free(b);

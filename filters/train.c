@@ -37,6 +37,7 @@
 #include "arch/tokenizer.h"
 #include "train/dataset.h"
 #include "core/cli.h"
+#include "core/pool.h"
 #include "core/progress.h"
 #include "core/util.h"
 #include "nn/xent.h"
@@ -163,7 +164,8 @@ static void usage(FILE *f)
             "      --checkpoint-every N also write the checkpoint every N steps within an\n"
             "                           epoch (default: at each epoch's end only)\n"
             "      --stop-after N       stop after N steps as if interrupted (testing)\n"
-            "  -j, --threads N          BLAS threads (default: OpenBLAS's)\n"
+            "  -j, --threads N          threads of OpenBLAS and of the attention and\n"
+            "                           cross-entropy layers (default: OpenBLAS's)\n"
             "  -q, --quiet              no progress bar on a terminal, no warnings\n"
             "  -h, --help               show this help and exit\n"
             "      --version            show the version and exit\n\n"
@@ -1519,6 +1521,7 @@ int main(int argc, char **argv)
         mc_usage_error("with %d MPI ranks, give the training frames as a file every rank can read",
                        dist_ranks);
     mc_blas_setup(argv, (int)t.o.threads);
+    mc_rows_set_threads(mc_blas_threads()); /* attention and cross-entropy split their rows */
     if (t.o.contrastive) {
         tr_embed_train_options eo = {t.o.train, t.o.val, t.o.out, t.o.field, t.o.log, t.o.epochs,
                                   t.o.batch, t.o.proj_dim, t.o.embed, t.o.max_len, t.o.min_freq,

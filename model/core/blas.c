@@ -57,11 +57,17 @@ void mc_blas_setup(char **argv, int threads)
         openblas_set_num_threads(threads);
 }
 
-int mc_blas_take_threads(void)
+int mc_blas_threads(void)
 {
     int n = openblas_get_num_threads();
-    openblas_set_num_threads(1);
     return n < 1 ? 1 : n;
+}
+
+int mc_blas_take_threads(void)
+{
+    int n = mc_blas_threads();
+    openblas_set_num_threads(1);
+    return n;
 }
 
 const char *mc_blas_corename(void) { return openblas_get_corename(); }

@@ -15,6 +15,9 @@
  * default (OPENBLAS_NUM_THREADS or the number of cores). */
 void mc_blas_setup(char **argv, int threads);
 
+/* OpenBLAS's thread count (as mc_blas_setup left it). */
+int mc_blas_threads(void);
+
 /* For a program that runs its own threads, each calling OpenBLAS: returns
  * OpenBLAS's thread count (as mc_blas_setup left it) and sets OpenBLAS to
  * one thread. */

@@ -7,8 +7,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 
-/* Polls of a spinning wait before it sleeps (well under a millisecond). */
-#define SPIN 16384
+/* Polls of a spinning wait before it sleeps (about 0.1 ms): short, because
+ * a spinning worker takes a core from OpenBLAS's own threads. */
+#define SPIN 4096
 
 typedef struct {
     mc_pool *pool;
@@ -151,4 +152,43 @@ void mc_pool_part(long total, int t, int n, long align, long *lo, long *hi)
     long units = (total + align - 1) / align, a = units * t / n, b = units * (t + 1) / n;
     *lo = a * align < total ? a * align : total;
     *hi = b * align < total ? b * align : total;
+}
+
+/* ---- the shared pool ---- */
+
+static mc_pool *shared_pool;
+
+void mc_rows_set_threads(int n)
+{
+    mc_pool_free(shared_pool);
+    shared_pool = n > 1 ? mc_pool_new(n) : NULL;
+}
+
+int mc_rows_threads(void) { return shared_pool ? mc_pool_size(shared_pool) : 1; }
+
+typedef struct {
+    long n;
+    mc_rows_fn fn;
+    void *ctx;
+} rows_job;
+
+static void rows_part(void *ctx, int t, int n)
+{
+    const rows_job *j = ctx;
+    long lo, hi;
+    mc_pool_part(j->n, t, n, 1, &lo, &hi);
+    if (lo < hi)
+        j->fn(j->ctx, lo, hi, t);
+}
+
+void mc_rows_run(long n, long min_rows, mc_rows_fn fn, void *ctx)
+{
+    rows_job j = {n, fn, ctx};
+    if (n <= 0)
+        return;
+    if (!shared_pool || n < 2 * min_rows) {
+        fn(ctx, 0, n, 0);
+        return;
+    }
+    mc_pool_run(shared_pool, rows_part, &j);
 }

@@ -28,4 +28,19 @@ void mc_pool_free(mc_pool *p);
  * the last). */
 void mc_pool_part(long total, int t, int n, long align, long *lo, long *hi);
 
+/* ---- the process's shared pool, for layers that split rows ----
+ * One thread (everything runs on the caller) until a program sets more;
+ * only the program's main thread may use it (decode-caption's image
+ * threads leave it at one). */
+typedef void (*mc_rows_fn)(void *ctx, long lo, long hi, int part);
+
+/* Use n threads (1: none) for mc_rows_run. */
+void mc_rows_set_threads(int n);
+/* The number of parts mc_rows_run may make. */
+int mc_rows_threads(void);
+/* Call fn(ctx, lo, hi, part) for contiguous, ordered parts [lo, hi) of
+ * rows 0..n-1, one part per thread at once (part 0 on the caller), or the
+ * whole range as part 0 when there is one thread or n < 2 * min_rows. */
+void mc_rows_run(long n, long min_rows, mc_rows_fn fn, void *ctx);
+
 #endif

@@ -2,17 +2,32 @@
 #define _POSIX_C_SOURCE 200809L
 #include "nn/xent.h"
 #include "core/fastmath.h"
+#include "core/pool.h"
 
 #include <math.h>
+#include <stdlib.h>
 
-MC_VECTOR_LOOPS double mc_xent_forward(float *probs, const float *logits, const int *targets, int N, int V,
-                       float smoothing, int *count)
+/* The arguments of mc_xent_forward or _backward, for its parts on threads. */
+typedef struct {
+    float *probs, *dlogits, *loss; /* loss (N): each row's loss term */
+    const float *logits, *cprobs;
+    const int *targets;
+    int V;
+    float smoothing, scale;
+} xent_args;
+
+/* Rows lo..hi-1 of mc_xent_forward: probabilities, and each counted row's
+ * loss term in x->loss. */
+MC_VECTOR_LOOPS static void forward_rows(void *ctx, long lo, long hi, int part)
 {
-    double total = 0.0;
-    *count = 0;
-    for (int n = 0; n < N; n++) {
-        const float *x = logits + (long)n * V;
-        float *p = probs + (long)n * V, mx = -1e30f, sum = 0.0f, mean = 0.0f, lse;
+    const xent_args *a = ctx;
+    const int *targets = a->targets;
+    int V = a->V;
+    float smoothing = a->smoothing;
+    (void)part;
+    for (long n = lo; n < hi; n++) {
+        const float *x = a->logits + n * V;
+        float *p = a->probs + n * V, mx = -1e30f, sum = 0.0f, mean = 0.0f, lse;
         float xt = targets[n] != MC_XENT_PAD ? x[targets[n]] : 0.0f; /* before p overwrites x */
         for (int v = 0; v < V; v++)
             mx = x[v] > mx ? x[v] : mx;
@@ -22,30 +37,56 @@ MC_VECTOR_LOOPS double mc_xent_forward(float *probs, const float *logits, const 
         for (int v = 0; v < V; v++)
             sum += (p[v] = mc_expf(x[v] - mx));
         lse = mx + logf(sum);
-        if (targets[n] != MC_XENT_PAD) {
-            /* -sum q log p = (1-eps)(lse - x_t) + eps (lse - mean x) */
-            total += (1.0f - smoothing) * (lse - xt) + smoothing * (lse - mean);
-            (*count)++;
-        }
+        /* -sum q log p = (1-eps)(lse - x_t) + eps (lse - mean x) */
+        a->loss[n] = (1.0f - smoothing) * (lse - xt) + smoothing * (lse - mean);
         for (int v = 0; v < V; v++)
             p[v] /= sum;
     }
+}
+
+double mc_xent_forward(float *probs, const float *logits, const int *targets, int N, int V,
+                       float smoothing, int *count)
+{
+    xent_args a = {.probs = probs, .logits = logits, .targets = targets, .V = V,
+                   .smoothing = smoothing};
+    double total = 0.0;
+    a.loss = malloc((size_t)(N > 0 ? N : 1) * sizeof *a.loss);
+    mc_rows_run(N, 8, forward_rows, &a);
+    *count = 0;
+    for (int n = 0; n < N; n++) /* summed in row order, whatever the threads */
+        if (targets[n] != MC_XENT_PAD) {
+            total += a.loss[n];
+            (*count)++;
+        }
+    free(a.loss);
     return total;
 }
 
-MC_VECTOR_LOOPS void mc_xent_backward(float *dlogits, const float *probs, const int *targets, int N, int V,
-                      float smoothing, float scale)
+/* Rows lo..hi-1 of mc_xent_backward. */
+MC_VECTOR_LOOPS static void backward_rows(void *ctx, long lo, long hi, int part)
 {
-    float u = smoothing / (float)V;
-    for (int n = 0; n < N; n++) {
-        const float *p = probs + (long)n * V;
-        float *d = dlogits + (long)n * V;
+    const xent_args *a = ctx;
+    const int *targets = a->targets;
+    int V = a->V;
+    float smoothing = a->smoothing, scale = a->scale, u = smoothing / (float)V;
+    (void)part;
+    for (long n = lo; n < hi; n++) {
+        const float *p = a->cprobs + n * V;
+        float *d = a->dlogits + n * V;
         if (targets[n] == MC_XENT_PAD)
             continue;
         for (int v = 0; v < V; v++)
             d[v] += scale * (p[v] - u);
         d[targets[n]] -= scale * (1.0f - smoothing);
     }
+}
+
+void mc_xent_backward(float *dlogits, const float *probs, const int *targets, int N, int V,
+                      float smoothing, float scale)
+{
+    xent_args a = {.dlogits = dlogits, .cprobs = probs, .targets = targets, .V = V,
+                   .smoothing = smoothing, .scale = scale};
+    mc_rows_run(N, 8, backward_rows, &a);
 }
 
 double mc_wxent_forward(float *probs, const float *logits, const int *targets, const float *w,

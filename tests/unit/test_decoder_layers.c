@@ -5,6 +5,7 @@
  * R, so the backward gets dout = R.  Exits 1 on failure.
  */
 #define _POSIX_C_SOURCE 200809L
+#include "core/pool.h"
 #include "nn/additive_attention.h"
 #include "nn/adamw.h"
 #include "nn/dropout.h"
@@ -246,6 +247,67 @@ static void test_adamw(void)
     mc_params_free(&p);
 }
 
+/* ---- rows split over threads (mc_rows_run) ---- */
+enum { TB = 13, TG = 5, TA = 12, TC = 7, TV = 9 };
+typedef struct {
+    float cx[TB * TC], al[TB * TG], e[TB * TG * TA], dpg[TB * TG * TA], dph[TB * TA],
+        dgrid[TB * TG * TC], dws[TA], dbs[1], probs[TB * TV], dl[TB * TV];
+    double loss;
+    int count;
+} rows_out;
+
+/* Attention and cross-entropy forward and backward on fixed inputs with
+ * `threads` threads for the row-split layers. */
+static void rows_run(rows_out *o, int threads)
+{
+    static float pg[TB * TG * TA], ph[TB * TA], grid[TB * TG * TC], ws[TA], bs[1], rc[TB * TC],
+        ra[TB * TG], logits[TB * TV];
+    static int tgt[TB];
+    static int made;
+    if (!made) {
+        float *f[] = {pg, ph, grid, ws, bs, rc, ra, logits};
+        int n[] = {TB * TG * TA, TB * TA, TB * TG * TC, TA, 1, TB * TC, TB * TG, TB * TV};
+        for (int k = 0; k < 8; k++)
+            for (int i = 0; i < n[k]; i++)
+                f[k][i] = urand();
+        for (int b = 0; b < TB; b++)
+            tgt[b] = b % 4 == 1 ? MC_XENT_PAD : 1 + b % (TV - 1);
+        made = 1;
+    }
+    memset(o, 0, sizeof *o);
+    mc_rows_set_threads(threads);
+    mc_addattn_forward(o->cx, o->al, o->e, pg, 0, ph, grid, 0, ws, bs, TB, TG, TA, TC);
+    mc_addattn_backward(o->dpg, o->dph, o->dgrid, o->dws, o->dbs, rc, ra, o->al, o->e, grid, ws, TB,
+                        TG, TA, TC);
+    o->loss = mc_xent_forward(o->probs, logits, tgt, TB, TV, 0.1f, &o->count);
+    mc_xent_backward(o->dl, o->probs, tgt, TB, TV, 0.1f, 0.5f);
+    mc_rows_set_threads(1);
+}
+
+static void test_rows_threads(void)
+{
+    static rows_out one, three;
+    float worst = 0.0f;
+    rows_run(&one, 1);
+    rows_run(&three, 3);
+    check(memcmp(one.cx, three.cx, sizeof one.cx) == 0 && memcmp(one.al, three.al, sizeof one.al) == 0 &&
+              memcmp(one.e, three.e, sizeof one.e) == 0,
+          "attention forward on 3 threads: the same bits");
+    check(memcmp(one.dpg, three.dpg, sizeof one.dpg) == 0 && memcmp(one.dph, three.dph, sizeof one.dph) == 0 &&
+              memcmp(one.dgrid, three.dgrid, sizeof one.dgrid) == 0,
+          "attention backward on 3 threads: per-row gradients the same bits");
+    for (int a = 0; a <= TA; a++) {
+        float x = a < TA ? one.dws[a] : one.dbs[0], y = a < TA ? three.dws[a] : three.dbs[0];
+        float d = fabsf(x - y) / (fabsf(x) + 1e-3f);
+        worst = d > worst ? d : worst;
+    }
+    check(worst < 1e-4f, "attention score gradients on 3 threads within 1e-4 (summed in parts)");
+    check(one.loss == three.loss && one.count == three.count &&
+              memcmp(one.probs, three.probs, sizeof one.probs) == 0 &&
+              memcmp(one.dl, three.dl, sizeof one.dl) == 0,
+          "cross-entropy on 3 threads: the same bits");
+}
+
 int main(void)
 {
     test_linear(1);
@@ -255,6 +317,7 @@ int main(void)
     test_lstm();
     test_attention();
     test_xent();
+    test_rows_threads();
     test_adamw();
     if (failures)
         printf("%d check(s) failed\n", failures);

@@ -55,8 +55,14 @@ int mc_params_addv(mc_params *p, const char *name, int ndim, int64_t d0, int64_t
 /* Buffers of at least this many bytes are mapped straight from the kernel,
  * whose fresh pages are zero: no memset pass over a buffer that a loader
  * then reads over (it was most of decode-caption's start-up), and a page is
- * only touched when first written. */
+ * only touched when first written.  Under AddressSanitizer every buffer
+ * comes from aligned_alloc, whose redzones catch an overflow that a
+ * mapping would hide. */
+#ifdef __SANITIZE_ADDRESS__
+#define MAPPED_MIN SIZE_MAX
+#else
 #define MAPPED_MIN ((size_t)1 << 20)
+#endif
 /* Mapped buffers are whole huge pages, which the kernel then aligns and
  * backs with transparent huge pages where it can (MADV_HUGEPAGE): a 13 MB
  * decoder faults in a few times instead of 3,000 (page faults were half of

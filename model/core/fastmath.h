@@ -56,11 +56,11 @@ static inline float mc_expf(float x)
 }
 
 /* For the decoder's elementwise loops: vectorise them (GCC's -O2 cost
- * model leaves loops with a remainder scalar), and build an AVX2 clone
- * chosen at load time on CPUs that have it.  ISO C mode keeps
+ * model leaves loops with a remainder scalar), and build AVX-512 and AVX2
+ * clones, one chosen at load time for the CPU.  ISO C mode keeps
  * -ffp-contract=off, so every clone computes bit-identical results. */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-#define MC_VECTOR_LOOPS __attribute__((optimize("vect-cost-model=dynamic"), target_clones("avx2", "default")))
+#define MC_VECTOR_LOOPS __attribute__((optimize("vect-cost-model=dynamic"), target_clones("avx512f", "avx2", "default")))
 #else
 #define MC_VECTOR_LOOPS
 #endif

@@ -322,7 +322,7 @@ int mc_encoder_pixels_ok(const void *pixels, int dtype, size_t n, float *bad)
 typedef struct {
     const unit *u;
     float *out, *col;
-    const float *in;
+    const float *in, *add; /* add: a residual summed before the ReLU, or NULL */
     int B, H, W, b0, nb;
 } conv_job;
 
@@ -339,14 +339,15 @@ static void gemm_job(void *ctx, int t, int n)
     const conv_job *j = ctx;
     long m0, m1;
     mc_pool_part(j->u->s.co, t, n, 16, &m0, &m1);
-    mc_conv2d_gemm_part(j->out, j->col, j->in, j->u->fw, j->u->fb, j->u->relu, &j->u->s, j->B, j->H,
-                        j->W, 0, j->b0, j->nb, (int)m0, (int)m1);
+    mc_conv2d_gemm_part(j->out, j->col, j->in, j->u->fw, j->u->fb, j->add, j->u->relu || j->add,
+                        &j->u->s, j->B, j->H, j->W, 0, j->b0, j->nb, (int)m0, (int)m1);
 }
 
 /* Run unit u (folded weights, optional ReLU) from in (ci, B, *H, *W) into
- * out on the pool; updates *H, *W to the output size.  In planning mode
- * only sizes. */
-static void run_unit(mc_encoder *e, const unit *u, float *out, const float *in, int B, int *H, int *W)
+ * out on the pool; with add (a residual shaped as out) out = relu(conv +
+ * add).  Updates *H, *W to the output size.  In planning mode only sizes. */
+static void run_unit(mc_encoder *e, const unit *u, float *out, const float *in, const float *add,
+                     int B, int *H, int *W)
 {
     int Ho = mc_conv_out(*H, u->s.kh, u->s.stride, u->s.pad);
     int Wo = mc_conv_out(*W, u->s.kw, u->s.stride, u->s.pad);
@@ -360,7 +361,7 @@ static void run_unit(mc_encoder *e, const unit *u, float *out, const float *in, 
         e->plan_macs += (double)nout * (u->s.ci / u->s.groups) * u->s.kh * u->s.kw;
     } else {
         int chunk = mc_conv_chunk(&u->s, B, *H, *W);
-        conv_job j = {u, out, e->col, in, B, *H, *W, 0, 0};
+        conv_job j = {u, out, e->col, in, add, B, *H, *W, 0, 0};
         double t0 = mc_now();
         for (j.b0 = 0; j.b0 < B; j.b0 += chunk) {
             j.nb = B - j.b0 < chunk ? B - j.b0 : chunk;
@@ -372,32 +373,6 @@ static void run_unit(mc_encoder *e, const unit *u, float *out, const float *in, 
     }
     *H = Ho;
     *W = Wo;
-}
-
-/* out = relu(out + sc) over n floats, split over the pool's threads. */
-typedef struct {
-    float *out;
-    const float *sc;
-    size_t n;
-} add_relu_job;
-
-static void add_relu_part(void *ctx, int t, int n)
-{
-    const add_relu_job *j = ctx;
-    long lo, hi;
-    mc_pool_part((long)j->n, t, n, 16, &lo, &hi);
-    for (long i = lo; i < hi; i++) {
-        float v = j->out[i] + j->sc[i];
-        j->out[i] = v > 0.0f ? v : 0.0f;
-    }
-}
-
-/* out = relu(out + sc), n floats (skipped while planning). */
-static void add_relu(const mc_encoder *e, float *out, const float *sc, size_t n)
-{
-    add_relu_job j = {out, sc, n};
-    if (!e->planning)
-        mc_pool_run(e->pool, add_relu_part, &j);
 }
 
 /* The stem's 3x3 stride-2 max pooling, planes split over the threads (its
@@ -428,10 +403,10 @@ static float *body(mc_encoder *e, int B, int H, int W)
     int cur = 0;
     if (!e->resnet) {
         for (int i = 0; i < e->nu; i++, cur ^= 1)
-            run_unit(e, &e->u[i], b[cur ^ 1], b[cur], B, &H, &W);
+            run_unit(e, &e->u[i], b[cur ^ 1], b[cur], NULL, B, &H, &W);
         return b[cur];
     }
-    run_unit(e, &e->u[0], b[1], b[0], B, &H, &W);
+    run_unit(e, &e->u[0], b[1], b[0], NULL, B, &H, &W);
     {
         int Ho = mc_conv_out(H, 3, 2, 1), Wo = mc_conv_out(W, 3, 2, 1);
         size_t n = (size_t)e->u[0].s.co * B * Ho * Wo;
@@ -445,21 +420,23 @@ static float *body(mc_encoder *e, int B, int H, int W)
     }
     for (int k = 0; k < e->nblk; k++) {
         const block *bl = &e->blk[k];
-        int h = H, w = W, hs = H, ws = W, t = 1;
+        int h = H, w = W, hs = H, ws = W, t;
         const float *shortcut = b[0];
-        /* main path: b[0] -> b[1] -> b[2] (-> b[3]) */
-        run_unit(e, &e->u[bl->first], b[1], b[0], B, &h, &w);
-        run_unit(e, &e->u[bl->first + 1], b[2], b[1], B, &h, &w);
-        t = 2;
-        if (bl->nconv == 3) {
-            run_unit(e, &e->u[bl->first + 2], b[3], b[2], B, &h, &w);
-            t = 3;
-        }
-        if (bl->down >= 0) {
-            run_unit(e, &e->u[bl->down], b[4], b[0], B, &hs, &ws);
+        if (bl->down >= 0) { /* first, so the last convolution can add it */
+            run_unit(e, &e->u[bl->down], b[4], b[0], NULL, B, &hs, &ws);
             shortcut = b[4];
         }
-        add_relu(e, b[t], shortcut, (size_t)e->u[bl->first + bl->nconv - 1].s.co * B * h * w);
+        /* main path: b[0] -> b[1] -> b[2] (-> b[3]), the last convolution's
+         * output relu(conv + shortcut) */
+        run_unit(e, &e->u[bl->first], b[1], b[0], NULL, B, &h, &w);
+        if (bl->nconv == 3) {
+            run_unit(e, &e->u[bl->first + 1], b[2], b[1], NULL, B, &h, &w);
+            run_unit(e, &e->u[bl->first + 2], b[3], b[2], shortcut, B, &h, &w);
+            t = 3;
+        } else {
+            run_unit(e, &e->u[bl->first + 1], b[2], b[1], shortcut, B, &h, &w);
+            t = 2;
+        }
         /* the block output becomes b[0] */
         {
             float *tmp = b[0];

@@ -139,8 +139,8 @@ void mc_conv2d_im2col_part(float *col, const float *in, const mc_conv_shape *s, 
 }
 
 void mc_conv2d_gemm_part(float *out, const float *col, const float *in, const float *weight,
-                         const float *bias, int relu, const mc_conv_shape *s, int B, int H, int W,
-                         int g, int b0, int nb, int m0, int m1)
+                         const float *bias, const float *add, int relu, const mc_conv_shape *s, int B,
+                         int H, int W, int g, int b0, int nb, int m0, int m1)
 {
     int Ho = mc_conv_out(H, s->kh, s->stride, s->pad), Wo = mc_conv_out(W, s->kw, s->stride, s->pad);
     int cig = s->ci / s->groups, cog = s->co / s->groups, K = cig * s->kh * s->kw;
@@ -163,8 +163,11 @@ void mc_conv2d_gemm_part(float *out, const float *col, const float *in, const fl
                     weight + ((size_t)g * cog + m0) * K, K, a + b * hw, lda, 0.0f, o, (int)n);
         for (int m = m0; m < m1; m++) {
             float *row = o + (size_t)(m - m0) * n, bm = bias ? bias[g * cog + m] : 0.0f;
+            const float *ar = add ? add + (o - out) + (size_t)(m - m0) * n : NULL;
             for (size_t k = 0; k < hw; k++) {
                 float v = bias ? row[k] + bm : row[k];
+                if (ar)
+                    v += ar[k];
                 row[k] = relu && !(v > 0.0f) ? 0.0f : v;
             }
         }
@@ -179,7 +182,8 @@ void mc_conv2d_forward(float *out, float *col, const float *in, const float *wei
         for (int b0 = 0; b0 < B; b0 += chunk) {
             int nb = B - b0 < chunk ? B - b0 : chunk;
             mc_conv2d_im2col_part(col, in, s, B, H, W, g, b0, nb, 0, mc_conv_col_rows(s));
-            mc_conv2d_gemm_part(out, col, in, weight, bias, 0, s, B, H, W, g, b0, nb, 0, s->co / s->groups);
+            mc_conv2d_gemm_part(out, col, in, weight, bias, NULL, 0, s, B, H, W, g, b0, nb, 0,
+                                s->co / s->groups);
         }
 }
 

@@ -46,7 +46,8 @@ void mc_conv2d_forward(float *out, float *col, const float *in, const float *wei
  * convolution that reads its input directly) is filled by
  * mc_conv2d_im2col_part, then every range of the group's output channels
  * [m0, m1) (relative to the group) by mc_conv2d_gemm_part, which adds the
- * bias and, with relu, clamps at 0.  An output channel's values depend on
+ * bias, then add (laid out as out, may be NULL: a residual) and, with relu,
+ * clamps at 0.  An output channel's values depend on
  * its range [m0, m1) (OpenBLAS's sums follow the GEMM's shape), never on
  * the batch. */
 int mc_conv_chunk(const mc_conv_shape *s, int B, int H, int W);
@@ -54,8 +55,8 @@ long mc_conv_col_rows(const mc_conv_shape *s);
 void mc_conv2d_im2col_part(float *col, const float *in, const mc_conv_shape *s, int B, int H, int W,
                            int g, int b0, int nb, long r0, long r1);
 void mc_conv2d_gemm_part(float *out, const float *col, const float *in, const float *weight,
-                         const float *bias, int relu, const mc_conv_shape *s, int B, int H, int W,
-                         int g, int b0, int nb, int m0, int m1);
+                         const float *bias, const float *add, int relu, const mc_conv_shape *s, int B,
+                         int H, int W, int g, int b0, int nb, int m0, int m1);
 
 /* Accumulate dinp (Ci, B, H, W; may be NULL), dweight (like weight) and
  * dbias (Co; may be NULL) from dout (Co, B, Ho, Wo). */

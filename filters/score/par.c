@@ -1,43 +1,24 @@
-/* par.c - fork-join by pthread_create and pthread_join. */
+/* par.c - fork-join on a pool of threads kept from step to step. */
 #define _DEFAULT_SOURCE /* MADV_HUGEPAGE */
 #include "par.h"
+#include "core/pool.h"
 #include "core/util.h"
 
-#include <pthread.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
 /* A transparent huge page. */
 #define HUGE_PAGE ((size_t)2 << 20)
 
-/* One thread's part of a step. */
-typedef struct {
-    sc_par_fn fn;
-    void *ctx;
-    int t, n;
-} part;
-
-/* pthread entry: run the part arg. */
-static void *run_part(void *arg)
-{
-    part *p = arg;
-    p->fn(p->ctx, p->t, p->n);
-    return NULL;
-}
-
 void sc_par_run(int n, sc_par_fn fn, void *ctx)
 {
-    pthread_t id[SC_MAX_THREADS];
-    part parts[SC_MAX_THREADS];
+    static mc_pool *pool; /* kept for the next step; its threads end with the process */
     n = n < 1 ? 1 : n > SC_MAX_THREADS ? SC_MAX_THREADS : n;
-    for (int t = 0; t < n; t++)
-        parts[t] = (part){fn, ctx, t, n};
-    for (int t = 1; t < n; t++)
-        if (pthread_create(&id[t], NULL, run_part, &parts[t]) != 0)
-            mc_die(MC_EXIT_INTERNAL, "cannot create a thread");
-    fn(ctx, 0, n);
-    for (int t = 1; t < n; t++)
-        pthread_join(id[t], NULL);
+    if (!pool || mc_pool_size(pool) != n) {
+        mc_pool_free(pool);
+        pool = mc_pool_new(n);
+    }
+    mc_pool_run(pool, fn, ctx);
 }
 
 void sc_par_part(size_t total, int t, int n, size_t *lo, size_t *hi)

@@ -3,21 +3,21 @@
 # (Debian python3-torch, torchvision ARCH up to layer4, inference mode) on
 # the same images in the same run, at batch 1 and 16, the same thread count.
 #
-# Both sides are timed in their steady state, start-up and warm-up left
-# out: PyTorch times its loop after one warm-up batch; medcap is run on N
-# and on 2N images and the difference of the two wall times is the time of
-# N images (best of REPEAT runs each).  PyTorch runs in the contiguous and
-# the channels-last layout and keeps the faster.  The peak fraction is the
-# convolutions' FLOPs over the time medcap spends in its convolution units
-# (--verbose; the same difference), against the 2048^3 sgemm rate of
-# bench/sgemm_peak.c on THREADS threads, measured in this run.
+# Both sides are timed in their steady state, start-up and the first batch
+# left out: PyTorch times its loop after one warm-up batch, medcap reports
+# the images after its first batch (--verbose); best of REPEAT runs each.
+# PyTorch runs in the contiguous and the channels-last layout and keeps the
+# faster.  The peak fraction is the convolutions' FLOPs over the time medcap
+# spends in its convolution units after the first batch (--verbose),
+# against the 2048^3 sgemm rate of bench/sgemm_peak.c on THREADS threads,
+# measured in this run.
 #
-#   bash bench/encode-features.sh   (ARCH=resnet18 N=32 SIZE=224 THREADS=2 REPEAT=3)
+#   bash bench/encode-features.sh   (ARCH=resnet18 N=48 SIZE=224 THREADS=2 REPEAT=3)
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 BIN="${MEDCAP_BIN:-$ROOT/bin}"
 PY=/usr/bin/python3
-ARCH="${ARCH:-resnet18}" N="${N:-32}" SIZE="${SIZE:-224}" THREADS="${THREADS:-2}" REPEAT="${REPEAT:-3}"
+ARCH="${ARCH:-resnet18}" N="${N:-48}" SIZE="${SIZE:-224}" THREADS="${THREADS:-2}" REPEAT="${REPEAT:-3}"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
@@ -26,7 +26,6 @@ if ! "$PY" -c 'import torch, torchvision' 2>/dev/null; then
     exit 1
 fi
 "$PY" "$ROOT/tests/encoder_helper.py" images "$N" 3 "$SIZE" "$SIZE" > "$tmp/img.fr"
-cat "$tmp/img.fr" "$tmp/img.fr" > "$tmp/img2.fr"
 # random torchvision weights, the same architecture, as a weights file
 "$PY" -c "
 import importlib.util, sys, torchvision
@@ -42,38 +41,22 @@ echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "OpenBLAS core $core; sgemm peak on $THREADS threads: $peak GFLOP/s"
 echo "$ARCH, $N images of 3x${SIZE}x${SIZE}, $THREADS threads, best of $REPEAT"
 
-# "WALL CONV" of the fastest of REPEAT medcap runs on FILE at batch B:
-# wall seconds of the whole process and seconds in the convolutions.
+# "RATE GFLOPS" of the fastest of REPEAT medcap runs at batch B: images/s
+# after the first batch and GFLOP/s inside the convolutions.
 medcap_run() {
-    local file="$1" b="$2" best="" line t0 t1 conv
+    local b="$1" best="" line
     for _ in $(seq "$REPEAT"); do
-        t0="$(date +%s.%N)"
         line="$("$BIN/medcap-encode-features" --model "$tmp/w.safetensors" --threads "$THREADS" \
-                --batch "$b" --verbose "$file" 2>&1 >/dev/null | tail -1)"
-        t1="$(date +%s.%N)"
-        conv="$(echo "$line" | sed -n 's/.*; \([0-9.]*\) s in the convolutions.*/\1/p')"
-        best="$(awk -v t0="$t0" -v t1="$t1" -v c="$conv" -v best="$best" 'BEGIN { w = t1 - t0
-                split(best, a, " "); if (best == "" || w < a[1]) print w, c; else print best }')"
+                --batch "$b" --verbose "$tmp/img.fr" 2>&1 >/dev/null | grep 'after the first batch')"
+        best="$(echo "$line" | sed -n 's/.*(\([0-9.]*\) images\/s); .* s in the convolutions, \([0-9.]*\) GFLOP.*/\1 \2/p' |
+                awk -v best="$best" '{ split(best, a, " "); if (best == "" || $1 > a[1]) print; else print best }')"
     done
     echo "$best"
 }
 
-gflop="$("$PY" -c "
-import torch, torchvision
-m = getattr(torchvision.models, '$ARCH')(weights=None)
-macs = 0
-def hook(mod, inp, out):
-    global macs
-    macs += out.numel() * mod.in_channels // mod.groups * mod.kernel_size[0] * mod.kernel_size[1]
-for mod in m.modules():
-    if isinstance(mod, torch.nn.Conv2d):
-        mod.register_forward_hook(hook)
-m.eval()(torch.zeros(1, 3, $SIZE, $SIZE))
-print(2 * macs * 1e-9)")"
 printf '%-6s %14s %14s %8s %14s %12s\n' batch medcap_img/s torch_img/s ratio torch_layout conv_peak
 for b in 1 16; do
-    read -r w1 c1 <<<"$(medcap_run "$tmp/img.fr" "$b")"
-    read -r w2 c2 <<<"$(medcap_run "$tmp/img2.fr" "$b")"
+    read -r m conv <<<"$(medcap_run "$b")"
     best_t=0 layout=""
     for l in contiguous channels_last; do
         for _ in $(seq "$REPEAT"); do
@@ -81,9 +64,7 @@ for b in 1 16; do
             if awk -v t="$t" -v b="$best_t" 'BEGIN { exit !(t > b) }'; then best_t="$t" layout="$l"; fi
         done
     done
-    awk -v b="$b" -v n="$N" -v w1="$w1" -v w2="$w2" -v c1="$c1" -v c2="$c2" -v t="$best_t" \
-        -v l="$layout" -v g="$gflop" -v p="$peak" 'BEGIN {
-        m = n / (w2 - w1); conv = n * g / (c2 - c1)
+    awk -v b="$b" -v m="$m" -v conv="$conv" -v t="$best_t" -v l="$layout" -v p="$peak" 'BEGIN {
         printf "%-6s %14.2f %14.2f %7.2fx %14s %11.0f%%\n", b, m, t, m / t, l, 100 * conv / p }'
 done
 echo "load at end: $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -237,6 +237,10 @@ typedef struct {
     long *frame;  /* each image's frame number, for messages */
     float *grid;  /* (cap, G, Cout) */
     double flops; /* convolution FLOPs of all images encoded so far */
+    /* the steady state, for --verbose: the clock, images, FLOPs and
+     * convolution seconds when the first batch was written */
+    long done, warm_done;
+    double warm_t, warm_flops, warm_conv;
 } batch;
 
 /* Write the record meta (of frame k of name) plus the feature keys, and the
@@ -348,6 +352,13 @@ static int flush(mc_encoder *e, batch *b, const char *name, int output, int N, f
     if (b->n == 0)
         return 0;
     rc = write_batch(e, b, name, output, N, pooled);
+    b->done += b->n;
+    if (b->warm_t == 0.0) {
+        b->warm_t = mc_now();
+        b->warm_done = b->done;
+        b->warm_flops = b->flops;
+        b->warm_conv = mc_encoder_conv_seconds(e);
+    }
     for (int i = 0; i < b->n; i++)
         free(b->meta[i]);
     b->n = 0;
@@ -506,6 +517,13 @@ static int run(const options *o, mc_encoder **ep, long *images, long *skipped, d
     if (status == MC_EXIT_IO && !ferror(in))
         mc_stdout_error();
     *flops = b.flops;
+    if (o->verbose && status == 0 && b.done > b.warm_done) {
+        double dt = mc_now() - b.warm_t, ct = mc_encoder_conv_seconds(e) - b.warm_conv,
+               f = b.flops - b.warm_flops;
+        mc_err("after the first batch: %ld images in %.3f s (%.2f images/s); %.3f s in the "
+               "convolutions, %.1f GFLOP/s there", b.done - b.warm_done, dt, (b.done - b.warm_done) / dt,
+               ct, ct > 0 ? 1e-9 * f / ct : 0.0);
+    }
     for (int i = 0; i < b.n; i++)
         free(b.meta[i]);
     free(b.meta);
@@ -538,11 +556,8 @@ int main(int argc, char **argv)
     status = run(&o, &e, &images, &skipped, &flops);
     if (o.verbose && status == 0) {
         double dt = mc_now() - t0;
-        double ct = e ? mc_encoder_conv_seconds(e) : 0.0;
-        mc_err("%ld images in %.3f s (%.1f images/s, %.1f convolution GFLOP/s overall; "
-               "%.3f s in the convolutions, %.1f GFLOP/s there)", images, dt,
-               dt > 0 ? images / dt : 0.0, dt > 0 ? 1e-9 * flops / dt : 0.0, ct,
-               ct > 0 ? 1e-9 * flops / ct : 0.0);
+        mc_err("%ld images in %.3f s (%.1f images/s, %.1f convolution GFLOP/s overall)", images, dt,
+               dt > 0 ? images / dt : 0.0, dt > 0 ? 1e-9 * flops / dt : 0.0);
     }
     mc_encoder_free(e);
     return mc_stream_end(status, skipped, "frame(s)");

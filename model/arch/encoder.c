@@ -489,9 +489,12 @@ void mc_enc_to_grid(float *grid, const float *act, int B, int C, size_t G)
         }
 }
 
+/* Floats of the largest activation an inference slice may have (4 MiB). */
+#define SLICE_FLOATS ((size_t)1 << 20)
+
 void mc_encoder_forward(mc_encoder *e, float *grid, const float *x, int B, int H, int W, int training)
 {
-    int gh, gw;
+    int gh, gw, slice;
     float *out;
     if (training) {
         mc_enc_forward_train(e, grid, x, B, H, W);
@@ -506,11 +509,21 @@ void mc_encoder_forward(mc_encoder *e, float *grid, const float *x, int B, int H
                           MC_ENC_BN_EPS);
     }
     e->folded = 1;
-    plan(e, B, H, W);
-    mc_enc_to_channel_major(e->buf[0], x, B, e->in_ch, (size_t)H * W);
-    out = body(e, B, H, W);
     mc_encoder_grid(e, H, W, &gh, &gw);
-    mc_enc_to_grid(grid, out, B, e->channels, (size_t)gh * gw);
+    /* the batch in slices whose activations stay near the caches (an
+     * image's features do not depend on its batch, so neither on its slice) */
+    plan(e, 1, H, W);
+    slice = (int)(SLICE_FLOATS / e->need_buf);
+    slice = slice < 1 ? 1 : slice > B ? B : slice;
+    plan(e, slice, H, W);
+    for (int b0 = 0; b0 < B; b0 += slice) {
+        int nb = B - b0 < slice ? B - b0 : slice;
+        mc_enc_to_channel_major(e->buf[0], x + (size_t)b0 * e->in_ch * H * W, nb, e->in_ch,
+                                (size_t)H * W);
+        out = body(e, nb, H, W);
+        mc_enc_to_grid(grid + (size_t)b0 * gh * gw * e->channels, out, nb, e->channels,
+                       (size_t)gh * gw);
+    }
 }
 
 double mc_encoder_conv_seconds(const mc_encoder *e) { return e->conv_seconds; }

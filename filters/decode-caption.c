@@ -450,8 +450,10 @@ static int decode_stream(mc_capmodel *m, const options *o, const char *model, co
         mc_pool_run(pool, decode_job, &d);
         for (int i = 0; i < d.nslot; i++) {
             int wrc = write_slot(&d, &d.slot[i], cons);
-            if (wrc != 0 && rc == 0)
+            if (wrc != 0) { /* a write error ends the run before anything after it */
                 rc = wrc;
+                break;
+            }
         }
         if (rc != 0)
             break;

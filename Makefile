@@ -12,9 +12,9 @@
 # Programs: filters/NAME.c (plus its private code filters/NAME/*.c, archived
 # as $(BIN)/obj/filters/NAME/libNAME.a) becomes $(BIN)/medcap-NAME;
 # filters/medcap.c is the dispatcher $(BIN)/medcap.  model/*/*.c is the shared
-# library (layers in model/README); model/*/*.cpp (DICOM through GDCM) is
-# archived apart as libmedcap-dicom.a and linked, with GDCM and the C++
-# runtime, only into the programs in DICOM_PROGS and the unit tests.
+# library (layers in model/README); model/io/dicom.cpp (DICOM through GDCM)
+# is the shared object $(BIN)/lib/medcap-dicom.so, which the programs in
+# DICOM_PROGS load at their first DICOM file (model/io/dicom_so.h).
 # tests/unit/test_*.c are the unit tests;
 # they link the library and every program's private archive.
 
@@ -43,15 +43,21 @@ CFLAGS_ALL = -std=c11 $(OPT) -g -Wall -Wextra -Werror -pthread $(SANFLAGS) \
 LDLIBS_ALL = $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -pthread $(SANFLAGS) $(LDLIBS)
 # GDCM has no pkg-config file; '=' so the folder is looked up after make deps.
 GDCM_INC = $(firstword $(wildcard /usr/include/gdcm-*))
-CXXFLAGS_ALL = -std=c++17 $(OPT) -g -Wall -Wextra -Werror -pthread $(SANFLAGS) \
+CXXFLAGS_ALL = -std=c++17 $(OPT) -g -Wall -Wextra -Werror -pthread -fPIC $(SANFLAGS) \
 	-isystem $(GDCM_INC) -Imodel -MMD -MP $(CXXFLAGS)
-GDCM_LIBS = -lgdcmMSFF -lgdcmDSED -lgdcmCommon -lstdc++
+GDCM_LIBS = -lgdcmMSFF -lgdcmDSED -lgdcmCommon
 
 LIB_SRC := $(sort $(wildcard model/*/*.c))
 LIB_OBJ := $(patsubst %.c,$(BIN)/obj/%.o,$(LIB_SRC))
 LIB := $(BIN)/obj/libmedcap.a
-DCM_SRC := $(sort $(wildcard model/*/*.cpp))
-DCM_LIB := $(BIN)/obj/libmedcap-dicom.a
+# DICOM: the shared object with GDCM behind it (installed as
+# PREFIX/lib/medcap/medcap-dicom.so; model/io/dicom_load.c finds it), and
+# what the programs that load it link: the limit on GDCM's allocations
+# (a replacement of operator new, so with the C++ runtime) and the
+# functions of theirs the shared object calls, exported.
+DCM_SO := $(BIN)/lib/medcap-dicom.so
+DCM_ALLOC := $(BIN)/obj/model/io/dicom_alloc.o
+DCM_EXPORTS := mc_die mc_dcm_cap_begin mc_dcm_cap_end mc_dcm_cap_refused
 DICOM_PROGS := img-resize csv-clean
 
 PROG_NAMES := $(filter-out medcap,$(patsubst filters/%.c,%,$(wildcard filters/*.c)))
@@ -73,7 +79,7 @@ DEPS_STAMP := .deps-ok
 .DELETE_ON_ERROR:
 .SECONDARY:
 
-all: $(DEPS_STAMP) $(PROGS) $(MPI_PROGS) $(BIN)/medcap-caption-dir $(BIN)/medcap-caption-many $(UNITS)
+all: $(DEPS_STAMP) $(PROGS) $(DCM_SO) $(MPI_PROGS) $(BIN)/medcap-caption-dir $(BIN)/medcap-caption-many $(UNITS)
 
 # The nightly job and the sharded run beside the programs, so that "medcap
 # caption-dir" and "medcap caption-many" work in the source tree as after
@@ -119,14 +125,15 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(DCM_LIB): $(patsubst %.cpp,$(BIN)/obj/%.o,$(DCM_SRC))
-	@rm -f $@
-	ar rcs $@ $^
+$(DCM_SO): $(BIN)/obj/model/io/dicom.o
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CXX) -shared -o $@ $^ $(GDCM_LIBS) -pthread $(SANFLAGS)
 
-# The programs that read DICOM, and the unit tests, link GDCM after libmedcap.
-DCM_LINK = $(DCM_LIB) $(LIB) $(GDCM_LIBS)
-$(addprefix $(BIN)/medcap-,$(DICOM_PROGS)) $(UNITS): $(DCM_LIB)
-$(addprefix $(BIN)/medcap-,$(DICOM_PROGS)) $(UNITS): EXTRA_LIBS = $(DCM_LINK)
+comma := ,
+$(addprefix $(BIN)/medcap-,$(DICOM_PROGS)): $(DCM_ALLOC) | $(DCM_SO)
+$(addprefix $(BIN)/medcap-,$(DICOM_PROGS)): EXTRA_LIBS = -lstdc++ \
+	$(foreach s,$(DCM_EXPORTS),-Wl$(comma)--export-dynamic-symbol=$(s))
 $(BIN)/medcap-img-resize $(UNITS): EXTRA_LIBS += $(shell pkg-config --libs gmodule-2.0 2>/dev/null)
 
 # A program's private code: one archive per filters/NAME/ folder.
@@ -141,7 +148,7 @@ $(BIN)/medcap: $(BIN)/obj/filters/medcap.o $(LIB)
 
 $(BIN)/medcap-%: $(BIN)/obj/filters/%.o $$(if $$(wildcard filters/$$*/*.c),$(BIN)/obj/filters/$$*/lib$$*.a) $(LIB)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) -o $@ $(filter-out $(DCM_LIB),$^) $(EXTRA_LIBS) $(LDLIBS_ALL)
+	$(Q)$(CC) -o $@ $^ $(EXTRA_LIBS) $(LDLIBS_ALL)
 
 $(BIN)/obj/filters/train-mpi.o: filters/train.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -155,7 +162,7 @@ $(BIN)/medcap-train-mpi: $(BIN)/obj/filters/train-mpi.o $(BIN)/obj/filters/train
 $(BIN)/test/%: $(BIN)/obj/tests/unit/%.o $(PRIV_LIBS) $(LIB)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
-	$(Q)$(CC) -o $@ $(filter-out $(DCM_LIB),$^) $(EXTRA_LIBS) $(LDLIBS_ALL)
+	$(Q)$(CC) -o $@ $^ $(EXTRA_LIBS) $(LDLIBS_ALL)
 
 check: unit bats
 
@@ -191,7 +198,8 @@ demo: all
 	@MEDCAP_BIN=$(CURDIR)/$(BIN) bash examples/demo.sh
 
 # make install: the programs, and examples/caption-dir.sh and caption-many.sh
-# as medcap-caption-dir and medcap-caption-many, in PREFIX/bin; the man
+# as medcap-caption-dir and medcap-caption-many, in PREFIX/bin; the DICOM
+# reader in PREFIX/lib/medcap (the programs find it from PREFIX/bin); the man
 # pages; share/medcap (the models); the examples in
 # PREFIX/share/medcap/examples; the bash completion
 # (PREFIX/share/bash-completion/completions/medcap, and a link to it for each
@@ -211,6 +219,7 @@ INSTALL_FILES = \
 	755 examples/caption-dir.sh bin/medcap-caption-dir \
 	755 examples/caption-many.sh bin/medcap-caption-many \
 	$(foreach p,$(MPI_PROGS),755 $(p) bin/$(notdir $(p))) \
+	644 $(DCM_SO) lib/medcap/$(notdir $(DCM_SO)) \
 	644 python/medcap_frames.py share/medcap/python/medcap_frames.py \
 	$(foreach m,$(wildcard man/*.[157]),644 $(m) share/man/man$(patsubst .%,%,$(suffix $(m)))/$(notdir $(m))) \
 	$(foreach f,$(wildcard share/medcap/* share/medcap/*/*),$(if $(wildcard $(f)/.),,644 $(f) $(f))) \

@@ -16,7 +16,6 @@
 #include "core/cli.h"
 #include "core/progress.h"
 #include "core/util.h"
-#include "io/dicom.h"
 
 #include <dirent.h>
 #include <getopt.h>
@@ -344,7 +343,6 @@ int main(int argc, char **argv)
     mc_strtab_init(&ctx.keys);
     clean_emit_init(&ctx);
     if (ctx.format == FMT_DICOM) {
-        mc_dcm_init();
         for (int i = first; i < argc && status == 0; i++)
             status = clean_dicom_run(&ctx, argv[i]);
         first = argc; /* nothing left for the CSV and JSON readers */

@@ -149,6 +149,29 @@ open('badvr.dcm', 'wb').write(bytes(b))" "$DCM/ct16.dcm" "$DCM/mr_multi.dcm"
     [ "$(grep -c 'mixed.txt:' <<<"$stderr")" -eq 5 ]
 }
 
+@test "dicom: GDCM loads at the first DICOM file; without medcap-dicom.so a DICOM file is bad input saying why, other images as before" {
+    # copies of the programs in a folder without lib/: nothing to load
+    mkdir alone
+    cp "$MEDCAP_BIN/medcap-img-resize" "$MEDCAP_BIN/medcap-csv-clean" alone/
+    run -1 --separate-stderr alone/medcap-img-resize --size 8 <<<"$DCM/ct16.dcm"
+    [ -z "$output" ]
+    [[ "$stderr" == "medcap-img-resize: -:1: $DCM/ct16.dcm: cannot load DICOM support: /"*"/alone/../lib/medcap/medcap-dicom.so: cannot open shared object file: No such file or directory" ]]
+    printf '%s\n' "$DCM/ct16.dcm" "$ROOT/examples/images/MPX1007_synpic46719.png" >two.txt
+    run -5 --separate-stderr alone/medcap-img-resize --size 8 --keep-going two.txt
+    [[ "$stderr" == *"skipped 1 of 2 images"* ]]
+    run -1 --separate-stderr alone/medcap-csv-clean --format dicom "$DCM/ct16.dcm"
+    [[ "$stderr" == "medcap-csv-clean: $DCM/ct16.dcm: cannot load DICOM support: "*"medcap-dicom.so: cannot open shared object file"* ]]
+    # a PNG never loads it: the same frame as with the build's own folder
+    alone/medcap-img-resize --size 8 <<<"$ROOT/examples/images/MPX1007_synpic46719.png" >a.frames
+    medcap-img-resize --size 8 <<<"$ROOT/examples/images/MPX1007_synpic46719.png" >b.frames
+    cmp a.frames b.frames
+    run -0 bash -c 'LD_DEBUG=files medcap-img-resize --size 8 <<<"$1" 2>&1 >/dev/null' _ "$ROOT/examples/images/MPX1007_synpic46719.png"
+    refute_output --partial gdcm
+    run -0 bash -c 'LD_DEBUG=files medcap-img-resize --size 8 <<<"$1" 2>&1 >/dev/null' _ "$DCM/ct16.dcm"
+    assert_output --partial "medcap-dicom.so"
+    assert_output --partial "libgdcmMSFF"
+}
+
 @test "dicom: csv-clean --format dicom walks a tree, headers only; one record per image" {
     mkdir -p tree/study1/series2 tree/other
     cp "$DCM/ct16.dcm" tree/study1/

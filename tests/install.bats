@@ -90,6 +90,15 @@ setup_file() {
     fi
 }
 
+@test "installed img-resize and csv-clean read DICOM with PREFIX/lib/medcap/medcap-dicom.so, not the checkout's" {
+    [ -f "$PREFIX_DIR/lib/medcap/medcap-dicom.so" ]
+    installed medcap-img-resize --size 16 <<< "$DATA/dicom/ct16.dcm" > "$BATS_TEST_TMPDIR/installed.frames"
+    medcap-img-resize --size 16 <<< "$DATA/dicom/ct16.dcm" | cmp - "$BATS_TEST_TMPDIR/installed.frames"
+    run -0 installed bash -c 'LD_DEBUG=files medcap-csv-clean --format dicom "$1" 2>&1 >/dev/null' _ "$DATA/dicom/ct16.dcm"
+    assert_output --partial "$PREFIX_DIR/bin/../lib/medcap/medcap-dicom.so"
+    refute_output --partial "$ROOT"
+}
+
 @test "installed man pages are found with man -M PREFIX/share/man" {
     command -v man > /dev/null || skip "no man"
     MANWIDTH=80 run -0 man -M "$PREFIX_DIR/share/man" medcap-img-resize

@@ -145,7 +145,6 @@ int ir_img_init(const char *argv0)
     /* liborc frees its compiled programs racily when several pipelines end
      * at once (a SEGV in orc_code_free seen in CI): plain C loops instead */
     vips_vector_set_enabled(FALSE);
-    mc_dcm_init();
     return 0;
 }
 

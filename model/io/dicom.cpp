@@ -1,5 +1,6 @@
-// dicom.cpp - DICOM files through GDCM behind a C interface (see dicom.h).
-#include "io/dicom.h"
+// dicom.cpp - DICOM files through GDCM behind a C interface: the entry
+// points of medcap-dicom.so (see dicom_so.h; each does what dicom.h says).
+#include "io/dicom_so.h"
 #define _Noreturn __attribute__((noreturn)) // util.h is C11
 extern "C" {
 #include "core/util.h"
@@ -73,65 +74,19 @@ class thread_sink : public std::streambuf {
 static thread_sink sink;
 static std::ostream gdcm_stream(&sink);
 
-/* GDCM allocates an element's value at the length its header claims, and
- * zero-fills it, before reading it: a 7 KB file whose pixel data claims
- * 2 GB cost 40 s and 2 GB on the dev box, and one of GDCM's fall-back
- * parses of a misencoded file (an implicit VR data set under an explicit
- * VR transfer syntax, as pydicom's SC_rgb_jpeg.dcm) takes text for such a
- * length (1.3 GB for a 4 KB file).  While a parse_cap lives on a thread,
- * a single C++ allocation on that thread over its limit throws
- * std::bad_alloc before any byte is touched (alloc_refused records it):
- * the first file is then bad input at once; GDCM takes the second's as
- * its parse mode failing and tries the next, which reads it (as pydicom
- * does) in milliseconds.  The global operator new and delete are
- * replaced for this below: malloc and free, as libstdc++'s own, so that
- * sanitizers see matching pairs. */
-static thread_local size_t alloc_cap;     // 0: no limit
-static thread_local bool alloc_refused;
-
-void *operator new(std::size_t n)
-{
-    if (alloc_cap != 0 && n > alloc_cap) {
-        alloc_refused = true;
-        throw std::bad_alloc();
-    }
-    void *p = std::malloc(n ? n : 1);
-    if (!p)
-        throw std::bad_alloc();
-    return p;
-}
-void *operator new[](std::size_t n) { return ::operator new(n); }
-void *operator new(std::size_t n, const std::nothrow_t &) noexcept
-{
-    try {
-        return ::operator new(n);
-    } catch (const std::bad_alloc &) {
-        return nullptr;
-    }
-}
-void *operator new[](std::size_t n, const std::nothrow_t &t) noexcept { return ::operator new(n, t); }
-// noinline: inlined into a delete expression, free() would draw GCC's
-// -Wmismatched-new-delete
-__attribute__((noinline)) void operator delete(void *p) noexcept { std::free(p); }
-void operator delete[](void *p) noexcept { ::operator delete(p); }
-void operator delete(void *p, std::size_t) noexcept { ::operator delete(p); }
-void operator delete[](void *p, std::size_t) noexcept { ::operator delete(p); }
-void operator delete(void *p, const std::nothrow_t &) noexcept { ::operator delete(p); }
-void operator delete[](void *p, const std::nothrow_t &) noexcept { ::operator delete(p); }
-
 /* Limits the calling thread's single C++ allocations, while it lives, to
- * what parsing a file of file_size bytes can need: no element is longer
- * than the file; the slack covers GDCM's own tables (8 times: a list of
- * fragments costs more per entry than the 8 bytes each takes in the
- * file).  Clears alloc_refused. */
+ * what parsing a file of file_size bytes can need (the limit and why:
+ * model/io/dicom_alloc.cpp): no element is longer than the file; the
+ * slack covers GDCM's own tables (8 times: a list of fragments costs
+ * more per entry than the 8 bytes each takes in the file).  Clears the
+ * refusal mark (mc_dcm_cap_refused). */
 struct parse_cap {
     explicit parse_cap(uint64_t file_size)
     {
         uint64_t cap = 8 * file_size + ((uint64_t)1 << 20);
-        alloc_cap = cap < SIZE_MAX ? (size_t)cap : SIZE_MAX;
-        alloc_refused = false;
+        mc_dcm_cap_begin(cap < SIZE_MAX ? (size_t)cap : SIZE_MAX);
     }
-    ~parse_cap() { alloc_cap = 0; }
+    ~parse_cap() { mc_dcm_cap_end(); }
     parse_cap(const parse_cap &) = delete;
     parse_cap &operator=(const parse_cap &) = delete;
 };
@@ -139,18 +94,13 @@ struct parse_cap {
 /* Decoded pixel data above this many bytes is refused before decoding. */
 static const uint64_t MAX_DECODED = (uint64_t)4 << 30;
 
-void mc_dcm_init(void)
+void mc_dcm_so_init(void)
 {
     gdcm::Trace::SetDebug(false);
     gdcm::Trace::SetWarningStream(gdcm_stream);
     gdcm::Trace::SetErrorStream(gdcm_stream);
     gdcm::Trace::SetWarning(true);
     gdcm::Trace::SetError(true);
-}
-
-int mc_dcm_sniff(const unsigned char *head, size_t n)
-{
-    return n >= 132 && memcmp(head + 128, "DICM", 4) == 0;
 }
 
 /* Attribute (group, element) of the file as text without the padding
@@ -416,8 +366,8 @@ static int header_survives(const char *path)
 }
 
 /* Open, in the modes of mc_dcm_open; GDCM's allocations limited by a
- * parse_cap (a std::bad_alloc may come out of here, with alloc_refused
- * set when the cap threw it). */
+ * parse_cap (a std::bad_alloc may come out of here, with
+ * mc_dcm_cap_refused() 1 when the cap threw it). */
 static int open_dcm(const char *path, int header_only, mc_dcm *d, char *err, size_t n)
 {
     const gdcm::Tag pixel_data(0x7fe0, 0x0010);
@@ -436,7 +386,7 @@ static int open_dcm(const char *path, int header_only, mc_dcm *d, char *err, siz
     if (header_only) {
         if (!r.ReadUpToTag(pixel_data)) {
             snprintf(err, n, "not a readable DICOM file (truncated, or a malformed element%s)",
-                     alloc_refused ? " claiming more bytes than the file holds" : "");
+                     mc_dcm_cap_refused() ? " claiming more bytes than the file holds" : "");
             return MC_EXIT_INPUT;
         }
         return read_info(r.GetFile(), &d->info, err, n);
@@ -444,7 +394,7 @@ static int open_dcm(const char *path, int header_only, mc_dcm *d, char *err, siz
     gdcm_said.clear();
     if (!d->reader.Read()) {
         const gdcm::DataSet &ds = r.GetFile().GetDataSet();
-        if (alloc_refused)
+        if (mc_dcm_cap_refused())
             snprintf(err, n, "not a readable DICOM file (an element claims more bytes than the "
                              "file holds)");
         else if (!ds.IsEmpty() && !ds.FindDataElement(pixel_data))
@@ -509,8 +459,8 @@ static int open_dcm(const char *path, int header_only, mc_dcm *d, char *err, siz
     return 0;
 }
 
-int mc_dcm_open(const char *path, int header_only, mc_dcm **out, mc_dcm_info *info, char *err,
-                size_t errlen)
+int mc_dcm_so_open(const char *path, int header_only, mc_dcm **out, mc_dcm_info *info,
+                   char *err, size_t errlen)
 {
     int status;
     mc_dcm *d;
@@ -524,7 +474,7 @@ int mc_dcm_open(const char *path, int header_only, mc_dcm **out, mc_dcm_info *in
     try {
         status = open_dcm(path, header_only, d, err, errlen);
     } catch (const std::bad_alloc &) {
-        if (!alloc_refused)
+        if (!mc_dcm_cap_refused())
             mc_die(MC_EXIT_INTERNAL, "out of memory reading a DICOM file");
         snprintf(err, errlen, "not a readable DICOM file (an element claims more bytes than the "
                               "file holds)");
@@ -629,7 +579,7 @@ static void ybr_to_rgb(double y, double cb, double cr, float *rgb)
         rgb[c] = (float)std::round(v[c] < 0 ? 0 : v[c] > 255 ? 255 : v[c]);
 }
 
-int mc_dcm_frame(mc_dcm *d, int frame, float *out, char *err, size_t n)
+int mc_dcm_so_frame(mc_dcm *d, int frame, float *out, char *err, size_t n)
 {
     const mc_dcm_info *info = &d->info;
     size_t plane = (size_t)info->width * info->height;
@@ -669,7 +619,7 @@ int mc_dcm_frame(mc_dcm *d, int frame, float *out, char *err, size_t n)
     return 0;
 }
 
-void mc_dcm_voi_lut(const mc_dcm *d, float *v, size_t n)
+void mc_dcm_so_voi_lut(const mc_dcm *d, float *v, size_t n)
 {
     const uint16_t *lut = d->voi_lut.data();
     double last = (double)d->voi_lut.size() - 1, top = std::ldexp(1.0, d->voi_bits) - 1.0;
@@ -680,7 +630,7 @@ void mc_dcm_voi_lut(const mc_dcm *d, float *v, size_t n)
     }
 }
 
-void mc_dcm_close(mc_dcm *d)
+void mc_dcm_so_close(mc_dcm *d)
 {
     delete d;
 }

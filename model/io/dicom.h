@@ -1,13 +1,17 @@
-/* dicom.h - DICOM files through GDCM (model/io/dicom.cpp, a C interface
- * over the C++ library, archived apart from libmedcap as libmedcap-dicom
- * so that only the programs that read DICOM link GDCM), and the record
- * keys made from a file's attributes (model/io/dicom_record.c).
+/* dicom.h - DICOM files through GDCM, and the record keys made from a
+ * file's attributes (model/io/dicom_record.c).
+ *
+ * The reader is model/io/dicom.cpp, a C interface over the C++ library,
+ * built apart as the shared object medcap-dicom.so: the functions below
+ * (model/io/dicom_load.c, in libmedcap) load it, with GDCM, at the first
+ * mc_dcm_open of the process, so that a program that meets no DICOM file
+ * never pays GDCM's loading and start-up (see dicom_so.h).
  *
  * Privacy: mc_dcm_info holds the attributes a record may carry, plus the
  * patient ID and the instance UIDs, which are read only to be hashed with
  * a key (mc_dcm_record) and never printed.  Error messages name the file
  * and the problem, never an attribute's value.  GDCM's own messages on
- * stderr are switched off (mc_dcm_init).
+ * stderr are switched off (when it is loaded).
  *
  * Threads: separate mc_dcm handles may be used from separate threads at
  * once; one handle from one thread at a time. */
@@ -52,10 +56,6 @@ typedef struct {
     char study_uid[68], series_uid[68], sop_uid[68];
 } mc_dcm_info;
 
-/* Switch GDCM's messages on stderr off.  Call once before the first
- * mc_dcm_open (from one thread). */
-void mc_dcm_init(void);
-
 /* 1 when the first n bytes of a file (n >= 132) carry the DICOM preamble
  * ("DICM" at offset 128), else 0. */
 int mc_dcm_sniff(const unsigned char *head, size_t n);
@@ -65,8 +65,10 @@ int mc_dcm_sniff(const unsigned char *head, size_t n);
  * fails); otherwise the whole file is read and checked to hold pixel data
  * of a known transfer syntax, without decoding it.  Returns 0 with *out
  * set (free with mc_dcm_close), MC_EXIT_IO when the file cannot be
- * opened, or MC_EXIT_INPUT when it is not a readable DICOM image; err
- * (errlen bytes) says which. */
+ * opened, or MC_EXIT_INPUT when it is not a readable DICOM image, or when
+ * medcap-dicom.so cannot be loaded (then for every file: err names the
+ * shared object and says why, as dlopen does); err (errlen bytes) says
+ * which. */
 int mc_dcm_open(const char *path, int header_only, mc_dcm **out, mc_dcm_info *info, char *err,
                 size_t errlen);
 

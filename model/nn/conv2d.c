@@ -1,6 +1,7 @@
 /* conv2d.c - convolution by im2col and cblas_sgemm, channel-major layout. */
 #define _POSIX_C_SOURCE 200809L
 #include "nn/conv2d.h"
+#include "core/pool.h"
 
 #include <cblas.h>
 #include <string.h>
@@ -85,19 +86,44 @@ static void im2col_rows(float *col, const float *in, const mc_conv_shape *s, int
     }
 }
 
+/* im2col or col2im of images b0..b0+nb-1, for parts on the shared pool's
+ * threads: im2col parts are ranges of the column matrix's rows, col2im
+ * parts ranges of input channels (each writes its own channels). */
+typedef struct {
+    float *col, *din;
+    const float *in, *ccol;
+    const mc_conv_shape *s;
+    int B, b0, nb, H, W, Ho, Wo;
+} col_job;
+
+static void im2col_part(void *ctx, long r0, long r1, int part)
+{
+    const col_job *j = ctx;
+    (void)part;
+    im2col_rows(j->col, j->in, j->s, j->B, j->b0, j->nb, j->H, j->W, j->Ho, j->Wo, r0, r1);
+}
+
 /* col (C*KH*KW, nb*Ho*Wo) from images b0..b0+nb-1 of in (C, B, H, W). */
 static void im2col(float *col, const float *in, int C, const mc_conv_shape *s, int B, int b0, int nb,
                    int H, int W, int Ho, int Wo)
 {
-    im2col_rows(col, in, s, B, b0, nb, H, W, Ho, Wo, 0, (long)C * s->kh * s->kw);
+    col_job j = {.col = col, .in = in, .s = s, .B = B, .b0 = b0, .nb = nb, .H = H, .W = W, .Ho = Ho,
+                 .Wo = Wo};
+    mc_rows_run((long)C * s->kh * s->kw, 16, im2col_part, &j);
 }
 
-/* Images b0..b0+nb-1 of din (C, B, H, W) += col2im(col), the adjoint of im2col. */
-static void col2im(float *din, const float *col, int C, const mc_conv_shape *s, int B, int b0, int nb,
-                   int H, int W, int Ho, int Wo)
+/* Input channels [c0, c1) of images b0..b0+nb-1 of din (C, B, H, W) +=
+ * col2im(col), the adjoint of im2col. */
+static void col2im_part(void *ctx, long c0, long c1, int part)
 {
+    const col_job *job = ctx;
+    const mc_conv_shape *s = job->s;
+    const float *col = job->ccol;
+    float *din = job->din;
+    int B = job->B, b0 = job->b0, nb = job->nb, H = job->H, W = job->W, Ho = job->Ho, Wo = job->Wo;
     size_t n = (size_t)nb * Ho * Wo, plane = (size_t)H * W;
-    for (int c = 0; c < C; c++)
+    (void)part;
+    for (long c = c0; c < c1; c++)
         for (int i = 0; i < s->kh; i++)
             for (int j = 0; j < s->kw; j++) {
                 const float *row = col + ((size_t)(c * s->kh + i) * s->kw + j) * n;
@@ -116,6 +142,15 @@ static void col2im(float *din, const float *col, int C, const mc_conv_shape *s, 
                     }
                 }
             }
+}
+
+/* Images b0..b0+nb-1 of din (C, B, H, W) += col2im(col), the adjoint of im2col. */
+static void col2im(float *din, const float *col, int C, const mc_conv_shape *s, int B, int b0, int nb,
+                   int H, int W, int Ho, int Wo)
+{
+    col_job j = {.din = din, .ccol = col, .s = s, .B = B, .b0 = b0, .nb = nb, .H = H, .W = W,
+                 .Ho = Ho, .Wo = Wo};
+    mc_rows_run(C, 1, col2im_part, &j);
 }
 
 int mc_conv_chunk(const mc_conv_shape *s, int B, int H, int W)
@@ -181,7 +216,10 @@ void mc_conv2d_forward(float *out, float *col, const float *in, const float *wei
     for (int g = 0; g < s->groups; g++)
         for (int b0 = 0; b0 < B; b0 += chunk) {
             int nb = B - b0 < chunk ? B - b0 : chunk;
-            mc_conv2d_im2col_part(col, in, s, B, H, W, g, b0, nb, 0, mc_conv_col_rows(s));
+            if (mc_conv_col_rows(s))
+                im2col(col, in + (size_t)g * (s->ci / s->groups) * B * H * W, s->ci / s->groups, s,
+                       B, b0, nb, H, W, mc_conv_out(H, s->kh, s->stride, s->pad),
+                       mc_conv_out(W, s->kw, s->stride, s->pad));
             mc_conv2d_gemm_part(out, col, in, weight, bias, NULL, 0, s, B, H, W, g, b0, nb, 0,
                                 s->co / s->groups);
         }

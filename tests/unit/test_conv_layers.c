@@ -12,6 +12,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "nn/batchnorm.h"
 #include "check.h"
+#include "core/pool.h"
 #include "nn/conv2d.h"
 #include "gradcheck.h"
 #include "nn/pooling.h"
@@ -257,6 +258,51 @@ static void test_maxpool3s2(void)
     }
 }
 
+/* A convolution forward and backward and a batch norm forward and
+ * backward (train and frozen) with `threads` threads for the layers that
+ * split channels or rows; out holds every result, n floats. */
+static float *layers_on_threads(int threads, size_t *n)
+{
+    mc_conv_shape s = {6, 8, 3, 3, 2, 1, 1};
+    int B = 3, H = 9, W = 7, Ho = mc_conv_out(H, 3, 2, 1), Wo = mc_conv_out(W, 3, 2, 1);
+    size_t nx = (size_t)6 * B * H * W, ny = (size_t)8 * B * Ho * Wo, nw = (size_t)8 * 6 * 9;
+    float *x, *w, *dy, *res;
+    float *col = calloc(mc_conv_scratch(&s, B, H, W) + 1, 4);
+    rng_state = TEST_RNG_SEED;
+    x = rand_buf(nx, 1.0f), w = rand_buf(nw, 0.5f), dy = rand_buf(ny, 1.0f);
+    *n = 3 * ny + nx + nw + 8 + 4 * 8 + 2 * ny;
+    res = calloc(*n, 4);
+    {
+        float *y = res, *dx = y + ny, *dw = dx + nx, *db = dw + nw, *bo = db + 8, *mean = bo + ny,
+              *rstd = mean + 8, *dg = rstd + 8, *dbeta = dg + 8, *rm = dbeta + 8, *dbn = rm + 8,
+              *dbn2 = dbn + ny, *gamma = rand_buf(8, 1.0f), *beta = rand_buf(8, 1.0f);
+        float rv[8];
+        for (int c = 0; c < 8; c++)
+            rv[c] = 1.0f;
+        mc_rows_set_threads(threads);
+        mc_conv2d_forward(y, col, x, w, NULL, &s, B, H, W);
+        mc_conv2d_backward(dx, dw, db, col, dy, x, w, &s, B, H, W);
+        mc_batchnorm_forward_train(bo, mean, rstd, y, gamma, beta, rm, rv, 8, (size_t)B * Ho * Wo,
+                                   1e-5f, 0.1f);
+        mc_batchnorm_backward(dbn, dg, dbeta, dy, y, gamma, mean, rstd, 8, (size_t)B * Ho * Wo);
+        mc_batchnorm_backward_frozen(dbn2, dg, dbeta, dy, y, gamma, mean, rstd, 8, (size_t)B * Ho * Wo);
+        mc_rows_set_threads(1);
+        free(gamma), free(beta);
+    }
+    free(x), free(w), free(dy), free(col);
+    return res;
+}
+
+/* Channels and rows split over threads give the same bits as one thread. */
+static void test_layers_threads(void)
+{
+    size_t n1, n3;
+    float *one = layers_on_threads(1, &n1), *three = layers_on_threads(3, &n3);
+    check(n1 == n3 && memcmp(one, three, n1 * 4) == 0,
+          "conv and batch norm forward and backward on 3 threads: the same bits");
+    free(one), free(three);
+}
+
 int main(void)
 {
     test_conv("conv 3x3 s1 p1", (mc_conv_shape){2, 3, 3, 3, 1, 1, 1}, 2, 5, 4);
@@ -279,6 +325,7 @@ int main(void)
     test_pool("global average pool", 3);
     test_pool_values();
     test_maxpool3s2();
+    test_layers_threads();
     printf("%s\n", failures ? "FAILED" : "all ok");
     return failures ? 1 : 0;
 }

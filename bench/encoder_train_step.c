@@ -9,6 +9,7 @@
 #define _POSIX_C_SOURCE 200809L
 #include "arch/encoder.h"
 #include "core/blas.h"
+#include "core/pool.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +42,7 @@ int main(int argc, char **argv)
     in_ch = atoi(argv[2]), size = atoi(argv[3]), B = atoi(argv[4]);
     threads = atoi(argv[5]), steps = atoi(argv[6]);
     mc_blas_setup(argv, threads);
+    mc_rows_set_threads(mc_blas_threads()); /* as medcap-train: batch norm, im2col, col2im */
     e = mc_encoder_new(argv[1], in_ch);
     if (!e || size < 32 || B < 1 || steps < 1) {
         fprintf(stderr, "encoder_train_step: bad arguments\n");

@@ -196,7 +196,7 @@ void mc_conv2d_gemm_part(float *out, const float *col, const float *in, const fl
         float *o = out + ((size_t)g * cog + m0) * n + (b0 + b) * hw;
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m1 - m0, (int)hw, K, 1.0f,
                     weight + ((size_t)g * cog + m0) * K, K, a + b * hw, lda, 0.0f, o, (int)n);
-        for (int m = m0; m < m1; m++) {
+        for (int m = m0; m < m1 && (bias || add || relu); m++) {
             float *row = o + (size_t)(m - m0) * n, bm = bias ? bias[g * cog + m] : 0.0f;
             const float *ar = add ? add + (o - out) + (size_t)(m - m0) * n : NULL;
             for (size_t k = 0; k < hw; k++) {

@@ -23,8 +23,10 @@ void sc_par_run(int n, sc_par_fn fn, void *ctx)
 
 void sc_par_part(size_t total, int t, int n, size_t *lo, size_t *hi)
 {
-    *lo = total * (size_t)t / (size_t)n;
-    *hi = total * (size_t)(t + 1) / (size_t)n;
+    long a, b;
+    mc_pool_part((long)total, t, n, 1, &a, &b);
+    *lo = (size_t)a;
+    *hi = (size_t)b;
 }
 
 void *sc_big_alloc(size_t bytes)

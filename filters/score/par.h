@@ -1,7 +1,8 @@
-/* par.h - fork-join over a few threads for medcap-score's data-parallel
- * steps (pthreads).  Each step splits its work by a fixed rule (par_part,
- * or by hash in firstseen.h) and writes disjoint results, so that what is
- * computed does not depend on the number of threads.
+/* par.h - fork-join over a few threads (model/core/pool.c) for
+ * medcap-score's data-parallel steps.  Each step splits its work by a fixed
+ * rule (sc_par_part, or by hash in firstseen.h) and writes disjoint
+ * results, so that what is computed does not depend on the number of
+ * threads.
  */
 #ifndef MEDCAP_SCORE_PAR_H
 #define MEDCAP_SCORE_PAR_H
